@@ -1,0 +1,73 @@
+"""Typed errors with a user-facing message in Japanese and English.
+
+Services raise these; screens and the CLI show ``err.message(lang)``. Anything else
+that escapes a service call is a bug: it is logged and shown as a short generic message.
+"""
+
+from __future__ import annotations
+
+
+class PortPlusError(Exception):
+    """Base of every error a user may see. ``field`` names the input it is about."""
+
+    code = "error"
+
+    def __init__(self, ja: str, en: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(en)
+        self.ja = ja
+        self.en = en
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def message(self, lang: str = "ja") -> str:
+        return self.ja if lang == "ja" else self.en
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, field={self.field!r}, en={self.en!r})"
+
+
+class ValidationError(PortPlusError):
+    """Bad input: nothing was changed."""
+
+    code = "invalid"
+
+
+class NotFoundError(PortPlusError):
+    """The thing does not exist, or belongs to another company (never told apart)."""
+
+    code = "not_found"
+
+
+class PermissionDenied(PortPlusError):
+    """The acting account may not do this."""
+
+    code = "forbidden"
+
+
+class DeadlinePassed(PortPlusError):
+    """An application's 申込期限 is over (R-CAL-2, R-CAL-4)."""
+
+    code = "deadline"
+
+
+class ConflictError(PortPlusError):
+    """Someone else changed the row first (R-APP-6): reload and try again."""
+
+    code = "conflict"
+
+
+class AuthError(PortPlusError):
+    """Login refused, session ended, or code wrong."""
+
+    code = "auth"
+
+
+class ConfigurationError(PortPlusError):
+    """The store or a backend cannot be used as configured."""
+
+    code = "config"
+
+
+def not_found(what_ja: str, what_en: str, field: str | None = None) -> NotFoundError:
+    return NotFoundError(f"{what_ja}が見つかりません。", f"{what_en} not found.", field=field)

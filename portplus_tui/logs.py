@@ -1,0 +1,61 @@
+"""Log files under the user log directory (or <data dir>/logs).
+
+Unexpected exceptions are written here with their traceback and never shown on
+screen. Nothing secret is logged: services never pass passwords, codes or hashes
+to a logger, and a test scans the log files after the suite for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+LOG_NAME = "portplus.log"
+_configured: Path | None = None
+
+
+def log_path(settings=None) -> Path:
+    if settings is None:
+        from portplus_tui.config import Settings
+
+        settings = Settings()
+    return settings.resolved_log_dir / LOG_NAME
+
+
+def setup_logging(settings=None, level: int = logging.INFO) -> Path:
+    """Send the ``portplus`` loggers to a rotating file (once per process)."""
+    global _configured
+    path = log_path(settings)
+    if _configured == path:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path.parent, 0o700)
+    except OSError:
+        pass
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3,
+                                                   encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s pid=%(process)d: %(message)s"))
+    logger = logging.getLogger("portplus")
+    for old in list(logger.handlers):
+        if isinstance(old, logging.handlers.RotatingFileHandler):
+            logger.removeHandler(old)
+            old.close()
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    _configured = path
+    return path
+
+
+def log_unexpected(exc: BaseException, settings=None, where: str = "") -> Path:
+    """Write an unexpected exception with its traceback; return the log file's path."""
+    try:
+        path = setup_logging(settings)
+    except OSError:
+        return Path("(log file unavailable)")
+    logging.getLogger("portplus.error").error("unexpected error%s", f" in {where}" if where else "",
+                                              exc_info=(type(exc), exc, exc.__traceback__))
+    return path

@@ -1,0 +1,162 @@
+"""What every service call needs: settings, the database, a clock, a mailer — and
+the acting ``Session``, whose rights are re-checked against the database each call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+
+import peewee
+
+from portplus_tui.config import Settings
+from portplus_tui.core.calendar import BusinessCalendar, CalendarRules, today_jst
+from portplus_tui.core.errors import AuthError, PermissionDenied
+from portplus_tui.store import models as m
+from portplus_tui.store.db import bind, from_db, open_database
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+ROLE_PROVIDER = "provider"
+
+
+@dataclass
+class Session:
+    """The acting party. ``role`` is what it was at login; the service re-reads it.
+
+    A provider session (the command line) acts for one company without an account.
+    """
+
+    company_id: int
+    member_no: str
+    role: str
+    account_id: int | None = None
+    login_id: str = ""
+    name: str = ""
+    login_at: datetime | None = None
+    last_activity: datetime | None = None
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == ROLE_PROVIDER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == m.ROLE_ADMIN
+
+    @property
+    def actor(self) -> str:
+        return "provider" if self.is_provider else self.login_id
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: peewee.Database
+    clock: Clock = system_clock
+    mailer: object | None = None  # services.mail.MailBackend; built lazily from settings
+    _calendar_cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings, *, clock: Clock = system_clock, mailer: object | None = None,
+             migrate: bool = False) -> "AppContext":
+        db = open_database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        bind(db)
+        if migrate:
+            from portplus_tui.store.migrations import migrate as run_migrations
+
+            run_migrations(db)
+        return cls(settings=settings, db=db, clock=clock, mailer=mailer)
+
+    def now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+        return now
+
+    def today(self) -> date:
+        return today_jst(self.now())
+
+    def get_mailer(self):
+        if self.mailer is None:
+            from portplus_tui.services.mail import backend_from_settings
+
+            self.mailer = backend_from_settings(self.settings)
+        return self.mailer
+
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar with the provider's closed days (read each call: other
+        processes may have changed them; the holiday table itself is cached)."""
+        closed = frozenset(row.day for row in m.ClosedDay.select(m.ClosedDay.day))
+        base = self._calendar_cache.get("base")
+        if base is None:
+            s = self.settings
+            base = BusinessCalendar(CalendarRules(
+                deadline_business_days=s.deadline_business_days,
+                year_end_closure=s.year_end_closure,
+                closing_day=s.closing_day,
+            ))
+            self._calendar_cache["base"] = base
+        return base.with_closed_days(closed) if closed else base
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+
+def session_expired_error() -> AuthError:
+    return AuthError(
+        "一定時間操作がなかったため、ログアウトしました。再度ログインしてください。",
+        "You were logged out after a period of inactivity. Please log in again.",
+        code="session_timeout",
+    )
+
+
+def session_revoked_error() -> AuthError:
+    return AuthError(
+        "このアカウントは現在ご利用になれません。再度ログインしてください。",
+        "This account can no longer be used. Please log in again.",
+        code="session_revoked",
+    )
+
+
+def admin_only_error() -> PermissionDenied:
+    return PermissionDenied(
+        "この操作は管理者(admin)アカウントのみ可能です。",
+        "Only an admin account can do this.",
+    )
+
+
+def authorize(ctx: AppContext, session: Session, *, admin: bool = False) -> m.Account | None:
+    """Re-read the acting account and check it may act now. Returns the account row
+    (``None`` for a provider session). Updates the session's role and last activity."""
+    if session.is_provider:
+        return None
+    now = ctx.now()
+    idle = timedelta(minutes=ctx.settings.idle_timeout_minutes)
+    if session.last_activity is not None and now - session.last_activity > idle:
+        raise session_expired_error()
+    account = (
+        m.Account.select()
+        .where((m.Account.id == session.account_id) & (m.Account.company == session.company_id))
+        .first()
+    )
+    if account is None or account.deleted:
+        raise session_revoked_error()
+    if account.expires < today_jst(now):
+        raise session_revoked_error()
+    locked_until = from_db(account.locked_until)
+    if locked_until is not None and locked_until > now:
+        raise session_revoked_error()
+    session.role = account.role
+    session.name = account.name
+    if admin and account.role != m.ROLE_ADMIN:
+        raise admin_only_error()
+    session.last_activity = now
+    return account

@@ -1,0 +1,134 @@
+"""Database from a URL: SQLite (default, WAL) or PostgreSQL (psycopg 3).
+
+    sqlite:///relative/or/absolute/path.db     (three slashes, then the path)
+    sqlite:////abs/path.db                     (an absolute path shows four)
+    postgresql://user:password@host:port/dbname
+
+Models are bound through ``database_proxy``; ``bind(db)`` points it at a database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import peewee
+
+from portplus_tui.core.errors import ConfigurationError
+
+database_proxy = peewee.DatabaseProxy()
+
+SQLITE_SCHEMES = ("sqlite",)
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "psycopg3")
+
+
+def _bad_url(url: str, why_en: str, why_ja: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"データベースURLを使用できません: {why_ja} ({_redact(url)})",
+        f"Cannot use the database URL: {why_en} ({_redact(url)})",
+        field="database_url",
+    )
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url
+
+
+def redact_url(url: str) -> str:
+    return _redact(url)
+
+
+def is_sqlite_url(url: str) -> bool:
+    return urlparse(url).scheme in SQLITE_SCHEMES
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = urlparse(url)
+    if parsed.scheme not in SQLITE_SCHEMES:
+        return None
+    if not url.startswith("sqlite:///"):
+        raise _bad_url(url, "SQLite URLs need three slashes: sqlite:///path.db",
+                       "SQLite のURLはスラッシュ3つが必要です: sqlite:///path.db")
+    return Path(unquote(url[len("sqlite:///"):].split("?", 1)[0]))
+
+
+def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = True) -> peewee.Database:
+    """Open (lazily: peewee connects on first use) the database a URL names."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme
+    if scheme in SQLITE_SCHEMES:
+        path = sqlite_path(url)
+        if path is None or str(path) in ("", ":memory:"):
+            raise _bad_url(url, "an in-memory SQLite database cannot be shared between threads; use a file",
+                           "メモリ上のSQLiteはスレッド間で共有できません。ファイルを指定してください")
+        if create_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            str(path),
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "busy_timeout": busy_timeout_ms,
+                "synchronous": "normal",
+                "cache_size": -16000,
+            },
+            timeout=busy_timeout_ms / 1000,
+            lock_type="IMMEDIATE",
+            check_same_thread=False,
+        )
+    if scheme in POSTGRES_SCHEMES:
+        dbname = unquote(parsed.path.lstrip("/"))
+        if not dbname:
+            raise _bad_url(url, "no database name", "データベース名がありません")
+        kwargs: dict[str, object] = {}
+        if parsed.hostname:
+            kwargs["host"] = parsed.hostname
+        if parsed.port:
+            kwargs["port"] = parsed.port
+        if parsed.username:
+            kwargs["user"] = unquote(parsed.username)
+        if parsed.password:
+            kwargs["password"] = unquote(parsed.password)
+        for key, values in parse_qs(parsed.query).items():
+            kwargs[key] = values[-1]
+        kwargs.setdefault("connect_timeout", 5)
+        return peewee.PostgresqlDatabase(dbname, prefer_psycopg3=True, autorollback=True, **kwargs)
+    raise _bad_url(url, f"unknown scheme {scheme!r} (use sqlite:/// or postgresql://)",
+                   f"未対応の形式です {scheme!r} (sqlite:/// または postgresql:// を使用してください)")
+
+
+def bind(db: peewee.Database) -> peewee.Database:
+    database_proxy.initialize(db)
+    return db
+
+
+def is_postgres(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+# --------------------------------------------------------------------- time
+# Instants are stored as naive UTC (the same on SQLite and PostgreSQL) and handed
+# to services as aware UTC datetimes.
+
+def to_db(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt
+
+
+def from_db(dt: datetime | str | None) -> datetime | None:
+    if dt is None:
+        return None
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt)
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)

@@ -1,0 +1,60 @@
+"""Versioned schema migrations, run by ``portplus init`` and ``portplus migrate``.
+
+Each migration has a number and runs once, inside a transaction, under a lock that
+keeps two processes from migrating at the same time. Running ``migrate`` again is a
+no-op. Later migrations must be additive and check what exists (``playhouse.migrate``)
+because migration 1 creates the tables from the current models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+import peewee
+
+from portplus_tui.store import models as m
+from portplus_tui.store.db import is_postgres
+
+Migration = tuple[int, str, Callable[[peewee.Database], None]]
+
+_ADVISORY_LOCK_KEY = 7_700_339  # arbitrary, constant
+
+
+def _initial(db: peewee.Database) -> None:
+    db.create_tables([model for model in m.ALL_MODELS if model is not m.SchemaVersion], safe=True)
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _initial),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(db: peewee.Database) -> int:
+    if not db.table_exists(m.SchemaVersion._meta.table_name):
+        return 0
+    latest = m.SchemaVersion.select(peewee.fn.MAX(m.SchemaVersion.version)).scalar()
+    return int(latest or 0)
+
+
+def migrate(db: peewee.Database) -> list[int]:
+    """Apply pending migrations; return the versions applied (empty when up to date)."""
+    applied: list[int] = []
+    with db.bind_ctx(m.ALL_MODELS):
+        db.create_tables([m.SchemaVersion], safe=True)
+        with db.atomic():
+            if is_postgres(db):
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
+            done = {row.version for row in m.SchemaVersion.select(m.SchemaVersion.version)}
+            for version, name, step in MIGRATIONS:
+                if version in done:
+                    continue
+                step(db)
+                m.SchemaVersion.create(
+                    version=version, name=name,
+                    applied_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                )
+                applied.append(version)
+    return applied
