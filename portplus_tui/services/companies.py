@@ -91,7 +91,7 @@ def _set_option(ctx: AppContext, company_id: int, code: str, enabled: bool) -> N
 def add_company(ctx: AppContext, member_no: str, *, name: str, address: str, ports: str | int,
                 two_factor: bool = False) -> CompanyInfo:
     key = v.normalize_member_no(member_no)
-    clean_name = v.normalize_name(name, field="name", max_len=100)
+    clean_name = v.normalize_name(name, field="member_name", max_len=100)
     clean_address = v.normalize_address(address)
     clean_ports = v.parse_contract_ports(str(ports))
     with ctx.db.atomic():
@@ -121,7 +121,7 @@ def set_company(ctx: AppContext, member_no: str, *, name: str | None = None,
                 two_factor: bool | None = None, note: str | None = None) -> CompanyInfo:
     changes: dict[str, object] = {}
     if name is not None:
-        changes["name"] = v.normalize_name(name, field="name", max_len=100)
+        changes["name"] = v.normalize_name(name, field="member_name", max_len=100)
     if address is not None:
         changes["address"] = v.normalize_address(address)
     if ports is not None:

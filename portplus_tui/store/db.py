@@ -69,6 +69,7 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
                            "メモリ上のSQLiteはスレッド間で共有できません。ファイルを指定してください")
         if create_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_wal(path, busy_timeout_ms)
         return peewee.SqliteDatabase(
             str(path),
             pragmas={
@@ -98,9 +99,36 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
         for key, values in parse_qs(parsed.query).items():
             kwargs[key] = values[-1]
         kwargs.setdefault("connect_timeout", 5)
-        return peewee.PostgresqlDatabase(dbname, prefer_psycopg3=True, autorollback=True, **kwargs)
+        return peewee.PostgresqlDatabase(dbname, prefer_psycopg3=True, **kwargs)
     raise _bad_url(url, f"unknown scheme {scheme!r} (use sqlite:/// or postgresql://)",
                    f"未対応の形式です {scheme!r} (sqlite:/// または postgresql:// を使用してください)")
+
+
+def _ensure_wal(path: Path, busy_timeout_ms: int) -> None:
+    """Switch the file to WAL once, before any pooled connection uses it.
+
+    WAL is persistent, but the switch needs an exclusive lock: connections that open a
+    brand-new file at the same moment may otherwise stay in rollback-journal mode, where
+    a reader and a writer can deadlock ("database is locked") instead of waiting.
+    """
+    import sqlite3
+    import time
+
+    if not path.parent.is_dir():
+        return  # the connect will report it
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
+    try:
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode=wal").fetchone()[0]
+            except sqlite3.OperationalError:
+                mode = None
+            if mode == "wal" or time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+    finally:
+        conn.close()
 
 
 def bind(db: peewee.Database) -> peewee.Database:

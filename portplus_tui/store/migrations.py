@@ -14,7 +14,7 @@ from typing import Callable
 import peewee
 
 from portplus_tui.store import models as m
-from portplus_tui.store.db import is_postgres
+from portplus_tui.store.db import bind, is_postgres
 
 Migration = tuple[int, str, Callable[[peewee.Database], None]]
 
@@ -35,26 +35,31 @@ LATEST = MIGRATIONS[-1][0]
 def current_version(db: peewee.Database) -> int:
     if not db.table_exists(m.SchemaVersion._meta.table_name):
         return 0
-    latest = m.SchemaVersion.select(peewee.fn.MAX(m.SchemaVersion.version)).scalar()
-    return int(latest or 0)
+    cursor = db.execute_sql(f'SELECT MAX("version") FROM "{m.SchemaVersion._meta.table_name}"')
+    return int(cursor.fetchone()[0] or 0)
 
 
 def migrate(db: peewee.Database) -> list[int]:
-    """Apply pending migrations; return the versions applied (empty when up to date)."""
+    """Apply pending migrations; return the versions applied (empty when up to date).
+
+    Binds the models to ``db`` (the process-wide proxy): ``bind_ctx`` is not
+    thread-safe, and a process works with one database anyway."""
     applied: list[int] = []
-    with db.bind_ctx(m.ALL_MODELS):
+    bind(db)
+    # One transaction, taken with the write lock (SQLite: BEGIN IMMEDIATE) or an
+    # advisory lock (PostgreSQL) before anything is read, so concurrent runs queue.
+    with db.atomic():
+        if is_postgres(db):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
         db.create_tables([m.SchemaVersion], safe=True)
-        with db.atomic():
-            if is_postgres(db):
-                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
-            done = {row.version for row in m.SchemaVersion.select(m.SchemaVersion.version)}
-            for version, name, step in MIGRATIONS:
-                if version in done:
-                    continue
-                step(db)
-                m.SchemaVersion.create(
-                    version=version, name=name,
-                    applied_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                )
-                applied.append(version)
+        done = {row.version for row in m.SchemaVersion.select(m.SchemaVersion.version)}
+        for version, name, step in MIGRATIONS:
+            if version in done:
+                continue
+            step(db)
+            m.SchemaVersion.create(
+                version=version, name=name,
+                applied_at=datetime.now(timezone.utc).replace(tzinfo=None),
+            )
+            applied.append(version)
     return applied

@@ -27,8 +27,12 @@ class FakeClock:
     def __call__(self) -> datetime:
         return self.now
 
-    def set(self, now: datetime) -> None:
+    def set(self, now: datetime, *active: Session) -> None:
+        """Move the clock; the given sessions count as active at the new time (others
+        may have idled out, as they would in real life)."""
         self.now = now
+        for session in active:
+            session.last_activity = now
 
     def advance(self, **delta: float) -> datetime:
         self.now = self.now + timedelta(**delta)
