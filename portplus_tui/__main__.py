@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", metavar="DATE")
     p.add_argument("--to", dest="end", metavar="DATE")
 
+    p = add("outbox", "print the newest mails of the file outbox, decoded")
+    p.add_argument("--last", type=int, default=5, metavar="N", help="how many (default 5)")
+
+    p = add("audit", "print a company's audit log, newest first")
+    p.add_argument("member_no", metavar="MEMBER_NO")
+    p.add_argument("--last", type=int, default=50, metavar="N", help="how many (default 50)")
+
     p = add("demo", "fill the database with demo data and launch the app")
     p.add_argument("--applications", type=int, default=0, metavar="N",
                    help="add N applications to M97-00339 over the two years around today")
@@ -318,6 +325,44 @@ def cmd_demo(args, settings) -> int:
     return launch_tui(settings)
 
 
+def cmd_outbox(args, settings) -> int:
+    from portplus_tui.services.mail import format_decoded, read_outbox
+
+    if not 1 <= args.last <= 1000:
+        raise CliError("--last must be between 1 and 1000")
+    mails = read_outbox(settings.outbox_dir, last=args.last)
+    if not mails:
+        sys.stderr.write(f"portplus: the outbox is empty ({settings.outbox_dir})\n")
+    for number, mail in enumerate(mails):
+        if number:
+            _out("-" * 60)
+        _out(format_decoded(mail))
+    return EXIT_OK
+
+
+def cmd_audit(args, settings) -> int:
+    import json
+
+    from portplus_tui.core.calendar import to_jst
+    from portplus_tui.services import audit, companies
+
+    if not 1 <= args.last <= 1000:
+        raise CliError("--last must be between 1 and 1000")
+    ctx = _context(settings)
+    try:
+        session = companies.provider_session(ctx, args.member_no)
+        for entry in audit.list_entries(ctx, session, last=args.last):
+            when = to_jst(entry.at).strftime("%Y-%m-%d %H:%M:%S JST")
+            change = ""
+            if entry.before is not None or entry.after is not None:
+                change = " " + json.dumps({"before": entry.before, "after": entry.after},
+                                          ensure_ascii=False, sort_keys=True)
+            _out(f"{when}\t{entry.actor}\t{entry.action}\t{entry.target}{change}")
+    finally:
+        ctx.close()
+    return EXIT_OK
+
+
 def launch_tui(settings) -> int:
     try:
         from portplus_tui.ui.app import run_app
@@ -334,6 +379,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {
     "company": cmd_company,
     "calendar": cmd_calendar,
     "applications": cmd_applications,
+    "outbox": cmd_outbox,
+    "audit": cmd_audit,
     "demo": cmd_demo,
 }
 
