@@ -92,6 +92,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", metavar="DATE")
     p.add_argument("--to", dest="end", metavar="DATE")
 
+    account = add("account", "accounts of a company")
+    asub = account.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = add("add", "add an account (asks for the password twice unless --password-stdin)", asub)
+    p.add_argument("member_no", metavar="MEMBER_NO")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--name", required=True, help="担当者名")
+    p.add_argument("--role", required=True, choices=("admin", "user"), help="権限")
+    p.add_argument("--department", required=True, help="部署")
+    p.add_argument("--phone", default="", help="電話番号")
+    p.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="有効期限")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    p = add("list", "list the accounts of a company", asub)
+    p.add_argument("member_no", metavar="MEMBER_NO")
+    p = add("unlock", "clear a lock after failed logins", asub)
+    p.add_argument("member_no", metavar="MEMBER_NO")
+    p.add_argument("email", metavar="EMAIL")
+    p = add("reset-password", "send the password-reset mail to an account", asub)
+    p.add_argument("member_no", metavar="MEMBER_NO")
+    p.add_argument("email", metavar="EMAIL")
+
     p = add("outbox", "print the newest mails of the file outbox, decoded")
     p.add_argument("--last", type=int, default=5, metavar="N", help="how many (default 5)")
 
@@ -325,6 +346,83 @@ def cmd_demo(args, settings) -> int:
     return launch_tui(settings)
 
 
+def _read_new_password(args) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("no password on standard input")
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for the password: use --password-stdin")
+    import getpass
+
+    first = getpass.getpass("パスワード / password: ")
+    second = getpass.getpass("パスワード(確認) / again: ")
+    if first != second:
+        raise CliError("the two passwords differ; nothing was written")
+    return first
+
+
+def _find_account(ctx, member_no: str, email: str):
+    from portplus_tui.core.errors import NotFoundError
+    from portplus_tui.core.validation import email_key
+    from portplus_tui.services import accounts
+
+    key = email_key(email)
+    for view in accounts.list_accounts_for(ctx, member_no):
+        if email_key(view.login_id) == key:
+            return view
+    raise NotFoundError("アカウントが見つかりません。", f"No account {email} in {member_no}.",
+                        field="email")
+
+
+def _print_accounts(views) -> None:
+    for view in views:
+        state = []
+        if view.locked_until is not None:
+            state.append("locked")
+        _out("\t".join((view.login_id, view.role, view.name, view.department, view.phone or "-",
+                        view.expires.isoformat(), ",".join(state) or "ok")))
+
+
+def cmd_account(args, settings) -> int:
+    from portplus_tui.services import accounts
+
+    if args.action == "add":
+        # Validate everything that needs no database before asking for the password.
+        from portplus_tui.core.calendar import parse_date
+        from portplus_tui.core.validation import normalize_email
+
+        normalize_email(args.email)
+        parse_date(args.expires, field="expires")
+        password = _read_new_password(args)
+        ctx = _context(settings)
+        try:
+            view = accounts.add_account(ctx, args.member_no, args.email, name=args.name,
+                                        role=args.role, department=args.department,
+                                        phone=args.phone, expires=args.expires, password=password)
+            _print_accounts([view])
+        finally:
+            ctx.close()
+        return EXIT_OK
+    ctx = _context(settings)
+    try:
+        if args.action == "list":
+            _print_accounts(accounts.list_accounts_for(ctx, args.member_no))
+        elif args.action == "unlock":
+            view = accounts.unlock_account(ctx, args.member_no, args.email)
+            _out(f"unlocked: {view.login_id}")
+        else:
+            from portplus_tui.services import auth, companies
+
+            view = _find_account(ctx, args.member_no, args.email)
+            auth.admin_send_reset(ctx, companies.provider_session(ctx, args.member_no), view.id)
+            _out(f"reset mail sent to {view.login_id}")
+    finally:
+        ctx.close()
+    return EXIT_OK
+
+
 def cmd_outbox(args, settings) -> int:
     from portplus_tui.services.mail import format_decoded, read_outbox
 
@@ -379,6 +477,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {
     "company": cmd_company,
     "calendar": cmd_calendar,
     "applications": cmd_applications,
+    "account": cmd_account,
     "outbox": cmd_outbox,
     "audit": cmd_audit,
     "demo": cmd_demo,

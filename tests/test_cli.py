@@ -164,3 +164,57 @@ def test_uninitialised_database_is_a_clear_error(tmp_path, monkeypatch):
     proc = subprocess.run([sys.executable, "-m", "portplus_tui", "company", "list"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "portplus init" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _add_company(cli):
+    assert cli("company", "add", "M97-00339", "--name", "NTT", "--address", "addr", "--ports", "30")[0] == 0
+
+
+def _account_add(cli, monkeypatch, password: str, email: str = "new.person@example.com"):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    return cli("account", "add", "M97-00339", email, "--name", "新人 一郎", "--role", "user",
+               "--department", "営業部", "--expires", "2030-12-31", "--password-stdin")
+
+
+@pytest.mark.parametrize("password, words", [
+    ("short1", "短すぎ"),
+    ("abcdefghij1234567890x", "長すぎ"),
+    ("lettersonly", "数字"),
+    ("1234567890", "英字"),
+    ("ｐａｓｓｗｏｒｄ１２", "全角"),
+    ("pass word12", "空白"),
+    ("pässword12", "使えない文字"),
+    ("password1", "よく使われて"),
+    ("new1@example.com", "ログインID"),
+])
+def test_account_add_refuses_each_forbidden_password(cli, monkeypatch, password, words):
+    _add_company(cli)
+    code, out, err = _account_add(cli, monkeypatch, password, email="new1@example.com")
+    assert code == 2 and words in err and out == ""
+    assert cli("account", "list", "M97-00339")[1] == ""
+
+
+def test_account_add_list_unlock_reset(cli, monkeypatch, tmp_path):
+    _add_company(cli)
+    code, out, err = _account_add(cli, monkeypatch, "Good-pass-77")
+    assert code == 0, err
+    code, out, _ = cli("account", "list", "M97-00339")
+    assert out.split("\t")[:3] == ["new.person@example.com", "user", "新人 一郎"]
+    code, _, err = _account_add(cli, monkeypatch, "Other-pass-78", email="NEW.person@example.com")
+    assert code == 2 and err.strip()
+    assert cli("account", "unlock", "M97-00339", "new.person@example.com")[0] == 0
+    assert cli("account", "unlock", "M97-00339", "nobody@example.com")[0] == 2
+    code, out, err = cli("account", "reset-password", "m97-00339", "New.Person@example.com")
+    assert code == 0, err
+    code, out, _ = cli("outbox", "--last", "1")
+    assert "To:      new.person@example.com" in out and "パスワード再設定" in out
+    code, out, _ = cli("audit", "M97-00339", "--last", "5")
+    assert "account." in out and "Good-pass-77" not in out and "$2b$" not in out
+
+
+def test_account_add_without_terminal_or_stdin_is_refused(cli, monkeypatch):
+    _add_company(cli)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, _, err = cli("account", "add", "M97-00339", "a@example.com", "--name", "x", "--role",
+                       "user", "--department", "d", "--expires", "2030-01-01")
+    assert code == 2 and "--password-stdin" in err
