@@ -1,22 +1,69 @@
-"""Accounts (SPEC §9). This module starts with the provider's calls used by the
-command line and the demo; the session calls (list, create, update, delete) build on
-the same validation."""
+"""Accounts (SPEC §9, アカウント管理).
+
+Provider calls for the command line and the demo (``add_account``, ``list_accounts_for``,
+``unlock_account``) and session calls for the screens (``list_accounts``, ``get_account``,
+``create_account``, ``update_account``, ``delete_account``, ``unlock``). Both kinds share
+one validation of the new-account form.
+
+Rules (enforced here, whatever the screens show):
+
+- R-TEN-2: an id of another company's account is "not found", never read or changed.
+- R-ACC-1: an admin (or the provider) sees every live account of the company; a user
+  sees only their own account (another account's id is refused with PermissionDenied).
+- R-ACC-2/3: every field of the new-account form is validated, each error names its
+  field; the login ID is unique within the company case-insensitively (the unique index
+  on ``(company, login_key)`` decides between concurrent creations); 有効期限 is today
+  (Japan time) or later; the password policy is checked with the login ID.
+- R-ACC-4: an admin updates every account of the company, including 権限 and 有効期限;
+  a user only their own 担当者名, 部署 and 電話番号. The login ID cannot be changed.
+  Nobody raises their own rights: no one changes their own 権限, and no one moves their
+  own 有効期限 later (or into the past). Passwords are changed in ``services.auth``.
+- R-ACC-5: an admin cannot delete or demote themselves; the company's last live,
+  unexpired admin cannot be deleted, demoted or expired. Writes that can lower the number
+  of admins lock the company row first (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL;
+  on SQLite every write transaction is ``BEGIN IMMEDIATE``), then re-read the acting
+  account and count, so two admins deleting each other at once leave one admin.
+- Optimistic locking: update and delete take the ``version`` the caller saw and the
+  UPDATE matches only that version (ConflictError otherwise). Unlocking does not change
+  the version (the lock state is not part of the form, like the login failure count).
+- R-ACC-6: every change is audited in the same transaction with before/after of the
+  public fields; passwords and hashes never go in.
+- Deleting is soft (``deleted``, ``deleted_at``) and frees the login ID: ``login_key``
+  becomes ``<key>#deleted-<id>`` (``#`` cannot occur in a valid domain, so a freed key
+  never equals a real one).
+"""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import peewee
+
 from portplus_tui.core import validation as v
-from portplus_tui.core.calendar import parse_date
-from portplus_tui.core.errors import ValidationError
+from portplus_tui.core.calendar import format_jp_date, parse_date
+from portplus_tui.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
 from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
 from portplus_tui.services.companies import _get_row as _company_row
-from portplus_tui.services.context import AppContext
+from portplus_tui.services.context import AppContext, Session, authorize
 from portplus_tui.services.passwords import hash_password
 from portplus_tui.store import models as m
-from portplus_tui.store.db import from_db, to_db
+from portplus_tui.store.db import from_db, is_postgres, to_db
+
+NAME_MAX = 50
+DEPARTMENT_MAX = 50
+LOGIN_KEY_MAX = 254  # models.Account.login_key max_length
+
+FORM_FIELDS = ("name", "role", "login_id", "password", "password_confirm", "department",
+               "phone", "expires")
+"""The new-account form's fields in screen order; errors are reported in this order."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +78,11 @@ class AccountView:
     locked_until: datetime | None
     failed_count: int
     deleted: bool
+    version: int = 1
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == m.ROLE_ADMIN
 
 
 def _view(row: m.Account) -> AccountView:
@@ -38,7 +90,7 @@ def _view(row: m.Account) -> AccountView:
         id=row.id, login_id=row.login_id, name=row.name, role=row.role,
         department=row.department, phone=row.phone or "", expires=row.expires,
         locked_until=from_db(row.locked_until), failed_count=row.failed_count,
-        deleted=bool(row.deleted),
+        deleted=bool(row.deleted), version=row.version,
     )
 
 
@@ -47,6 +99,146 @@ def _public(view: AccountView) -> dict:
             "department": view.department, "phone": view.phone, "expires": view.expires}
 
 
+def _lock_state(row: m.Account) -> dict:
+    return {"login_id": row.login_id, "failed_count": row.failed_count,
+            "locked_until": from_db(row.locked_until)}
+
+
+# ------------------------------------------------------------------ errors
+def _denied(ja: str, en: str, code: str, field: str | None = None) -> PermissionDenied:
+    return PermissionDenied(ja, en, field=field, code=code)
+
+
+def _own_account_only() -> PermissionDenied:
+    return _denied("他のアカウントの情報は参照・変更できません(自分のアカウントのみ可能です)。",
+                   "You can only view and change your own account.", "own_account_only")
+
+
+def _not_found() -> NotFoundError:
+    return NotFoundError("アカウントが見つかりません。", "Account not found.", field="account")
+
+
+def _conflict() -> ConflictError:
+    return ConflictError(
+        "このアカウントは他の方が先に変更しました。最新の内容を読み込んでから、もう一度お試しください。",
+        "Someone else changed this account first. Reload it and try again.",
+    )
+
+
+def _last_admin(field: str | None) -> PermissionDenied:
+    return _denied(
+        "会社で最後の管理者(admin)アカウントのため、削除・権限変更・有効期限切れにはできません。"
+        "先に別のアカウントを管理者にしてください。",
+        "This is the company's last admin account: it cannot be deleted, demoted or expired. "
+        "Make another account an admin first.",
+        "last_admin", field,
+    )
+
+
+def _login_taken_error() -> ValidationError:
+    return ValidationError("このログインIDは既に使われています。",
+                           "This login ID is already in use.", field="login_id")
+
+
+# ------------------------------------------------------------------ validation
+def _parse_expires(value: date | str | None, field: str = "expires") -> date:
+    if isinstance(value, datetime):  # a datetime is a date too: refuse the ambiguity
+        raise ValidationError("有効期限は日付(YYYY-MM-DD)で指定してください。",
+                              "Give the expiry as a date (YYYY-MM-DD).", field=field)
+    if isinstance(value, date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError("有効期限を入力してください。", "Enter the expiry date.", field=field)
+    if not isinstance(value, str):
+        raise TypeError(f"expected date or str, got {type(value).__name__}")
+    return parse_date(value, field=field)
+
+
+def _check_not_past(ctx: AppContext, expires: date) -> None:
+    today = ctx.today()
+    if expires < today:
+        raise ValidationError(
+            f"有効期限は本日({format_jp_date(today)})以降の日付を入力してください。",
+            f"The expiry date must be today ({today.isoformat()}) or later.",
+            field="expires",
+        )
+
+
+def _clean_name(text: str) -> str:
+    return v.normalize_name(text, field="name", max_len=NAME_MAX)
+
+
+def _clean_department(text: str) -> str:
+    return v.normalize_name(text, field="department", max_len=DEPARTMENT_MAX)
+
+
+def _clean_phone(text: str | None) -> str:
+    return v.normalize_phone(text or "", field="phone")
+
+
+def validate_new_account(ctx: AppContext, *, name: str, role: str, login_id: str, password: str,
+                         password_confirm: str, department: str, phone: str = "",
+                         expires: date | str) -> tuple[dict, dict[str, ValidationError]]:
+    """Check every field of the new-account form (R-ACC-2, R-ACC-3) without touching
+    the database. Returns the clean values and the errors by field (in ``FORM_FIELDS``
+    order); uniqueness of the login ID is checked when the account is written."""
+    clean: dict = {}
+    errors: dict[str, ValidationError] = {}
+
+    def attempt(field: str, fn, *args) -> None:
+        try:
+            clean[field] = fn(*args)
+        except ValidationError as exc:
+            exc.field = exc.field or field
+            errors[field] = exc
+
+    attempt("name", _clean_name, name)
+    attempt("role", v.parse_role, role)
+    attempt("login_id", v.normalize_email, login_id, "login_id")
+    s = ctx.settings
+
+    def password_ok(pw: str) -> str:
+        ident = clean.get("login_id") or (login_id if isinstance(login_id, str) else None)
+        check_password(pw, login_id=ident, min_length=s.password_min_length,
+                       max_length=s.password_max_length, field="password")
+        return pw
+
+    attempt("password", password_ok, password)
+
+    def confirm_ok(confirm: str) -> str:
+        if not isinstance(confirm, str) or not confirm:
+            raise ValidationError("確認のため、パスワードをもう一度入力してください。",
+                                  "Enter the password again to confirm it.",
+                                  field="password_confirm")
+        if "password" in clean and not hmac.compare_digest(
+            confirm.encode("utf-8", "surrogatepass"), password.encode("utf-8", "surrogatepass")
+        ):
+            raise ValidationError("確認用のパスワードが一致しません。",
+                                  "The two passwords do not match.", field="password_confirm")
+        return confirm
+
+    attempt("password_confirm", confirm_ok, password_confirm)
+    attempt("department", _clean_department, department)
+    attempt("phone", _clean_phone, phone)
+
+    def expires_ok(value) -> date:
+        day = _parse_expires(value)
+        _check_not_past(ctx, day)
+        return day
+
+    attempt("expires", expires_ok, expires)
+    return clean, errors
+
+
+def _validated_new(ctx: AppContext, **fields) -> dict:
+    clean, errors = validate_new_account(ctx, **fields)
+    for field in FORM_FIELDS:
+        if field in errors:
+            raise errors[field]
+    return clean
+
+
+# ------------------------------------------------------------------ database helpers
 def _login_taken(company_id: int, key: str, exclude_id: int | None = None) -> bool:
     query = m.Account.select().where(
         (m.Account.company == company_id) & (m.Account.login_key == key)
@@ -56,36 +248,97 @@ def _login_taken(company_id: int, key: str, exclude_id: int | None = None) -> bo
     return query.exists()
 
 
+def _insert(ctx: AppContext, company_id: int, clean: dict, *, session: Session | None) -> AccountView:
+    """Hash the password and insert the account in one transaction with its audit entry.
+    The unique index on (company, login_key) has the last word: a concurrent creation of
+    the same login ID becomes the same ValidationError as the check before it."""
+    login_id = clean["login_id"]
+    key = v.email_key(login_id)
+    if _login_taken(company_id, key):  # cheap early answer, before bcrypt
+        raise _login_taken_error()
+    password_hash = hash_password(clean["password"], ctx.settings.bcrypt_rounds)
+    try:
+        with ctx.db.atomic():
+            if _login_taken(company_id, key):
+                raise _login_taken_error()
+            now = to_db(ctx.now())
+            row = m.Account.create(
+                company=company_id, login_id=login_id, login_key=key,
+                password_hash=password_hash, name=clean["name"], role=clean["role"],
+                department=clean["department"], phone=clean["phone"], expires=clean["expires"],
+                created_at=now, updated_at=now, password_changed_at=now,
+            )
+            view = _view(row)
+            if session is not None:
+                audit.record(ctx, "account.create", session=session, target=login_id,
+                             after=_public(view))
+            else:
+                audit.record(ctx, "account.create", company_id=company_id, actor="provider",
+                             target=login_id, after=_public(view))
+    except peewee.IntegrityError:
+        raise _login_taken_error() from None
+    return view
+
+
+def _live_row(company_id: int, account_id: int) -> m.Account:
+    if isinstance(account_id, bool) or not isinstance(account_id, int):
+        raise _not_found()
+    row = (
+        m.Account.select()
+        .where((m.Account.id == account_id) & (m.Account.company == company_id)
+               & (m.Account.deleted == False))  # noqa: E712
+        .first()
+    )
+    if row is None:
+        raise _not_found()
+    return row
+
+
+def _lock_company(ctx: AppContext, company_id: int) -> None:
+    """Serialise the account writes of one company (call inside ``ctx.db.atomic()``).
+
+    PostgreSQL: a row lock on the company (NO KEY UPDATE, so inserts that reference the
+    company, such as new applications, are not blocked). SQLite: the transaction began
+    with BEGIN IMMEDIATE and already holds the database's write lock.
+    """
+    if is_postgres(ctx.db):
+        (m.Company.select(m.Company.id).where(m.Company.id == company_id)
+         .for_update("FOR NO KEY UPDATE").execute())
+
+
+def _counts_as_admin(role: str, deleted: bool, expires: date, today: date) -> bool:
+    return role == m.ROLE_ADMIN and not deleted and expires >= today
+
+
+def _other_admins(company_id: int, exclude_id: int, today: date) -> int:
+    return (
+        m.Account.select()
+        .where((m.Account.company == company_id) & (m.Account.id != exclude_id)
+               & (m.Account.role == m.ROLE_ADMIN) & (m.Account.deleted == False)  # noqa: E712
+               & (m.Account.expires >= today))
+        .count()
+    )
+
+
+def _acting_id(actor: m.Account | None) -> int | None:
+    return None if actor is None else actor.id
+
+
+def _is_admin(actor: m.Account | None) -> bool:
+    """The provider (no account) acts as an admin of the company."""
+    return actor is None or actor.role == m.ROLE_ADMIN
+
+
+# ------------------------------------------------------------------ provider calls
 def add_account(ctx: AppContext, member_no: str, email: str, *, name: str, role: str,
                 department: str, expires: date | str, password: str, phone: str = "") -> AccountView:
-    """Provider: create an account (the first admin of a company, R-TEN-4)."""
-    login_id = v.normalize_email(email)
-    key = v.email_key(login_id)
-    clean = {
-        "name": v.normalize_name(name, field="name", max_len=50),
-        "role": v.parse_role(role),
-        "department": v.normalize_name(department, field="department", max_len=50),
-        "phone": v.normalize_phone(phone or ""),
-        "expires": expires if isinstance(expires, date) else parse_date(expires, field="expires"),
-    }
-    s = ctx.settings
-    check_password(password, login_id=login_id, min_length=s.password_min_length,
-                   max_length=s.password_max_length)
+    """Provider: create an account (the first admin of a company, R-TEN-4). Same
+    validation as ``create_account`` (the password is given once)."""
+    clean = _validated_new(ctx, name=name, role=role, login_id=email, password=password,
+                           password_confirm=password, department=department, phone=phone,
+                           expires=expires)
     company = _company_row(member_no)
-    password_hash = hash_password(password, s.bcrypt_rounds)
-    with ctx.db.atomic():
-        if _login_taken(company.id, key):
-            raise ValidationError("このログインIDは既に使われています。",
-                                  "This login ID is already in use.", field="login_id")
-        now = to_db(ctx.now())
-        row = m.Account.create(
-            company=company.id, login_id=login_id, login_key=key, password_hash=password_hash,
-            created_at=now, updated_at=now, password_changed_at=now, **clean,
-        )
-        view = _view(row)
-        audit.record(ctx, "account.add", company_id=company.id, actor="provider",
-                     target=login_id, after=_public(view))
-    return view
+    return _insert(ctx, company.id, clean, session=None)
 
 
 def list_accounts_for(ctx: AppContext, member_no: str) -> list[AccountView]:
@@ -97,3 +350,192 @@ def list_accounts_for(ctx: AppContext, member_no: str) -> list[AccountView]:
         .order_by(m.Account.login_key)
     )
     return [_view(row) for row in rows]
+
+
+def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> AccountView:
+    before = _lock_state(row)
+    m.Account.update(failed_count=0, locked_until=None).where(m.Account.id == row.id).execute()
+    fresh = m.Account.get_by_id(row.id)
+    after = _lock_state(fresh)
+    if session is not None:
+        audit.record(ctx, "account.unlock", session=session, target=row.login_id,
+                     before=before, after=after)
+    else:
+        audit.record(ctx, "account.unlock", company_id=row.company_id, actor="provider",
+                     target=row.login_id, before=before, after=after)
+    return _view(fresh)
+
+
+def unlock_account(ctx: AppContext, member_no: str, email: str) -> AccountView:
+    """Provider (``portplus account unlock``): clear the failure count and the lock."""
+    company = _company_row(member_no)
+    key = v.email_key(email or "")
+    with ctx.db.atomic():
+        row = (
+            m.Account.select()
+            .where((m.Account.company == company.id) & (m.Account.login_key == key)
+                   & (m.Account.deleted == False))  # noqa: E712
+            .first()
+        )
+        if row is None:
+            raise _not_found()
+        return _unlock_row(ctx, row, session=None)
+
+
+# ------------------------------------------------------------------ session calls
+def list_accounts(ctx: AppContext, session: Session) -> list[AccountView]:
+    """R-ACC-1: an admin sees every live account of the company; a user only their own."""
+    actor = authorize(ctx, session)
+    if not _is_admin(actor):
+        return [_view(actor)]
+    rows = (
+        m.Account.select()
+        .where((m.Account.company == session.company_id) & (m.Account.deleted == False))  # noqa: E712
+        .order_by(m.Account.login_key)
+    )
+    return [_view(row) for row in rows]
+
+
+def get_account(ctx: AppContext, session: Session, account_id: int) -> AccountView:
+    """One live account of the company (a user: only their own)."""
+    actor = authorize(ctx, session)
+    row = _live_row(session.company_id, account_id)
+    if not _is_admin(actor) and row.id != actor.id:
+        raise _own_account_only()
+    return _view(row)
+
+
+def create_account(ctx: AppContext, session: Session, *, name: str, role: str, login_id: str,
+                   password: str, password_confirm: str, department: str, phone: str = "",
+                   expires: date | str) -> AccountView:
+    """アカウント新規登録 (admin only; R-ACC-2, R-ACC-3)."""
+    authorize(ctx, session, admin=True)
+    clean = _validated_new(ctx, name=name, role=role, login_id=login_id, password=password,
+                           password_confirm=password_confirm, department=department,
+                           phone=phone, expires=expires)
+    return _insert(ctx, session.company_id, clean, session=session)
+
+
+def update_account(ctx: AppContext, session: Session, account_id: int, *, version: int,
+                   name: str, department: str, phone: str = "", role: str | None = None,
+                   expires: date | str | None = None) -> AccountView:
+    """アカウント更新 (R-ACC-4, R-ACC-5). ``role`` / ``expires`` ``None`` keep the current
+    value; a user may pass them only unchanged. The login ID cannot be changed."""
+    authorize(ctx, session)
+    with ctx.db.atomic():
+        _lock_company(ctx, session.company_id)
+        actor = authorize(ctx, session)  # again, under the lock: rights may have changed
+        row = _live_row(session.company_id, account_id)
+        is_self = row.id == _acting_id(actor)
+        if not _is_admin(actor) and not is_self:
+            raise _own_account_only()
+        new_name = _clean_name(name)
+        new_department = _clean_department(department)
+        new_phone = _clean_phone(phone)
+        new_role = None if role is None else v.parse_role(role)
+        new_expires = None if expires is None else _parse_expires(expires)
+        role_after = row.role if new_role is None else new_role
+        expires_after = row.expires if new_expires is None else new_expires
+        role_changes = role_after != row.role
+        expires_changes = expires_after != row.expires
+
+        if not _is_admin(actor):
+            if role_changes:
+                raise _denied("自分の権限は変更できません。", "You cannot change your own role.",
+                              "raise_own_rights", "role")
+            if expires_changes:
+                raise _denied("有効期限は管理者(admin)のみ変更できます。",
+                              "Only an admin can change the expiry date.",
+                              "admin_only_field", "expires")
+        elif is_self:
+            if role_changes:
+                raise _denied("自分自身の権限を変更することはできません(管理者の解除は別の管理者が行います)。",
+                              "You cannot change your own role (another admin must do it).",
+                              "self_demote", "role")
+            if expires_changes and expires_after > row.expires:
+                raise _denied("自分自身の有効期限を延ばすことはできません。別の管理者に依頼してください。",
+                              "You cannot extend your own expiry date; ask another admin.",
+                              "raise_own_rights", "expires")
+            if expires_changes and expires_after < ctx.today():
+                raise _denied("自分自身の有効期限を過去の日付にすることはできません。",
+                              "You cannot set your own expiry date in the past.",
+                              "self_expire", "expires")
+
+        if row.version != version:
+            raise _conflict()
+
+        today = ctx.today()
+        if (_counts_as_admin(row.role, False, row.expires, today)
+                and not _counts_as_admin(role_after, False, expires_after, today)
+                and _other_admins(session.company_id, row.id, today) == 0):
+            raise _last_admin("role" if role_changes else "expires")
+
+        before = _view(row)
+        changes = {"name": new_name, "department": new_department, "phone": new_phone,
+                   "role": role_after, "expires": expires_after}
+        if all(getattr(row, key) == value for key, value in changes.items()):
+            return before  # nothing to write: no new version, no audit entry
+        updated = (
+            m.Account.update(updated_at=to_db(ctx.now()), version=m.Account.version + 1, **changes)
+            .where((m.Account.id == row.id) & (m.Account.company == session.company_id)
+                   & (m.Account.version == version) & (m.Account.deleted == False))  # noqa: E712
+            .execute()
+        )
+        if updated != 1:
+            raise _conflict()
+        after = _view(m.Account.get_by_id(row.id))
+        audit.record(ctx, "account.update", session=session, target=row.login_id,
+                     before=_public(before), after=_public(after))
+    return after
+
+
+def _freed_key(key: str, account_id: int) -> str:
+    suffix = f"#deleted-{account_id}"
+    return key[: LOGIN_KEY_MAX - len(suffix)] + suffix
+
+
+def delete_account(ctx: AppContext, session: Session, account_id: int, *, version: int) -> None:
+    """アカウント削除 (admin only; R-ACC-5): soft delete that frees the login ID."""
+    authorize(ctx, session, admin=True)
+    with ctx.db.atomic():
+        _lock_company(ctx, session.company_id)
+        actor = authorize(ctx, session, admin=True)  # again, under the lock
+        row = _live_row(session.company_id, account_id)
+        if row.id == _acting_id(actor):
+            raise _denied("自分自身のアカウントは削除できません。",
+                          "You cannot delete your own account.", "self_delete")
+        if row.version != version:
+            raise _conflict()
+        today = ctx.today()
+        if (_counts_as_admin(row.role, False, row.expires, today)
+                and _other_admins(session.company_id, row.id, today) == 0):
+            raise _last_admin(None)
+        before = _view(row)
+        now = to_db(ctx.now())
+        updated = (
+            m.Account.update(deleted=True, deleted_at=now, updated_at=now,
+                             login_key=_freed_key(row.login_key, row.id),
+                             version=m.Account.version + 1)
+            .where((m.Account.id == row.id) & (m.Account.company == session.company_id)
+                   & (m.Account.version == version) & (m.Account.deleted == False))  # noqa: E712
+            .execute()
+        )
+        if updated != 1:
+            raise _conflict()
+        # Outstanding reset codes and one-time passwords die with the account.
+        m.ResetToken.update(voided=True).where(
+            (m.ResetToken.account == row.id) & (m.ResetToken.used_at.is_null())
+        ).execute()
+        m.OtpChallenge.update(voided=True).where(
+            (m.OtpChallenge.account == row.id) & (m.OtpChallenge.used_at.is_null())
+        ).execute()
+        audit.record(ctx, "account.delete", session=session, target=row.login_id,
+                     before=_public(before), after={**_public(before), "deleted": True})
+
+
+def unlock(ctx: AppContext, session: Session, account_id: int) -> AccountView:
+    """Admin: clear an account's login failure count and lock (R-LOG-4)."""
+    authorize(ctx, session, admin=True)
+    with ctx.db.atomic():
+        row = _live_row(session.company_id, account_id)
+        return _unlock_row(ctx, row, session=session)
