@@ -1,0 +1,1134 @@
+"""Login, two-step login, password reset, own password change, sessions (SPEC §2–§4).
+
+Public calls (all take the ``AppContext``; none returns a Model row)::
+
+    login(ctx, member_no, login_id, password) -> LoginResult
+    verify_otp(ctx, attempt, code) -> Session
+    resend_otp(ctx, attempt) -> OtpChallengeInfo
+    cancel_otp(ctx, attempt) -> None
+    request_reset(ctx, member_no, email) -> ResetRequested
+    complete_reset(ctx, member_no, email, code, new_password, new_password_confirm) -> None
+    admin_send_reset(ctx, session, account_id) -> None
+    change_own_password(ctx, session, current, new, confirm) -> None
+    touch(ctx, session) -> Session          (user activity: checks and extends)
+    check_session(ctx, session) -> Session  (checks only, e.g. from a UI timer)
+    logout(ctx, session) -> None
+    wait_for_mail(timeout) -> bool          (reset mails go out in the background)
+
+Decisions (SPEC leaves them open; the README quotes this list)
+---------------------------------------------------------------
+
+Login and enumeration (R-LOG-2..4)
+  * One message, code ``login_failed``, for: a member number that is malformed or
+    unknown, an unknown account, a wrong password, a deleted account and an expired
+    account (with the right password, too). Every call costs exactly one bcrypt check,
+    whatever the case: unknown accounts and unusable input (empty, NUL, broken
+    surrogates, more than 72 bytes) verify against a dummy hash
+    (``passwords.verify_password``). The database work around it (one or two look-ups
+    and one audit insert, plus the counter update for a known account) is small next
+    to bcrypt.
+  * Over-long input is refused by bcrypt's hard limit (72 bytes, the ceiling of every
+    configurable policy: ``password_max_length`` <= 72), not by the current
+    ``password_max_length``: lowering that setting later must not lock out people
+    whose passwords were valid when set.
+  * Lockout, as django-axes does it: ``lockout_threshold`` consecutive failures of a
+    live account set ``locked_until = now + lockout_minutes``. While locked, the
+    account answers with code ``locked`` (naming the minutes left) *whatever the
+    password*: the password is still run through bcrypt (same cost) but its result is
+    ignored, so a lock is never an oracle for the right password, and attempts during
+    a lock are not counted (the lock is not extended). The lock message is only given
+    for a live (not deleted, not expired) account; deleted and expired accounts always
+    get ``login_failed``. Residual, accepted: someone who makes ``threshold`` failed
+    attempts learns that an account exists (axes also counts unknown user names; that
+    would need a throttle table keyed by member number + login id, which the schema
+    does not have yet).
+    The failure that reaches the threshold already answers ``locked``.
+  * Counters are changed with one SQL UPDATE (``failed_count = failed_count + 1``,
+    the lock computed in the same statement from the old values), so concurrent
+    failures are all counted. When an expired lock is found by the next failure, the
+    count restarts at 1. A successful login sets ``failed_count = 0`` and clears
+    ``locked_until`` with a guarded UPDATE (only if the account is still live and not
+    locked), so a lock set by a concurrent attempt wins.
+  * Member numbers are matched case-insensitively (``normalize_member_no``), login ids
+    by ``email_key``. A login id that is not printable text or is longer than 254
+    characters is treated as unknown without a query.
+  * Audit: ``login.success``, ``login.failure`` (with a reason), ``login.locked`` (when
+    the lock is set, and when a locked account is refused). The actor is the login id
+    as typed, with non-printable characters removed, at most 100 characters; the
+    company is recorded when the member number is known. Never a password.
+
+Two-step login (R-OTP-1..3)
+  * After a correct password for a company with the ``two_factor`` option, a
+    6-digit code (``secrets.randbelow``) is mailed and ``LoginResult.challenge`` is
+    returned. ``attempt`` is ``secrets.token_urlsafe(32)``; the database keeps only
+    its SHA-256 (a database reader cannot complete someone's pending login).
+  * Codes are stored as ``hmac-sha256$<salt>$<digest>`` with a per-challenge random
+    salt. A fast hash is enough here: a code lives ``otp_valid_minutes``, is used
+    once and allows ``otp_max_attempts`` wrong entries, so what a leaked backup holds
+    is expired by the time anyone reads it; a slow hash would only make each
+    verification (and a flood of them) expensive. Comparison is constant-time.
+  * The mail is sent *before* anything is written: when it fails (``MailError``) the
+    login fails with code ``mail``, no challenge exists, the failure count is not
+    touched (a correct password is not a failure) and an audit row notes it.
+  * A new challenge voids the account's older live challenges (at most one live code
+    per account).
+  * The password step does *not* reset ``failed_count`` for a two-factor company;
+    only a verified code does. Wrong codes count towards the account lockout as well
+    as towards the challenge's own limit: otherwise someone who knows the password
+    could log in again and again for fresh sets of guesses.
+  * ``verify_otp``: valid while ``now <= issued_at + otp_valid_minutes`` (29:59 yes,
+    30:01 no); full-width digits, spaces and hyphens are accepted; input that is not
+    6 digits is refused (``otp_format``) without counting. The account is re-read:
+    deleted or expired in between gives ``login_failed``, locked gives ``locked``,
+    and the challenge is voided. Single use: ``UPDATE … SET used_at WHERE id AND
+    used_at IS NULL AND voided = false AND version = ?``; only the caller whose
+    UPDATE changed one row gets a Session.
+  * ``resend_otp`` keeps the *same attempt id* and replaces the code (the old one is
+    void at once: its hash is gone and the version moved). It is allowed
+    ``otp_resend_seconds`` after the last issue; the wrong-entry count carries over
+    (a resend is not a fresh set of guesses). The mail goes out first; if it fails
+    the old code stays valid. If two resends race, one wins and the other's mail
+    holds a dead code.
+  * ``cancel_otp`` voids the challenge (idempotent, silent for unknown attempts).
+
+Password reset (R-RST-1, R-RST-2)
+  * The code is 8 characters from ``ABCDEFGHJKMNPQRSTUVWXYZ23456789`` (no 0/O, 1/I/L),
+    about 40 bits, mailed as ``ABCD-EFGH``; input is case-insensitive, full-width and
+    hyphens/spaces are accepted. Stored as salted HMAC-SHA256 like OTP codes; valid
+    ``reset_valid_minutes``; single use (same guarded UPDATE as OTP); ``otp_max_attempts``
+    wrong entries void it; a new token voids the older ones; a successful reset voids
+    every other reset token and every pending OTP challenge of the account.
+  * ``request_reset`` gives the same ``ResetRequested`` value whether or not the
+    account exists, and does the same work: the same look-up, a code and its hash,
+    the same UPDATE (voiding older tokens; it matches nothing for an unknown account),
+    an audit row, and the mail built. Only a live account (not deleted, not expired)
+    gets a token and a mail. That mail is handed to a background thread (module-level
+    pool, joined at interpreter exit), so SMTP latency is not part of the answer's
+    time and cannot tell the cases apart; for the same reason a mail failure is not
+    reported to the caller (that would reveal the account), only logged.
+    ``wait_for_mail`` waits for pending deliveries (tests, the CLI).
+  * Mail-bombing guard: when a live token was issued less than ``otp_resend_seconds``
+    ago, a new request issues nothing and sends nothing (the earlier code stays
+    valid); the answer is the same.
+  * ``complete_reset`` checks the format, the confirmation and the policy first (no
+    try is consumed), then the code. All code failures (no token, wrong, expired,
+    voided, used, unknown account) give one message, code ``reset_failed``. Wrong
+    codes count towards the token only, not the account lockout (reset is the way out
+    of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
+    audits ``password.reset``. It does not log in: the next login of a two-factor
+    company still asks for a one-time password.
+  * ``admin_send_reset``: admin of the same company only (``authorize(admin=True)``;
+    other company or deleted account: NotFound). The mail is sent synchronously (an
+    admin may see a ``MailError``) and before the token is stored, so a failure
+    changes nothing. No throttle. The admin never sees the code.
+
+Own password, sessions
+  * ``change_own_password``: confirmation and policy first, then the current password
+    with bcrypt. A wrong current password counts as a failed authentication (so an
+    unattended terminal cannot be used to guess it; the lock then ends the session
+    at its next call). The new password must differ from the current one. Success
+    voids pending OTP challenges and reset tokens; audits ``password.change``.
+  * ``touch`` and ``check_session`` use ``context.authorize`` (idle timeout, deleted,
+    expired, locked, role re-read). ``check_session`` does not count as activity.
+  * ``logout`` records ``logout``; sessions are values held by the UI, which drops it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import hmac
+import logging
+import math
+import re
+import secrets
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import peewee
+
+from portplus_tui.core import validation as v
+from portplus_tui.core.calendar import today_jst
+from portplus_tui.core.errors import AuthError, ConflictError, PermissionDenied, ValidationError, not_found
+from portplus_tui.core.password_policy import check_password
+from portplus_tui.services import audit
+from portplus_tui.services.context import AppContext, Session, authorize
+from portplus_tui.services.mail import MailError, OutgoingMail, otp_mail, reset_mail
+from portplus_tui.services.passwords import BCRYPT_MAX_BYTES, hash_password, verify_password
+from portplus_tui.store import models as m
+from portplus_tui.store.db import from_db, to_db
+
+__all__ = [
+    "LoginResult",
+    "OtpChallengeInfo",
+    "RESET_CODE_ALPHABET",
+    "ResetRequested",
+    "admin_send_reset",
+    "cancel_otp",
+    "change_own_password",
+    "check_session",
+    "complete_reset",
+    "login",
+    "logout",
+    "request_reset",
+    "resend_otp",
+    "touch",
+    "verify_otp",
+    "wait_for_mail",
+]
+
+log = logging.getLogger(__name__)
+
+OTP_DIGITS = 6
+RESET_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RESET_CODE_LENGTH = 8
+_HASH_SCHEME = "hmac-sha256"
+_ACTOR_MAX = 100
+_KEY_MAX = 254
+_ATTEMPT_RE = re.compile(r"[A-Za-z0-9_-]{16,100}", re.ASCII)
+_OTP_RE = re.compile(r"[0-9]{%d}" % OTP_DIGITS, re.ASCII)
+_RESET_RE = re.compile(r"[%s]{%d}" % (RESET_CODE_ALPHABET, RESET_CODE_LENGTH), re.ASCII)
+_SEPARATORS = str.maketrans({c: None for c in " \t-_\u2010\u2011\u2012\u2013\u2014\u2212\u30fc"})
+_UNKNOWN_ADDRESS = "nobody@invalid.example"
+
+
+# ------------------------------------------------------------------------------ values
+@dataclass(frozen=True)
+class OtpChallengeInfo:
+    """What the OTP screen needs: the attempt id to send back, and what to show."""
+
+    attempt: str
+    masked_email: str  # e.g. h*****@nt*****
+    expires_at: datetime  # aware UTC
+    resend_at: datetime  # aware UTC: the resend button works from then on
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Either a ``session`` (no two-factor) or a ``challenge`` (code mailed)."""
+
+    session: Session | None = None
+    challenge: OtpChallengeInfo | None = None
+
+    @property
+    def needs_otp(self) -> bool:
+        return self.challenge is not None
+
+
+@dataclass(frozen=True)
+class ResetRequested:
+    """The one answer to a reset request, whether or not the account exists."""
+
+    valid_minutes: int
+
+    def message(self, lang: str = "ja") -> str:
+        if lang == "ja":
+            return (
+                "入力された会員番号とメールアドレスのアカウントが登録されている場合は、"
+                "パスワード再設定のご案内メールを送信しました。"
+                f"メールに記載の確認コードを{self.valid_minutes}分以内に入力してください。"
+            )
+        return (
+            "If an account with this member number and e-mail address exists, a password "
+            "reset e-mail has been sent. Enter the code from the e-mail within "
+            f"{self.valid_minutes} minutes."
+        )
+
+
+# ------------------------------------------------------------------------------ errors
+def _login_failed() -> AuthError:
+    return AuthError(
+        "会員番号、アカウント、またはパスワードが正しくありません。",
+        "The member number, account or password is incorrect.",
+        code="login_failed",
+    )
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def _locked(until: datetime, now: datetime) -> AuthError:
+    n = _minutes_left(until, now)
+    return AuthError(
+        f"ログインに続けて失敗したため、このアカウントは一時的にロックされています。"
+        f"{n}分後に再度お試しいただくか、パスワードを再設定してください。",
+        f"This account is locked for now after too many failed attempts. Try again in "
+        f"{n} minute{'s' if n != 1 else ''}, or reset your password.",
+        code="locked",
+    )
+
+
+def _mail_failed_login() -> AuthError:
+    return AuthError(
+        "ワンタイムパスワードのメールを送信できなかったため、ログインできませんでした。"
+        "しばらくしてから再度お試しください。",
+        "The one-time password e-mail could not be sent, so you could not be logged in. "
+        "Please try again later.",
+        code="mail",
+    )
+
+
+def _mail_failed_resend() -> AuthError:
+    return AuthError(
+        "ワンタイムパスワードのメールを再送信できませんでした。しばらくしてから再度お試しください"
+        "(先に送信したワンタイムパスワードは引き続き有効です)。",
+        "The one-time password e-mail could not be sent again. Please try again later "
+        "(the code sent before is still valid).",
+        code="mail",
+    )
+
+
+def _otp_format() -> AuthError:
+    return AuthError(
+        "ワンタイムパスワード(6桁の数字)を入力してください。",
+        "Enter the one-time password (6 digits).",
+        code="otp_format", field="code",
+    )
+
+
+def _otp_invalid() -> AuthError:
+    return AuthError(
+        "このワンタイムパスワードは使用できません。もう一度ログインしてください。",
+        "This one-time password can no longer be used. Please log in again.",
+        code="otp_invalid",
+    )
+
+
+def _otp_expired() -> AuthError:
+    return AuthError(
+        "ワンタイムパスワードの有効期限が切れました。もう一度ログインしてください。",
+        "The one-time password has expired. Please log in again.",
+        code="otp_expired",
+    )
+
+
+def _otp_wrong(remaining: int) -> AuthError:
+    return AuthError(
+        f"ワンタイムパスワードが正しくありません(あと{remaining}回入力できます)。",
+        f"The one-time password is incorrect ({remaining} more "
+        f"{'try' if remaining == 1 else 'tries'}).",
+        code="otp_wrong", field="code",
+    )
+
+
+def _otp_voided(limit: int) -> AuthError:
+    return AuthError(
+        f"ワンタイムパスワードを{limit}回間違えたため、無効になりました。もう一度ログインしてください。",
+        f"The one-time password was entered wrongly {limit} times and is no longer valid. "
+        "Please log in again.",
+        code="otp_voided",
+    )
+
+
+def _otp_resend_wait(seconds: int) -> AuthError:
+    return AuthError(
+        f"ワンタイムパスワードの再送信は{seconds}秒後から可能です。",
+        f"You can ask for a new one-time password in {seconds} "
+        f"second{'s' if seconds != 1 else ''}.",
+        code="otp_resend_wait",
+    )
+
+
+def _reset_failed() -> AuthError:
+    return AuthError(
+        "確認コードが正しくないか、有効期限が切れています。入力し直すか、"
+        "パスワード再設定をもう一度お申し込みください。",
+        "The code is wrong or has expired. Check it, or ask for a new password reset.",
+        code="reset_failed", field="code",
+    )
+
+
+def _reset_code_format() -> ValidationError:
+    return ValidationError(
+        f"確認コード(メールに記載の英数字{RESET_CODE_LENGTH}文字)を入力してください。",
+        f"Enter the code from the e-mail ({RESET_CODE_LENGTH} letters and digits).",
+        field="code",
+    )
+
+
+def _confirm_mismatch(field: str) -> ValidationError:
+    return ValidationError(
+        "新しいパスワードと確認用のパスワードが一致しません。",
+        "The new password and its confirmation do not match.",
+        field=field,
+    )
+
+
+# ------------------------------------------------------------------------------ helpers
+def _printable(text: Any, limit: int) -> str:
+    """Text safe for an audit column: printable characters only (no NUL for PostgreSQL,
+    no lone surrogates), at most ``limit`` characters."""
+    if not isinstance(text, str):
+        return ""
+    return "".join(c for c in text[: limit * 4] if c.isprintable())[:limit]
+
+
+def _member_key(member_no: Any) -> str | None:
+    if not isinstance(member_no, str):
+        return None
+    try:
+        return v.normalize_member_no(member_no)
+    except ValidationError:
+        return None
+
+
+def _login_key(login_id: Any) -> str | None:
+    if not isinstance(login_id, str) or len(login_id) > 4 * _KEY_MAX:
+        return None
+    key = v.email_key(login_id)
+    if not key or len(key) > _KEY_MAX or not key.isprintable():
+        return None
+    return key
+
+
+def _hash_secret(secret: str) -> str:
+    salt = secrets.token_hex(16)
+    digest = hmac.new(bytes.fromhex(salt), secret.encode("ascii"), hashlib.sha256).hexdigest()
+    return f"{_HASH_SCHEME}${salt}${digest}"
+
+
+def _check_secret(secret: str, stored: str) -> bool:
+    try:
+        scheme, salt, digest = stored.split("$")
+        key = bytes.fromhex(salt)
+    except (ValueError, AttributeError):
+        key, scheme, digest = b"\0" * 16, "", ""
+    expected = hmac.new(key, secret.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, digest) and scheme == _HASH_SCHEME
+
+
+def _attempt_key(attempt: Any) -> str | None:
+    """The stored form of an attempt id (SHA-256 hex), or None for malformed input."""
+    if not isinstance(attempt, str) or not _ATTEMPT_RE.fullmatch(attempt):
+        return None
+    return hashlib.sha256(attempt.encode("ascii")).hexdigest()
+
+
+def _new_otp_code() -> str:
+    return f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
+
+
+def _normalize_otp(code: Any) -> str:
+    if not isinstance(code, str) or len(code) > 40:
+        raise _otp_format()
+    s = unicodedata.normalize("NFKC", code).translate(_SEPARATORS)
+    if not _OTP_RE.fullmatch(s):
+        raise _otp_format()
+    return s
+
+
+def _new_reset_code() -> str:
+    return "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(RESET_CODE_LENGTH))
+
+
+def _display_reset_code(code: str) -> str:
+    half = RESET_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def _normalize_reset_code(code: Any) -> str:
+    if not isinstance(code, str) or len(code) > 40:
+        raise _reset_code_format()
+    s = unicodedata.normalize("NFKC", code).translate(_SEPARATORS).upper()
+    if not _RESET_RE.fullmatch(s):
+        raise _reset_code_format()
+    return s
+
+
+def _is_locked(row: m.Account, now: datetime) -> datetime | None:
+    until = from_db(row.locked_until)
+    return until if until is not None and until > now else None
+
+
+def _is_live(row: m.Account, now: datetime) -> bool:
+    return not row.deleted and row.expires >= today_jst(now)
+
+
+def _find(member_key: str | None, login_key: str | None) -> tuple[m.Company | None, m.Account | None]:
+    """The company (when the member number is known) and the account (when both are)."""
+    if member_key is None:
+        return None, None
+    company = m.Company.get_or_none(m.Company.member_no == member_key)
+    if company is None or login_key is None:
+        return company, None
+    account = (
+        m.Account.select()
+        .where((m.Account.company == company.id) & (m.Account.login_key == login_key))
+        .first()
+    )
+    return company, account
+
+
+def _two_factor(company_id: int) -> bool:
+    return (
+        m.CompanyOption.select()
+        .where(
+            (m.CompanyOption.company == company_id)
+            & (m.CompanyOption.code == m.OPTION_TWO_FACTOR)
+            & (m.CompanyOption.enabled == True)  # noqa: E712
+        )
+        .exists()
+    )
+
+
+def _register_failure(ctx: AppContext, account_id: int, now: datetime) -> datetime | None:
+    """Count one failed authentication in one UPDATE; return ``locked_until`` when the
+    account is locked afterwards. Call inside a transaction."""
+    s = ctx.settings
+    A = m.Account
+    now_db = to_db(now)
+    until = A.locked_until.to_value(to_db(now + timedelta(minutes=s.lockout_minutes)))
+    locked_now = A.locked_until.is_null(False) & (A.locked_until > now_db)
+    lock_over = A.locked_until.is_null(False) & (A.locked_until <= now_db)
+    new_count = peewee.Case(None, [(lock_over, 1)], A.failed_count + 1)
+    new_lock = peewee.Case(
+        None,
+        [(locked_now, A.locked_until),
+         (new_count >= s.lockout_threshold, until),
+         (lock_over, peewee.SQL("NULL"))],
+        A.locked_until,
+    )
+    A.update({A.failed_count: new_count, A.locked_until: new_lock}).where(A.id == account_id).execute()
+    row = A.select(A.failed_count, A.locked_until).where(A.id == account_id).first()
+    if row is None:
+        return None
+    return _is_locked(row, now)
+
+
+def _clear_failures(account_id: int, now: datetime) -> int:
+    """Reset the counters if the account is still live and not locked; rows changed."""
+    A = m.Account
+    now_db = to_db(now)
+    return (
+        A.update({A.failed_count: 0, A.locked_until: None})
+        .where(
+            (A.id == account_id)
+            & (A.deleted == False)  # noqa: E712
+            & (A.locked_until.is_null() | (A.locked_until <= now_db))
+        )
+        .execute()
+    )
+
+
+def _new_session(company: m.Company, account: m.Account, now: datetime) -> Session:
+    return Session(
+        company_id=company.id, member_no=company.member_no, role=account.role,
+        account_id=account.id, login_id=account.login_id, name=account.name,
+        login_at=now, last_activity=now,
+    )
+
+
+def _void_live_challenges(account_id: int) -> None:
+    C = m.OtpChallenge
+    (C.update({C.voided: True, C.version: C.version + 1})
+     .where((C.account == account_id) & C.used_at.is_null() & (C.voided == False))  # noqa: E712
+     .execute())
+
+
+def _void_live_tokens(account_id: int) -> None:
+    T = m.ResetToken
+    (T.update({T.voided: True, T.version: T.version + 1})
+     .where((T.account == account_id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+     .execute())
+
+
+# ------------------------------------------------------------------------------ login
+def login(ctx: AppContext, member_no: str, login_id: str, password: str) -> LoginResult:
+    """Check the credentials (R-LOG-1..4); see the module docstring for every rule.
+
+    Raises ``AuthError`` (codes ``login_failed``, ``locked``, ``mail``) and nothing
+    else for any input.
+    """
+    s = ctx.settings
+    now = ctx.now()
+    actor = _printable(login_id, _ACTOR_MAX)
+    target = _printable(member_no, 20)
+    company, account = _find(_member_key(member_no), _login_key(login_id))
+
+    # Exactly one bcrypt check on every path (the dummy hash when there is no account
+    # or the input cannot be a password: empty, NUL, broken, over 72 bytes).
+    usable = isinstance(password, str) and len(password) <= BCRYPT_MAX_BYTES
+    ok = verify_password(password if usable else "", account.password_hash if account else None,
+                         s.bcrypt_rounds)
+
+    company_id = company.id if company is not None else None
+    if account is None or not _is_live(account, now):
+        reason = ("unknown_member" if company is None else "unknown_account" if account is None
+                  else "deleted" if account.deleted else "expired")
+        with ctx.db.atomic():
+            audit.record(ctx, "login.failure", company_id=company_id,
+                         account_id=account.id if account is not None else None,
+                         actor=actor, target=target, after={"reason": reason})
+        raise _login_failed()
+
+    locked_until = _is_locked(account, now)
+    if locked_until is not None:
+        with ctx.db.atomic():
+            audit.record(ctx, "login.locked", company_id=company_id, account_id=account.id,
+                         actor=actor, target=target,
+                         after={"reason": "refused_while_locked", "locked_until": locked_until})
+        raise _locked(locked_until, now)
+
+    if not ok:
+        with ctx.db.atomic():
+            locked_until = _register_failure(ctx, account.id, now)
+            audit.record(ctx, "login.failure", company_id=company_id, account_id=account.id,
+                         actor=actor, target=target, after={"reason": "wrong_password"})
+            if locked_until is not None:
+                audit.record(ctx, "login.locked", company_id=company_id, account_id=account.id,
+                             actor=actor, target=target,
+                             after={"reason": "threshold", "locked_until": locked_until})
+        if locked_until is not None:
+            raise _locked(locked_until, now)
+        raise _login_failed()
+
+    if _two_factor(company.id):
+        return LoginResult(challenge=_issue_challenge(ctx, company, account, now, actor, target))
+
+    with ctx.db.atomic():
+        if _clear_failures(account.id, now) != 1:
+            # Locked or deleted by someone else since we read it: re-read and refuse.
+            raise _refusal_after_change(account.id, now)
+        audit.record(ctx, "login.success", company_id=company_id, account_id=account.id,
+                     actor=actor, target=target, after={"two_factor": False})
+    return LoginResult(session=_new_session(company, account, now))
+
+
+def _refusal_after_change(account_id: int, now: datetime) -> AuthError:
+    row = m.Account.get_or_none(m.Account.id == account_id)
+    if row is not None and _is_live(row, now):
+        until = _is_locked(row, now)
+        if until is not None:
+            return _locked(until, now)
+    return _login_failed()
+
+
+def _issue_challenge(ctx: AppContext, company: m.Company, account: m.Account, now: datetime,
+                     actor: str, target: str) -> OtpChallengeInfo:
+    s = ctx.settings
+    attempt = secrets.token_urlsafe(32)
+    code = _new_otp_code()
+    expires_at = now + timedelta(minutes=s.otp_valid_minutes)
+    try:
+        ctx.get_mailer().send(otp_mail(account.login_id, code, s.otp_valid_minutes))
+    except MailError:
+        log.warning("one-time password mail for account %s not sent", account.id)
+        with ctx.db.atomic():
+            audit.record(ctx, "login.failure", company_id=company.id, account_id=account.id,
+                         actor=actor, target=target, after={"reason": "mail"})
+        raise _mail_failed_login() from None
+    with ctx.db.atomic():
+        _void_live_challenges(account.id)
+        m.OtpChallenge.create(
+            account=account.id, attempt=_attempt_key(attempt), code_hash=_hash_secret(code),
+            issued_at=to_db(now), expires_at=to_db(expires_at),
+        )
+        audit.record(ctx, "login.otp_sent", company_id=company.id, account_id=account.id,
+                     actor=actor, target=target)
+    return OtpChallengeInfo(
+        attempt=attempt,
+        masked_email=v.mask_email(account.login_id),
+        expires_at=expires_at,
+        resend_at=now + timedelta(seconds=s.otp_resend_seconds),
+    )
+
+
+# ------------------------------------------------------------------------------ OTP
+def _load_challenge(attempt: Any) -> tuple[m.OtpChallenge, m.Account, m.Company] | None:
+    key = _attempt_key(attempt)
+    if key is None:
+        return None
+    row = (
+        m.OtpChallenge.select(m.OtpChallenge, m.Account, m.Company)
+        .join(m.Account)
+        .join(m.Company)
+        .where(m.OtpChallenge.attempt == key)
+        .first()
+    )
+    if row is None:
+        return None
+    return row, row.account, row.account.company
+
+
+def _live_challenge(attempt: Any, now: datetime) -> tuple[m.OtpChallenge, m.Account, m.Company]:
+    found = _load_challenge(attempt)
+    if found is None:
+        raise _otp_invalid()
+    challenge, account, company = found
+    if challenge.used_at is not None or challenge.voided:
+        raise _otp_invalid()
+    if now > from_db(challenge.expires_at):
+        raise _otp_expired()
+    return challenge, account, company
+
+
+def _check_account_for_challenge(ctx: AppContext, challenge: m.OtpChallenge, account: m.Account,
+                                 company: m.Company, now: datetime) -> None:
+    """Refuse (and void the challenge) when the account was deleted, expired or locked
+    since the password step."""
+    if _is_live(account, now):
+        until = _is_locked(account, now)
+        if until is None:
+            return
+        error, reason = _locked(until, now), "locked"
+    else:
+        error, reason = _login_failed(), "deleted" if account.deleted else "expired"
+    C = m.OtpChallenge
+    with ctx.db.atomic():
+        (C.update({C.voided: True, C.version: C.version + 1})
+         .where((C.id == challenge.id) & C.used_at.is_null()).execute())
+        audit.record(ctx, "otp.voided", company_id=company.id, account_id=account.id,
+                     actor=account.login_id, target=account.login_id, after={"reason": reason})
+    raise error
+
+
+def verify_otp(ctx: AppContext, attempt: str, code: str) -> Session:
+    """Check the one-time password of a login attempt; a Session on success (R-OTP-2).
+
+    Raises ``AuthError``: ``otp_format``, ``otp_invalid``, ``otp_expired``,
+    ``otp_wrong``, ``otp_voided``, ``locked``, ``login_failed``.
+    """
+    s = ctx.settings
+    now = ctx.now()
+    digits = _normalize_otp(code)
+    challenge, account, company = _live_challenge(attempt, now)
+    _check_account_for_challenge(ctx, challenge, account, company, now)
+    C = m.OtpChallenge
+
+    if not _check_secret(digits, challenge.code_hash):
+        limit = s.otp_max_attempts
+        with ctx.db.atomic():
+            changed = (
+                C.update({
+                    C.failures: C.failures + 1,
+                    C.voided: peewee.Case(None, [(C.failures + 1 >= limit, True)], C.voided),
+                    C.version: C.version + 1,
+                })
+                .where((C.id == challenge.id) & C.used_at.is_null() & (C.voided == False))  # noqa: E712
+                .execute()
+            )
+            if changed != 1:
+                raise _otp_invalid()
+            failures = C.select(C.failures).where(C.id == challenge.id).scalar()
+            locked_until = _register_failure(ctx, account.id, now)
+            audit.record(ctx, "otp.failure", company_id=company.id, account_id=account.id,
+                         actor=account.login_id, target=account.login_id,
+                         after={"failures": failures, "voided": failures >= limit})
+            if locked_until is not None:
+                audit.record(ctx, "login.locked", company_id=company.id, account_id=account.id,
+                             actor=account.login_id, target=account.login_id,
+                             after={"reason": "threshold", "locked_until": locked_until})
+        if locked_until is not None:
+            if failures < limit:  # the account lock makes the code useless anyway
+                with ctx.db.atomic():
+                    (C.update({C.voided: True, C.version: C.version + 1})
+                     .where((C.id == challenge.id) & C.used_at.is_null()).execute())
+            raise _locked(locked_until, now)
+        if failures >= limit:
+            raise _otp_voided(limit)
+        raise _otp_wrong(limit - failures)
+
+    with ctx.db.atomic():
+        used = (
+            C.update({C.used_at: to_db(now), C.version: C.version + 1})
+            .where(
+                (C.id == challenge.id)
+                & C.used_at.is_null()
+                & (C.voided == False)  # noqa: E712
+                & (C.version == challenge.version)
+            )
+            .execute()
+        )
+        if used != 1:
+            raise _otp_invalid()
+        if _clear_failures(account.id, now) != 1:
+            raise _refusal_after_change(account.id, now)
+        audit.record(ctx, "login.success", company_id=company.id, account_id=account.id,
+                     actor=account.login_id, target=company.member_no,
+                     after={"two_factor": True})
+    return _new_session(company, account, now)
+
+
+def resend_otp(ctx: AppContext, attempt: str) -> OtpChallengeInfo:
+    """Mail a new code for the same attempt; the previous code is void (R-OTP-2)."""
+    s = ctx.settings
+    now = ctx.now()
+    challenge, account, company = _live_challenge(attempt, now)
+    _check_account_for_challenge(ctx, challenge, account, company, now)
+    ready_at = from_db(challenge.issued_at) + timedelta(seconds=s.otp_resend_seconds)
+    if now < ready_at:
+        raise _otp_resend_wait(max(1, math.ceil((ready_at - now).total_seconds())))
+
+    code = _new_otp_code()
+    try:
+        ctx.get_mailer().send(otp_mail(account.login_id, code, s.otp_valid_minutes))
+    except MailError:
+        log.warning("one-time password mail (resend) for account %s not sent", account.id)
+        raise _mail_failed_resend() from None
+
+    expires_at = now + timedelta(minutes=s.otp_valid_minutes)
+    C = m.OtpChallenge
+    with ctx.db.atomic():
+        changed = (
+            C.update({
+                C.code_hash: _hash_secret(code),
+                C.issued_at: to_db(now),
+                C.expires_at: to_db(expires_at),
+                C.version: C.version + 1,
+            })
+            .where(
+                (C.id == challenge.id)
+                & C.used_at.is_null()
+                & (C.voided == False)  # noqa: E712
+                & (C.version == challenge.version)
+            )
+            .execute()
+        )
+        if changed != 1:
+            raise _otp_invalid()
+        audit.record(ctx, "otp.resend", company_id=company.id, account_id=account.id,
+                     actor=account.login_id, target=account.login_id)
+    return OtpChallengeInfo(
+        attempt=attempt,
+        masked_email=v.mask_email(account.login_id),
+        expires_at=expires_at,
+        resend_at=now + timedelta(seconds=s.otp_resend_seconds),
+    )
+
+
+def cancel_otp(ctx: AppContext, attempt: str) -> None:
+    """キャンセル: void the attempt's code. Silent when there is nothing to void."""
+    found = _load_challenge(attempt)
+    if found is None:
+        return
+    challenge, account, company = found
+    C = m.OtpChallenge
+    with ctx.db.atomic():
+        changed = (
+            C.update({C.voided: True, C.version: C.version + 1})
+            .where((C.id == challenge.id) & C.used_at.is_null() & (C.voided == False))  # noqa: E712
+            .execute()
+        )
+        if changed:
+            audit.record(ctx, "otp.cancel", company_id=company.id, account_id=account.id,
+                         actor=account.login_id, target=account.login_id)
+
+
+# ------------------------------------------------------------------------------ reset
+_pool_lock = threading.Lock()
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pending: set[concurrent.futures.Future] = set()
+
+
+def _deliver_quietly(mailer: Any, mail: OutgoingMail) -> None:
+    try:
+        mailer.send(mail)
+    except MailError:
+        log.warning("password reset mail not sent")
+    except Exception:  # a backend breaking its contract must not kill the worker
+        log.exception("password reset mail not sent (unexpected error)")
+
+
+def _send_in_background(mailer: Any, mail: OutgoingMail) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2,
+                                                          thread_name_prefix="portplus-mail")
+        try:
+            future = _pool.submit(_deliver_quietly, mailer, mail)
+        except RuntimeError:  # interpreter shutting down: deliver here
+            future = None
+        else:
+            _pending.add(future)
+    if future is None:
+        _deliver_quietly(mailer, mail)
+        return
+
+    def forget(done: concurrent.futures.Future) -> None:
+        with _pool_lock:
+            _pending.discard(done)
+
+    future.add_done_callback(forget)
+
+
+def wait_for_mail(timeout: float | None = None) -> bool:
+    """Wait until the reset mails handed to the background are delivered (or failed).
+    True when none is pending any more."""
+    with _pool_lock:
+        pending = list(_pending)
+    if not pending:
+        return True
+    _done, not_done = concurrent.futures.wait(pending, timeout=timeout)
+    return not not_done
+
+
+def _store_reset_token(ctx: AppContext, account_id: int, code: str, now: datetime) -> None:
+    """Void older tokens and store a new one. Call inside a transaction."""
+    _void_live_tokens(account_id)
+    m.ResetToken.create(
+        account=account_id, code_hash=_hash_secret(code), issued_at=to_db(now),
+        expires_at=to_db(now + timedelta(minutes=ctx.settings.reset_valid_minutes)),
+    )
+
+
+def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested:
+    """パスワードをお忘れの場合: mail a reset code to a live account (R-RST-1).
+
+    The same answer, and the same work, whether or not the account exists. Raises
+    ``ValidationError`` only for a malformed member number or e-mail address.
+    """
+    s = ctx.settings
+    member_key = v.normalize_member_no(member_no)
+    address = v.normalize_email(email, field="email")
+    now = ctx.now()
+    company, account = _find(member_key, v.email_key(address))
+    live = account is not None and _is_live(account, now)
+    account_id = account.id if live else 0  # 0: no such row, the UPDATE below matches nothing
+
+    code = _new_reset_code()
+    code_hash = _hash_secret(code)  # the same work as storing one
+    mail = reset_mail(account.login_id if live else _UNKNOWN_ADDRESS, _display_reset_code(code),
+                      s.reset_valid_minutes, member_key)
+    T = m.ResetToken
+    with ctx.db.atomic():
+        recent = (
+            T.select()
+            .where(
+                (T.account == account_id)
+                & T.used_at.is_null()
+                & (T.voided == False)  # noqa: E712
+                & (T.issued_at > to_db(now - timedelta(seconds=s.otp_resend_seconds)))
+                & (T.expires_at >= to_db(now))
+            )
+            .exists()
+        )
+        send = live and not recent
+        _void_live_tokens(account_id if send else 0)  # the same statement in every case
+        if send:
+            T.create(account=account_id, code_hash=code_hash, issued_at=to_db(now),
+                     expires_at=to_db(now + timedelta(minutes=s.reset_valid_minutes)))
+        audit.record(ctx, "password.reset_request",
+                     company_id=company.id if company is not None else None,
+                     account_id=account.id if account is not None else None,
+                     actor=_printable(email, _ACTOR_MAX), target=member_key,
+                     after={"sent": send})
+    if send:
+        _send_in_background(ctx.get_mailer(), mail)
+    return ResetRequested(valid_minutes=s.reset_valid_minutes)
+
+
+def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
+                   new_password: str, new_password_confirm: str) -> None:
+    """Set a new password with the mailed code (R-RST-1). Does not log in.
+
+    Raises ``ValidationError`` (format, confirmation, policy: nothing consumed) or
+    ``AuthError`` code ``reset_failed`` (one message for every code problem).
+    """
+    s = ctx.settings
+    member_key = v.normalize_member_no(member_no)
+    address = v.normalize_email(email, field="email")
+    clean_code = _normalize_reset_code(code)
+    check_password(new_password, login_id=address, min_length=s.password_min_length,
+                   max_length=s.password_max_length, field="new_password")
+    if new_password != new_password_confirm:
+        raise _confirm_mismatch("new_password_confirm")
+
+    now = ctx.now()
+    company, account = _find(member_key, v.email_key(address))
+    T = m.ResetToken
+    token = None
+    if account is not None and not account.deleted:
+        token = (
+            T.select()
+            .where((T.account == account.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+            .order_by(T.id.desc())
+            .first()
+        )
+    actor = _printable(email, _ACTOR_MAX)
+    matches = _check_secret(clean_code, token.code_hash if token is not None else "")
+    if token is None or now > from_db(token.expires_at):
+        with ctx.db.atomic():
+            audit.record(ctx, "password.reset_failure",
+                         company_id=company.id if company is not None else None,
+                         account_id=account.id if account is not None else None,
+                         actor=actor, target=member_key,
+                         after={"reason": "no_token" if token is None else "expired"})
+        raise _reset_failed()
+
+    if not matches:
+        limit = s.otp_max_attempts
+        with ctx.db.atomic():
+            (T.update({
+                T.failures: T.failures + 1,
+                T.voided: peewee.Case(None, [(T.failures + 1 >= limit, True)], T.voided),
+                T.version: T.version + 1,
+            })
+             .where((T.id == token.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+             .execute())
+            audit.record(ctx, "password.reset_failure", company_id=company.id,
+                         account_id=account.id, actor=actor, target=member_key,
+                         after={"reason": "wrong"})
+        raise _reset_failed()
+
+    new_hash = hash_password(new_password, s.bcrypt_rounds)  # bcrypt outside the transaction
+    A = m.Account
+    with ctx.db.atomic():
+        used = (
+            T.update({T.used_at: to_db(now), T.version: T.version + 1})
+            .where(
+                (T.id == token.id)
+                & T.used_at.is_null()
+                & (T.voided == False)  # noqa: E712
+                & (T.version == token.version)
+            )
+            .execute()
+        )
+        if used != 1:
+            raise _reset_failed()
+        changed = (
+            A.update({
+                A.password_hash: new_hash,
+                A.failed_count: 0,
+                A.locked_until: None,
+                A.password_changed_at: to_db(now),
+                A.updated_at: to_db(now),
+                A.version: A.version + 1,
+            })
+            .where((A.id == account.id) & (A.deleted == False))  # noqa: E712
+            .execute()
+        )
+        if changed != 1:
+            raise _reset_failed()
+        _void_live_tokens(account.id)
+        _void_live_challenges(account.id)
+        audit.record(ctx, "password.reset", company_id=company.id, account_id=account.id,
+                     actor=account.login_id, target=account.login_id,
+                     before={"failed_count": account.failed_count,
+                             "locked_until": from_db(account.locked_until)},
+                     after={"failed_count": 0, "locked_until": None})
+
+
+def admin_send_reset(ctx: AppContext, session: Session, account_id: int) -> None:
+    """An admin sends a reset mail to an account of their company (R-RST-2)."""
+    authorize(ctx, session, admin=True)
+    s = ctx.settings
+    target = None
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        target = (
+            m.Account.select()
+            .where(
+                (m.Account.id == account_id)
+                & (m.Account.company == session.company_id)
+                & (m.Account.deleted == False)  # noqa: E712
+            )
+            .first()
+        )
+    if target is None:
+        raise not_found("アカウント", "Account", field="account_id")
+    now = ctx.now()
+    code = _new_reset_code()
+    ctx.get_mailer().send(reset_mail(target.login_id, _display_reset_code(code),
+                                     s.reset_valid_minutes, session.member_no))
+    with ctx.db.atomic():
+        _store_reset_token(ctx, target.id, code, now)
+        audit.record(ctx, "password.reset_mail", session=session, target=target.login_id)
+
+
+# ------------------------------------------------------------------------------ own password
+def change_own_password(ctx: AppContext, session: Session, current: str, new: str,
+                        confirm: str) -> None:
+    """Change the acting account's password (R-ACC-4): current once, new twice."""
+    account = authorize(ctx, session)
+    if account is None:
+        raise PermissionDenied(
+            "サービス提供者のセッションにはパスワードがありません。",
+            "A provider session has no password to change.",
+        )
+    s = ctx.settings
+    check_password(new, login_id=account.login_id, min_length=s.password_min_length,
+                   max_length=s.password_max_length, field="new_password")
+    if new != confirm:
+        raise _confirm_mismatch("new_password_confirm")
+    now = ctx.now()
+    usable = isinstance(current, str) and len(current) <= BCRYPT_MAX_BYTES
+    if not verify_password(current if usable else "", account.password_hash, s.bcrypt_rounds):
+        with ctx.db.atomic():
+            locked_until = _register_failure(ctx, account.id, now)
+            audit.record(ctx, "password.change_failure", session=session,
+                         target=account.login_id, after={"reason": "wrong_current"})
+            if locked_until is not None:
+                audit.record(ctx, "login.locked", session=session, target=account.login_id,
+                             after={"reason": "threshold", "locked_until": locked_until})
+        if locked_until is not None:
+            raise _locked(locked_until, now)
+        raise AuthError(
+            "現在のパスワードが正しくありません。",
+            "The current password is incorrect.",
+            code="wrong_password", field="current_password",
+        )
+    if new == current:
+        raise ValidationError(
+            "新しいパスワードには現在と異なるパスワードを設定してください。",
+            "The new password must differ from the current one.",
+            field="new_password",
+        )
+    new_hash = hash_password(new, s.bcrypt_rounds)
+    A = m.Account
+    with ctx.db.atomic():
+        changed = (
+            A.update({
+                A.password_hash: new_hash,
+                A.failed_count: 0,
+                A.password_changed_at: to_db(now),
+                A.updated_at: to_db(now),
+                A.version: A.version + 1,
+            })
+            .where((A.id == account.id) & (A.version == account.version)
+                   & (A.deleted == False))  # noqa: E712
+            .execute()
+        )
+        if changed != 1:
+            raise ConflictError(
+                "アカウントが他の操作で変更されました。画面を開き直してから、もう一度お試しください。",
+                "The account was changed by someone else. Reload and try again.",
+            )
+        _void_live_tokens(account.id)
+        _void_live_challenges(account.id)
+        audit.record(ctx, "password.change", session=session, target=account.login_id)
+
+
+# ------------------------------------------------------------------------------ sessions
+def touch(ctx: AppContext, session: Session) -> Session:
+    """User activity: check the session (idle timeout, account state, role) and extend it."""
+    authorize(ctx, session)
+    return session
+
+
+def check_session(ctx: AppContext, session: Session) -> Session:
+    """Check the session like ``touch`` without counting it as activity."""
+    last = session.last_activity
+    try:
+        authorize(ctx, session)
+    finally:
+        session.last_activity = last
+    return session
+
+
+def logout(ctx: AppContext, session: Session) -> None:
+    """ログアウト: record it. Never fails for an ended or revoked session."""
+    if session.is_provider:
+        return
+    with ctx.db.atomic():
+        exists = (
+            m.Account.select()
+            .where((m.Account.id == session.account_id) & (m.Account.company == session.company_id))
+            .exists()
+        )
+        audit.record(ctx, "logout", session=session,
+                     account_id=session.account_id if exists else None,
+                     target=session.login_id)
