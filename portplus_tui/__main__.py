@@ -510,9 +510,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR if isinstance(exc, ConflictError) else EXIT_USAGE
         from portplus_tui.logs import log_unexpected
 
-        if type(exc).__module__ == "peewee" and "OperationalError" in type(exc).__name__:
-            sys.stderr.write(f"portplus: cannot use the database: {exc}\n")
-            return EXIT_ERROR
+        if type(exc).__module__ == "peewee":
+            from portplus_tui.services.context import as_user_error
+
+            typed = as_user_error(exc)
+            if typed is not None:
+                log_unexpected(exc, settings=locals().get("settings"), where="cli")
+                sys.stderr.write(f"portplus: {typed.message(lang)}\n")
+                return EXIT_ERROR
 
         path = log_unexpected(exc, settings=locals().get("settings"))
         sys.stderr.write(f"portplus: unexpected error ({type(exc).__name__}); details in {path}\n")

@@ -69,5 +69,11 @@ class ConfigurationError(PortPlusError):
     code = "config"
 
 
+class DatabaseUnavailable(PortPlusError):
+    """The database cannot be reached or is busy: nothing was changed; try again."""
+
+    code = "database"
+
+
 def not_found(what_ja: str, what_en: str, field: str | None = None) -> NotFoundError:
     return NotFoundError(f"{what_ja}が見つかりません。", f"{what_en} not found.", field=field)

@@ -12,7 +12,7 @@ import peewee
 
 from portplus_tui.config import Settings
 from portplus_tui.core.calendar import BusinessCalendar, CalendarRules, today_jst
-from portplus_tui.core.errors import AuthError, PermissionDenied
+from portplus_tui.core.errors import AuthError, DatabaseUnavailable, PermissionDenied, PortPlusError
 from portplus_tui.store import models as m
 from portplus_tui.store.db import bind, from_db, open_database
 
@@ -160,3 +160,31 @@ def authorize(ctx: AppContext, session: Session, *, admin: bool = False) -> m.Ac
         raise admin_only_error()
     session.last_activity = now
     return account
+
+
+def as_user_error(exc: BaseException) -> PortPlusError | None:
+    """A typed error for the user, or None when ``exc`` is a bug (log it).
+
+    Database failures (server down, connection lost, SQLite busy past its timeout, a
+    read-only or missing file) become ``DatabaseUnavailable``; the transaction was
+    rolled back, so nothing was changed.
+    """
+    if isinstance(exc, PortPlusError):
+        return exc
+    if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)):
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return DatabaseUnavailable(
+                "データベースが混雑しています。しばらくしてから再度お試しください。",
+                "The database is busy. Please try again in a moment.",
+            )
+        if "readonly" in text or "read-only" in text:
+            return DatabaseUnavailable(
+                "データベースに書き込めません(読み取り専用)。管理者に連絡してください。",
+                "The database cannot be written to (read-only). Please contact the administrator.",
+            )
+        return DatabaseUnavailable(
+            "データベースに接続できません。しばらくしてから再度お試しください。",
+            "Cannot reach the database. Please try again in a moment.",
+        )
+    return None

@@ -283,3 +283,17 @@ def test_number_parsing():
     for bad in ("SO-3089", "XX-03089-0", "", "SO--1-0"):
         with pytest.raises(ValidationError):
             apps.parse_number(bad)
+
+
+def test_database_failures_become_typed_errors():
+    import peewee
+
+    from portplus_tui.core.errors import DatabaseUnavailable
+    from portplus_tui.services.context import as_user_error
+
+    busy = as_user_error(peewee.OperationalError("database is locked"))
+    down = as_user_error(peewee.OperationalError("connection refused"))
+    ro = as_user_error(peewee.OperationalError("attempt to write a readonly database"))
+    assert all(isinstance(e, DatabaseUnavailable) for e in (busy, down, ro))
+    assert "混雑" in busy.message("ja") and "接続" in down.message("ja") and "読み取り専用" in ro.message("ja")
+    assert as_user_error(KeyError("bug")) is None
