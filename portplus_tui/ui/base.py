@@ -1,0 +1,235 @@
+"""Plumbing shared by the app, its screens and panes.
+
+* ``Guarded``: a mixin for the App, screens and our widgets. An exception escaping one
+  of their handlers or actions is logged and shown as a short notification, and the
+  app keeps running. (Textual would otherwise end the app, and also stop the message
+  loop of the widget whose handler raised, leaving it dead.)
+* ``guarded``: the same for callbacks that do not go through a message loop (timers).
+* ``DatabaseUnavailable`` and ``describe_failure``: a database that cannot be opened or
+  answered is shown as a sentence, never a traceback.
+* ``FormMixin``: field errors shown beside the field (``#<field>-error``), and the
+  "unsaved input" question (R-UI-4).
+* ``after_queued_keys``: submit a field only after the keys of a burst reached it.
+* ``PasswordInput`` and ``BusyIndicator``: Textual's password field and loading
+  indicator without East-Asian ambiguous-width glyphs (R-UI-3).
+
+Nothing here imports the service layer: it is on the path to the first paint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from typing import Any, Callable
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Input, LoadingIndicator, Static
+
+from portplus_tui.core.errors import PortPlusError
+from portplus_tui.ui.i18n import t
+
+log = logging.getLogger("portplus.ui")
+
+
+class Guarded:
+    """Mixin: report unexpected exceptions of this node's handlers instead of crashing."""
+
+    async def _dispatch_message(self, message: Any) -> None:  # Textual 8.2 internal hook
+        try:
+            await super()._dispatch_message(message)  # type: ignore[misc]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the point of this mixin
+            app = _app_of(self)
+            report = getattr(app, "report_unexpected", None)
+            if report is None:
+                raise
+            report(exc, where=f"{type(self).__name__} <- {type(message).__name__}")
+
+
+def _app_of(node: Any) -> Any:
+    from textual.app import App
+
+    if isinstance(node, App):
+        return node
+    try:
+        return node.app
+    except Exception:  # noqa: BLE001 - no active app (shutting down)
+        return None
+
+
+def guarded(node: Any, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a timer or thread callback so that an exception is reported, not fatal."""
+
+    @functools.wraps(callback)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = callback(*args, **kwargs)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            app = _app_of(node)
+            report = getattr(app, "report_unexpected", None)
+            if report is None:
+                raise
+            report(exc, where=getattr(callback, "__qualname__", repr(callback)))
+            return None
+
+    return run
+
+
+class PasswordInput(Input):
+    """A password field masked with ``*`` (Textual's U+2022 bullet is an East-Asian
+    ambiguous-width glyph: some terminals draw it two cells wide, R-UI-3)."""
+
+    def __init__(self, value: str | None = None, **kwargs: Any) -> None:
+        kwargs["password"] = True
+        super().__init__(value, **kwargs)
+
+    @property
+    def _value(self) -> Text:  # Textual 8.2: the text the field draws
+        if self.password:
+            return Text("*" * len(self.value), no_wrap=True, overflow="ignore", end="")
+        return super()._value
+
+
+class BusyIndicator(LoadingIndicator):
+    """Textual's loading indicator drawn with an ASCII ``*`` instead of U+25CF (an
+    East-Asian ambiguous-width glyph, R-UI-3), and a localized text without animation."""
+
+    def render(self) -> Any:
+        if self.app.animation_level == "none":
+            return Text(t("busy"))
+        from time import time
+
+        from textual.color import Gradient
+
+        elapsed = time() - self._start_time
+        _, _, background, color = self.colors
+        gradient = Gradient((0.0, background.blend(color, 0.1)), (0.7, color),
+                            (1.0, color.lighten(0.1)))
+        blends = [(elapsed * 0.8 - number / 8) % 1 for number in range(5)]
+        dots = [("* ", Style.from_color(gradient.get_color((1 - blend) ** 2).rich_color))
+                for blend in blends]
+        indicator = Text.assemble(*dots)
+        indicator.rstrip()
+        return indicator
+
+
+def after_queued_keys(widget: Any, callback: Callable[..., Any], *args: Any) -> None:
+    """Run ``callback`` once ``widget`` has handled the keys already queued for it.
+
+    Keys of a burst are forwarded to the focused widget's queue at once, while a
+    priority binding (Enter) runs straight away in the App: reading a field there would
+    miss the last characters (``password⏎`` typed at once). Submitting through the
+    field's own queue keeps the order the user typed.
+    """
+    widget.call_later(guarded(widget, callback), *args)
+
+
+class DatabaseUnavailable(PortPlusError):
+    """The database could not be opened or did not answer."""
+
+    code = "database"
+
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def redact(text: str) -> str:
+    """Remove a password from any URL in ``text``."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Errors raised by Peewee or a database driver (told by module name: the UI does
+    not import them)."""
+    for cls in type(exc).__mro__:
+        module = cls.__module__ or ""
+        if module.split(".")[0] in ("peewee", "playhouse", "psycopg", "psycopg2", "sqlite3"):
+            return True
+    return False
+
+
+def describe_failure(exc: BaseException, lang: str) -> str:
+    """One short line about why the database cannot be used (no traceback)."""
+    if isinstance(exc, PortPlusError):
+        return exc.message(lang)
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if len(detail) > 200:
+        detail = detail[:200] + "..."
+    return redact(detail)
+
+
+def database_unavailable(exc: BaseException, where: str, lang: str) -> DatabaseUnavailable:
+    detail = describe_failure(exc, lang)
+    text = t("db.open_failed", where=redact(where), detail=detail)
+    return DatabaseUnavailable(text, text)
+
+
+def database_error(exc: BaseException, lang: str) -> DatabaseUnavailable:
+    """A database error during a service call (connection lost, locked, disk full)."""
+    text = t("db.call_failed", detail=describe_failure(exc, lang))
+    return DatabaseUnavailable(text, text)
+
+
+class FormMixin:
+    """For screens and panes with inputs: field errors and unsaved input.
+
+    A field ``foo`` is an ``Input#foo`` followed by a ``Static#foo-error.field-error``.
+    ``FORM_FIELDS`` names the inputs whose content counts as unsaved input.
+    """
+
+    FORM_FIELDS: tuple[str, ...] = ()
+    #: service field names -> the input that shows them
+    FIELD_ALIASES: dict[str, str] = {}
+
+    def field_value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value  # type: ignore[attr-defined]
+
+    def clear_errors(self) -> None:
+        for widget in self.query(".field-error"):  # type: ignore[attr-defined]
+            widget.update("")
+            widget.display = False
+        for widget in self.query(".form-error"):  # type: ignore[attr-defined]
+            widget.update("")
+            widget.display = False
+
+    def show_field_error(self, field: str | None, text: str) -> bool:
+        """Show ``text`` beside ``field``; False when there is no such field here."""
+        if not field:
+            return False
+        name = self.FIELD_ALIASES.get(field, field)
+        found = self.query(f"#{name}-error")  # type: ignore[attr-defined]
+        if not found:
+            return False
+        label = found.first(Static)
+        label.update(text)
+        label.display = True
+        return True
+
+    def show_form_error(self, text: str, target: str = ".form-error") -> None:
+        label = self.query(target).first(Static)  # type: ignore[attr-defined]
+        label.update(text)
+        label.display = True
+
+    def show_error(self, exc: PortPlusError, lang: str, focus: bool = True) -> None:
+        """A service error beside its field when it names one, else above the buttons."""
+        text = exc.message(lang)
+        if not self.show_field_error(exc.field, text):
+            self.show_form_error(text)
+        elif focus:
+            name = self.FIELD_ALIASES.get(exc.field or "", exc.field)
+            found = self.query(f"#{name}")  # type: ignore[attr-defined]
+            if found:
+                found.first().focus()
+
+    def is_dirty(self) -> bool:
+        return any(self.field_value(name).strip() for name in self.FORM_FIELDS
+                   if self.query(f"#{name}"))  # type: ignore[attr-defined]

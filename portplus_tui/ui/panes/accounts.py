@@ -1,0 +1,428 @@
+"""アカウント管理 (R-ACC-1...R-ACC-6): the company's accounts and what may be done to them.
+
+An admin sees every account of the company; a user sees only their own row (the service
+decides: ``accounts.list_accounts``). The table shows 担当者名, 権限, ログインID, 部署,
+電話番号, 有効期限 and 状態 (正常 / ロック中 / 期限切れ).
+
+Keys (also buttons above the table; the Footer lists them):
+
+* Enter (or U): アカウント更新 of the selected row (``AccountFormScreen``),
+* N: アカウント新規登録 (admin),
+* D or Del: 削除 after a confirmation that shows the account (admin, not one's own row),
+* L: ロック解除 of a locked account (admin),
+* R: 「パスワード再設定メール送信」 to another account (admin; the mail goes out, no
+  password is ever shown),
+* A: 監査ログ (admin, ``AuditLogScreen``), F5: 再読込.
+
+Admin-only actions are hidden from a user (buttons, Footer, palette); the service refuses
+them anyway. Whether the account is an admin is taken from the session after each load
+(the service re-reads the role on every call), so a demotion hides them at once.
+Every service call runs in a thread worker through ``app.run_service`` with the table's
+loading indicator; results and refusals are shown in the notice line above the table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalScroll
+from textual.coordinate import Coordinate
+from textual.widgets import Button, DataTable, Static
+
+from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
+from portplus_tui.ui.i18n import get_lang, t
+from portplus_tui.ui.panes.base import Pane
+
+CSS_FILE = Path(__file__).with_name("accounts.tcss")
+"""Styles of the pane and of its dialogs (forms, delete confirmation, audit log)."""
+
+JST = timezone(timedelta(hours=9))
+
+ADMIN_ACTIONS = frozenset({"new", "delete", "unlock", "send_reset", "audit"})
+#: button id -> action
+BUTTONS = (
+    ("acc-new", "new", "accounts.new", True),
+    ("acc-edit", "edit", "accounts.edit", False),
+    ("acc-delete", "delete", "accounts.delete", True),
+    ("acc-unlock", "unlock", "accounts.unlock", True),
+    ("acc-reset", "send_reset", "accounts.send_reset", True),
+    ("acc-audit", "audit", "accounts.audit", True),
+)
+COLUMNS = ("name", "role", "login_id", "department", "phone", "expires", "state")
+
+
+def ensure_styles(app: Any) -> None:
+    """Load ``accounts.tcss`` into the app's stylesheet once (a pane is a widget, and
+    only screens and the app have ``CSS_PATH``). The dialogs name the same file in
+    their ``CSS_PATH``; Textual then sees it is loaded already."""
+    sheet = app.stylesheet
+    if sheet.has_source(str(CSS_FILE), ""):
+        return
+    sheet.read(CSS_FILE)
+    app.refresh_css(animate=False)
+
+
+def jst_today(now: datetime) -> date:
+    return now.astimezone(JST).date()
+
+
+def is_locked(account: Any, now: datetime) -> bool:
+    until = account.locked_until
+    if until is None:
+        return False
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=timezone.utc)
+    return until > now
+
+
+def state_label(account: Any, now: datetime) -> str:
+    if is_locked(account, now):
+        return t("accounts.state_locked")
+    if account.expires < jst_today(now):
+        return t("accounts.state_expired")
+    return t("accounts.state_ok")
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify by terminal cells (Japanese characters take two)."""
+    return text + " " * max(0, width - cell_len(text))
+
+
+def account_summary(account: Any) -> str:
+    """The account as label/value lines (the delete confirmation)."""
+    rows = [
+        (t("accounts.col_name"), account.name),
+        (t("accounts.col_role"), account.role),
+        (t("accounts.col_login_id"), account.login_id),
+        (t("accounts.col_department"), account.department),
+        (t("accounts.col_phone"), account.phone or "-"),
+        (t("accounts.col_expires"), account.expires.isoformat()),
+    ]
+    width = max(cell_len(label) for label, _ in rows) + 2
+    return "\n".join(pad(label, width) + value for label, value in rows)
+
+
+class AccountsPane(Pane):
+    BINDINGS = [
+        Binding("n", "new", "key.accounts.new", key_display="N", id="accounts.new"),
+        Binding("u", "edit", "key.accounts.edit", key_display="Enter", id="accounts.edit"),
+        Binding("d,delete", "delete", "key.accounts.delete", key_display="D",
+                id="accounts.delete"),
+        Binding("l", "unlock", "key.accounts.unlock", key_display="L", id="accounts.unlock"),
+        Binding("r", "send_reset", "key.accounts.reset", key_display="R", id="accounts.reset"),
+        Binding("a", "audit", "key.accounts.audit", key_display="A", id="accounts.audit"),
+        Binding("f5", "reload", "key.accounts.reload", key_display="F5", id="accounts.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="pane-accounts")
+        self.accounts: list = []
+        self._admin = False
+        self._loaded = False
+        self._pending: list[str] = []  # commands that wait for the first load
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        ensure_styles(self.app)
+        session = self.app.session
+        self._admin = bool(session is not None and session.is_admin)
+        # Focus follows the screen position (Textual 8): the table comes before the
+        # buttons below it, so Tab from the menu lands on the table.
+        yield Static(t("accounts.title"), id="accounts-title", classes="pane-title",
+                     markup=False)
+        notice = Static("", id="accounts-notice", classes="notice", markup=False)
+        notice.display = False
+        yield notice
+        table: DataTable = DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+        for column in COLUMNS:
+            table.add_column(t(f"accounts.col_{column}"), key=column)
+        yield table
+        actions = HorizontalScroll(id="accounts-actions")
+        actions.can_focus = False
+        with actions:
+            for button_id, _action, label_key, admin_only in BUTTONS:
+                button = Button(t(label_key), id=button_id, compact=True,
+                                variant="primary" if button_id == "acc-new" else "default")
+                button.display = self._admin or not admin_only
+                yield button
+        yield Static(t("accounts.hint_admin" if self._admin else "accounts.hint_user"),
+                     id="accounts-hint", classes="pane-hint", markup=False)
+
+    def focus_first(self) -> bool:
+        self.query_one("#accounts-table", DataTable).focus()
+        return True
+
+    # ----------------------------------------------------------------- data
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#accounts-table", DataTable)
+
+    @property
+    def own_id(self) -> int | None:
+        session = self.app.session
+        return None if session is None else session.account_id
+
+    @property
+    def selected(self) -> Any | None:
+        found = self.query("#accounts-table")
+        if not found or not self.accounts:
+            return None
+        table = found.first(DataTable)
+        if table.row_count == 0:
+            return None
+        row = table.cursor_row
+        if row < 0 or row >= table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        for account in self.accounts:
+            if str(account.id) == key:
+                return account
+        return None
+
+    def refresh_data(self, select_id: int | None = None) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        current = self.selected
+        keep = select_id if select_id is not None else (current.id if current else None)
+
+        def job(ctx):
+            from portplus_tui.services import accounts
+
+            return accounts.list_accounts(ctx, session)
+
+        def done(rows: list) -> None:
+            self._show(rows, keep)
+
+        self.app.run_service(self, job, done=done, failed=self._failed, busy=self.table,
+                             name="list_accounts")
+
+    def _show(self, rows: list, keep: int | None) -> None:
+        session = self.app.session
+        self._admin = bool(session is not None and session.is_admin)
+        self.accounts = list(rows)
+        now = self.app.now()
+        table = self.table
+        table.clear()
+        for account in rows:
+            table.add_row(
+                Text(account.name), Text(account.role), Text(account.login_id),
+                Text(account.department), Text(account.phone or ""),
+                Text(account.expires.isoformat()), Text(state_label(account, now)),
+                key=str(account.id),
+            )
+        target = keep if keep is not None else self.own_id
+        for index, account in enumerate(rows):
+            if account.id == target:
+                table.move_cursor(row=index)
+                break
+        self.query_one("#accounts-hint", Static).update(
+            t("accounts.hint_admin" if self._admin else "accounts.hint_user"))
+        self._loaded = True
+        self._sync_actions()
+        pending, self._pending = self._pending, []
+        for action in pending:
+            self.run_command(action)
+
+    def _sync_actions(self) -> None:
+        for button_id, action, _label, admin_only in BUTTONS:
+            button = self.query_one(f"#{button_id}", Button)
+            button.display = self._admin or not admin_only
+            button.disabled = self.check_action(action, ()) is not True
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._sync_actions()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    # ----------------------------------------------------------------- messages
+    def say(self, text: str, *, error: bool = False) -> None:
+        notice = self.query_one("#accounts-notice", Static)
+        notice.update(text)
+        notice.set_classes("notice-error" if error else "notice")
+        notice.display = bool(text)
+
+    def _failed(self, exc: PortPlusError) -> None:
+        self.say(exc.message(get_lang()), error=True)
+
+    def _failed_then_reload(self, exc: PortPlusError) -> None:
+        self._failed(exc)
+        if isinstance(exc, (ConflictError, NotFoundError)):
+            self.refresh_data()
+
+    # ----------------------------------------------------------------- rights shown
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ADMIN_ACTIONS and not self._admin:
+            return False  # hidden: a user cannot do it
+        if action in ("new", "audit", "reload"):
+            return True
+        account = self.selected
+        if account is None:
+            return None
+        # Not for this row: hidden from the Footer (narrow terminals have no room for
+        # greyed-out keys); the button stays visible, disabled.
+        if action in ("delete", "send_reset"):
+            return account.id != self.own_id
+        if action == "unlock":
+            return is_locked(account, self.app.now())
+        return True
+
+    def run_command(self, action: str) -> None:
+        if action == "new":
+            if not self._loaded:  # the palette opened the pane: wait for the rights
+                self._pending.append(action)
+                return
+            self.action_new()
+        elif action == "audit":
+            if not self._loaded:
+                self._pending.append(action)
+                return
+            self.action_audit()
+
+    def _admin_only(self) -> bool:
+        if self._admin:
+            return True
+        self.say(t("accounts.admin_only"), error=True)
+        return False
+
+    # ----------------------------------------------------------------- buttons
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        for button_id, action, _label, _admin in BUTTONS:
+            if event.button.id == button_id:
+                getattr(self, f"action_{action}")()
+                return
+
+    # ----------------------------------------------------------------- actions
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def action_new(self) -> None:
+        if not self._admin_only():
+            return
+        from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+
+        self.app.push_screen(AccountFormScreen(None, own_id=self.own_id, admin=True),
+                             self._form_closed)
+
+    def action_edit(self) -> None:
+        account = self.selected
+        if account is None:
+            return
+        from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+
+        self.app.push_screen(AccountFormScreen(account, own_id=self.own_id, admin=self._admin),
+                             self._form_closed)
+
+    def _form_closed(self, result: tuple[str, int | None] | None) -> None:
+        if result:
+            message, account_id = result
+            self.say(message)
+            self.refresh_data(select_id=account_id)
+        else:
+            self.refresh_data()
+        self.table.focus()
+
+    def action_delete(self) -> None:
+        if not self._admin_only():
+            return
+        account = self.selected
+        if account is None or account.id == self.own_id:
+            return
+        from portplus_tui.ui.screens.confirm import ConfirmModal
+
+        text = t("accounts.delete_confirm") + "\n\n" + account_summary(account)
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._delete(account)
+
+        self.app.push_screen(ConfirmModal(text, title=t("accounts.delete_title"),
+                                          yes=t("accounts.delete"), no=t("accounts.close")),
+                             answer)
+
+    def _delete(self, account: Any) -> None:
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import accounts
+
+            accounts.delete_account(ctx, session, account.id, version=account.version)
+
+        def done(_result) -> None:
+            self.say(t("accounts.deleted", login_id=account.login_id))
+            self.refresh_data()
+
+        self.app.run_service(self, job, done=done, failed=self._failed_then_reload,
+                             busy=self.table, name="delete_account")
+
+    def action_unlock(self) -> None:
+        if not self._admin_only():
+            return
+        account = self.selected
+        if account is None:
+            return
+        if not is_locked(account, self.app.now()):
+            self.say(t("accounts.not_locked"))
+            return
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import accounts
+
+            return accounts.unlock(ctx, session, account.id)
+
+        def done(view) -> None:
+            self.say(t("accounts.unlocked", login_id=view.login_id))
+            self.refresh_data(select_id=view.id)
+
+        self.app.run_service(self, job, done=done, failed=self._failed_then_reload,
+                             busy=self.table, name="unlock_account")
+
+    def action_send_reset(self) -> None:
+        if not self._admin_only():
+            return
+        account = self.selected
+        if account is None or account.id == self.own_id:
+            return
+        from portplus_tui.ui.screens.confirm import ConfirmModal
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._send_reset(account)
+
+        self.app.push_screen(ConfirmModal(t("accounts.reset_confirm", login_id=account.login_id),
+                                          title=t("accounts.send_reset"),
+                                          yes=t("accounts.reset_send"), no=t("accounts.close")),
+                             answer)
+
+    def _send_reset(self, account: Any) -> None:
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import auth
+
+            auth.admin_send_reset(ctx, session, account.id)
+
+        def done(_result) -> None:
+            self.say(t("accounts.reset_sent", login_id=account.login_id))
+
+        self.app.run_service(self, job, done=done, failed=self._failed_then_reload,
+                             busy=self.table, name="admin_send_reset")
+
+    def action_audit(self) -> None:
+        if not self._admin_only():
+            return
+        from portplus_tui.ui.panes.accounts_audit import AuditLogScreen
+
+        self.app.push_screen(AuditLogScreen())

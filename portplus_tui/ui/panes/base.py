@@ -1,0 +1,54 @@
+"""What every pane of the main screen offers the screen around it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from portplus_tui.ui.base import Guarded
+from portplus_tui.ui.i18n import localize_bindings, t
+
+
+class Pane(Guarded, Vertical):
+    """Base of the panes. The main screen calls:
+
+    * ``refresh_data()`` each time the pane is shown (load from the services),
+    * ``is_dirty()`` before leaving it (unsaved input asks first, R-UI-4),
+    * ``run_command(action)`` for a command-palette entry aimed at this pane,
+    * ``focus_first()`` when the pane gets the keyboard.
+    """
+
+    DEFAULT_CLASSES = "pane"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        localize_bindings(self)
+
+    def refresh_data(self) -> None:
+        """Load what the pane shows. Default: nothing to load."""
+
+    def is_dirty(self) -> bool:
+        return False
+
+    def run_command(self, action: str) -> None:
+        """Do ``action`` (e.g. "new"); panes that have none ignore it."""
+
+    def focus_first(self) -> bool:
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return True
+        return False
+
+
+class ComingSoonPane(Pane):
+    """Stands in for a pane that is not built yet: says so, nothing more."""
+
+    def __init__(self, label_key: str) -> None:
+        super().__init__()
+        self._label_key = label_key
+
+    def compose(self) -> ComposeResult:
+        yield Static(t(self._label_key), classes="pane-title", markup=False)
+        yield Static(t("pane.coming_soon"), classes="pane-body", markup=False)

@@ -1,0 +1,44 @@
+"""オプション (R-INF-3): every option the provider offers and whether the company uses it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from portplus_tui.ui.i18n import get_lang, t
+from portplus_tui.ui.panes.base import Pane
+
+
+class OptionsPane(Pane):
+    def __init__(self) -> None:
+        super().__init__(id="pane-options")
+        self.options: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("options.title"), classes="pane-title", markup=False)
+        table: DataTable = DataTable(id="options-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(t("options.col_option"), t("options.col_state"))
+        yield table
+        yield Static(t("options.hint"), classes="pane-hint", markup=False)
+
+    def refresh_data(self) -> None:
+        app = self.app
+        session = app.session
+
+        def job(ctx):
+            from portplus_tui.services import companies
+
+            return companies.list_options(ctx, session)
+
+        app.run_service(self, job, done=self._show, busy=self, name="list_options")
+
+    def _show(self, options: list) -> None:
+        self.options = options
+        lang = get_lang()
+        table = self.query_one("#options-table", DataTable)
+        table.clear()
+        for option in options:
+            label = option.label_ja if lang == "ja" else option.label_en
+            state = t("options.in_use") if option.enabled else t("options.not_in_use")
+            table.add_row(Text(label), Text(state), key=option.code)

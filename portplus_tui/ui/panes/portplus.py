@@ -1,0 +1,896 @@
+"""ポートプラス (SPEC section 7, R-LST-1..5): the list of applications, laid out as the manual's
+page, and its calendar view.
+
+```
+ポートプラス                                        [カレンダー] [ポートプラス新規申込]
+[2021-02] [月検索]  [2021-02-21] - [2021-03-20] [期間検索]
+表示数 [10] 件  [X] キャンセル済を表示  [検索]
+ No.  申込番号    適用日              追加ポート数  申込者    申込日   キャンセル
+ 1    SO-03089-0  2021年3月17日(水)              1  様        ...      キャンセル
+全 1 件中 1 ~ 1 件を表示                                   [キャンセル] [履歴] [CSV出力]
+前へ  1  次へ
+```
+
+The table holds one page; the service pages in the database (keyset for next and
+previous, the per-day counts for jumps). Keys: PageDown / PageUp the next / previous
+page, Home / End the first / last page (outside text fields), Enter on a row its change
+form, ``c`` or Delete its cancel dialog, ``h`` its history, ``n`` a new application,
+``t`` cancelled rows shown / hidden, ``p`` the page size, ``v`` the calendar, ``e`` CSV
+export, ``/`` the search fields, ``r`` reload.
+
+Every service call runs in a thread worker (``app.run_service``); an answer that comes
+after a newer request is dropped, so fast key presses never show an older page last.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, Static
+
+from portplus_tui.core.calendar import billing_month_of, parse_date, parse_month
+from portplus_tui.core.errors import PortPlusError, ValidationError
+from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.panes.portplus_calendar import MonthCalendar, describe_day
+from portplus_tui.ui.panes.portplus_common import (
+    DateInput,
+    TextCheckbox,
+    applied_day,
+    cancel_cell,
+    fmt_applicant,
+    fmt_date,
+    why_not_modifiable,
+)
+
+PAGE_SIZES = (10, 20, 50, 100)
+#: a request that takes longer than this shows the loading indicator (seconds)
+LOADING_DELAY = 0.15
+#: columns of the table (catalogue keys)
+COLUMNS = ("pp.col.no", "pp.col.number", "pp.col.apply_date", "pp.col.ports",
+           "pp.col.applicant", "pp.col.applied", "pp.col.cancel")
+
+
+class ResultsTable(DataTable, inherit_bindings=False):
+    """The page of applications. Page keys belong to the pane (not DataTable's scroll)."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "pp.key.change", key_display="Enter",
+                id="portplus.change"),
+        Binding("c", "row('cancel')", "pp.key.cancel", key_display="C", id="portplus.cancel"),
+        Binding("delete", "row('cancel')", "pp.key.cancel", show=False),
+        Binding("h", "row('history')", "pp.key.history", key_display="H",
+                id="portplus.history"),
+        Binding("up", "cursor_up", show=False),
+        Binding("down", "cursor_down", show=False),
+        Binding("left", "cursor_left", show=False),
+        Binding("right", "cursor_right", show=False),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        localize_bindings(self)
+
+    def action_row(self, what: str) -> None:
+        pane = next((n for n in self.ancestors if isinstance(n, PortPlusPane)), None)
+        if pane is not None:
+            pane.row_action(what)
+
+    def _update_dimensions(self, new_rows) -> None:
+        """DataTable's column widths and virtual size after rows were added, measuring
+        our one-line Text cells by their cell length (Rich's measure costs ~30 us a cell:
+        20+ ms for a page of 100). Anything else goes to DataTable's own code."""
+        indexes = []
+        for row_key in new_rows:
+            row_index = self._row_locations.get(row_key)
+            if row_index is None:
+                continue
+            row = self.rows.get(row_key)
+            if row is None or row.label is not None or row.auto_height:
+                super()._update_dimensions(new_rows)
+                return
+            indexes.append(row_index)
+        measured: list[tuple[Any, int]] = []
+        for row_index in indexes:
+            for column, cell in zip(self.ordered_columns, self._get_row_renderables(row_index)[1]):
+                if not isinstance(cell, Text) or "\n" in cell.plain or "\t" in cell.plain:
+                    super()._update_dimensions(new_rows)
+                    return
+                measured.append((column, cell_len(cell.plain)))
+        for column, width in measured:
+            if width > column.content_width:
+                column.content_width = width
+        data_cells_width = sum(column.get_render_width(self) for column in self.columns.values())
+        header_height = self.header_height if self.show_header else 0
+        self.virtual_size = Size(data_cells_width + self._row_label_column_width,
+                                 self._total_row_height + header_height)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        """DataTable's cell renderer without Rich's layout engine, for our one-line
+        cells (a Text with one style, no spans): the same segments, about ten times
+        faster (Rich's render_lines costs ~0.3 ms a cell: 20+ ms a page).
+
+        Relies on DataTable internals of Textual 8.2 (pinned); anything unusual (row
+        labels, multi-line or styled-span cells) goes to DataTable's own renderer, and a
+        test compares both renderers line by line."""
+        if column_index < 0 or row_index >= 0 and self.fixed_rows + self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        is_header = row_index == -1
+        row_key = (self._header_row_key if is_header
+                   else self._row_locations.get_key(row_index))
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        cached = self._cell_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if is_header:
+            cell = self.ordered_columns[column_index].label
+            height = self.header_height
+        else:
+            row = self.rows[row_key]
+            height = row.height
+            cell = self._get_row_renderables(row_index)[1][column_index]
+        if not isinstance(cell, Text) or height != 1 or cell.spans or "\n" in cell.plain:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            is_header, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) \
+            + component_style
+        text_style = cell.style if isinstance(cell.style, Style) else Style.parse(
+            cell.style or "none")
+        pad = self.cell_padding
+        inner = max(0, width - 2 * pad)
+        plain = cell.plain
+        used = cell_len(plain)
+        if used > inner:
+            plain = set_cell_size(plain, inner)
+            used = inner
+        gap = inner - used
+        left = gap if cell.justify == "right" else gap // 2 if cell.justify == "center" else 0
+        blank = pre + post_style
+        segments = [Segment(" " * (pad + left), blank),
+                    Segment(plain, pre + text_style + post_style),
+                    Segment(" " * (gap - left + pad), blank)]
+        lines = [[segment for segment in segments if segment.text]]
+        self._cell_render_cache[cache_key] = lines
+        return lines
+
+
+class Pager(Static):
+    """「前へ 1 2 ... 次へ」: the page numbers around the current one (clickable)."""
+
+    def show_page(self, page) -> None:
+        if page is None:
+            self.update("")
+            return
+        parts: list[str] = []
+        prev_label, next_label = t("pp.prev"), t("pp.next")
+        parts.append(f"[@click=prev]{prev_label}[/]" if page.has_prev else f"[dim]{prev_label}[/]")
+        for item in page_numbers(page.page, page.page_count):
+            if item is None:
+                parts.append("...")
+            elif item == page.page:
+                parts.append(f"[b reverse] {item} [/]")
+            else:
+                parts.append(f"[@click=go({item})]{item}[/]")
+        parts.append(f"[@click=next]{next_label}[/]" if page.has_next else f"[dim]{next_label}[/]")
+        self.update("  ".join(parts))
+
+    def _pane(self) -> "PortPlusPane | None":
+        return next((n for n in self.ancestors if isinstance(n, PortPlusPane)), None)
+
+    def action_prev(self) -> None:
+        if (pane := self._pane()) is not None:
+            pane.action_prev_page()
+
+    def action_next(self) -> None:
+        if (pane := self._pane()) is not None:
+            pane.action_next_page()
+
+    def action_go(self, number: int) -> None:
+        if (pane := self._pane()) is not None:
+            pane.go_to_page(number)
+
+
+def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
+    """1, the pages within ``around`` of ``current``, and the last; None marks a gap."""
+    wanted = {1, count} | set(range(max(1, current - around), min(count, current + around) + 1))
+    out: list[int | None] = []
+    last = 0
+    for n in sorted(wanted):
+        if n - last > 1:
+            out.append(None)
+        out.append(n)
+        last = n
+    return out
+
+
+class PortPlusPane(Pane):
+    DEFAULT_CSS = """
+    PortPlusPane { height: 1fr; }
+    PortPlusPane .pp-bar { height: 1; margin-top: 1; }
+    PortPlusPane #pp-titlebar { dock: top; height: 1; margin-top: 1; }
+    PortPlusPane #pp-search { dock: top; height: auto; }
+    PortPlusPane #pp-title { width: 1fr; text-style: bold; color: $text-primary; }
+    PortPlusPane Button.-textual-compact { margin-left: 1; min-width: 0; width: auto; padding: 0; }
+    PortPlusPane .pp-bar Static { width: auto; padding: 0 1 0 0; }
+    PortPlusPane .pp-bar .pp-gap { padding: 0 1; }
+    PortPlusPane #pp-size { width: 6; }
+    PortPlusPane #pp-size .arrow { display: none; }
+    PortPlusPane #pp-show-cancelled { margin-left: 1; }
+    PortPlusPane #pp-search-error { color: $text-error; text-style: bold; height: auto; }
+    PortPlusPane #pp-views { height: 1fr; }
+    PortPlusPane #pp-list-view { height: 1fr; }
+    PortPlusPane #pp-table { height: 1fr; margin-top: 1; }
+    PortPlusPane #pp-summary { height: auto; }
+    PortPlusPane #pp-statusbar { height: 1; }
+    PortPlusPane #pp-pager { width: 1fr; }
+    PortPlusPane #pp-calendar-view { height: 1fr; }
+    PortPlusPane #pp-day { height: auto; min-height: 1; }
+    PortPlusPane #pp-legend { height: auto; color: $text-muted; }
+    Screen.-short PortPlusPane .pp-bar, Screen.-short PortPlusPane #pp-titlebar,
+    Screen.-short PortPlusPane #pp-table { margin-top: 0; }
+    """
+    BINDINGS = [
+        Binding("n", "new", "pp.key.new", key_display="N", id="portplus.new"),
+        Binding("pagedown", "next_page", "pp.key.next", key_display="PgDn", id="portplus.next"),
+        Binding("pageup", "prev_page", "pp.key.prev", key_display="PgUp", id="portplus.prev"),
+        Binding("home", "first_page", "pp.key.first", key_display="Home", id="portplus.first"),
+        Binding("end", "last_page", "pp.key.last", key_display="End", id="portplus.last"),
+        Binding("t", "toggle_cancelled", "pp.key.toggle_cancelled", key_display="T",
+                id="portplus.toggle_cancelled"),
+        Binding("p", "cycle_page_size", "pp.key.page_size", key_display="P",
+                id="portplus.page_size"),
+        Binding("v", "toggle_view", "pp.key.calendar", key_display="V", id="portplus.calendar"),
+        Binding("e", "export", "pp.key.export", key_display="E", id="portplus.export"),
+        Binding("slash", "focus_search", "pp.key.search", key_display="/", id="portplus.search"),
+        Binding("r", "reload", "pp.key.reload", key_display="R", id="portplus.reload"),
+        Binding("escape", "back_to_list", "pp.key.back_to_list", key_display="Esc",
+                id="portplus.back_to_list"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="pane-portplus")
+        self.query_value = None  # services.applications.ListQuery of the list shown
+        self.page = None  # services.applications.Page shown
+        self.rows: list = []  # ApplicationView of the table's rows, in order
+        self.company = None  # CompanyInfo (契約ポート数)
+        self.view_mode = "list"
+        self._seq = 0  # the latest list request; older answers are dropped
+        self._loading_timer = None
+        self._pending_focus_id: int | None = None
+        self._started = False
+
+    # ================================================================= layout
+    def compose(self) -> ComposeResult:
+        # Focus order is DOM order: the table comes first (Tab from the side menu lands
+        # on it); the title bar and the search fields are docked on top, after it.
+        with ContentSwitcher(initial="pp-list-view", id="pp-views"):
+            with Vertical(id="pp-list-view"):
+                table = ResultsTable(id="pp-table", cursor_type="row", zebra_stripes=True)
+                for key in COLUMNS:
+                    table.add_column(t(key), key=key)
+                yield table
+                yield Static("", id="pp-summary", markup=False)
+                with Horizontal(id="pp-statusbar"):
+                    yield Pager("", id="pp-pager")
+                    yield Button(t("pp.btn.cancel"), id="pp-cancel-btn", compact=True)
+                    yield Button(t("pp.btn.history"), id="pp-history-btn", compact=True)
+                    yield Button(t("pp.btn.export"), id="pp-export-btn", compact=True)
+                with Vertical(id="pp-search"):
+                    with Horizontal(classes="pp-bar", id="pp-bar-dates"):
+                        yield DateInput(template="9999-99", id="pp-month", compact=True,
+                                        placeholder="YYYY-MM")
+                        yield Button(t("pp.btn.month_search"), id="pp-month-search",
+                                     compact=True)
+                        yield DateInput(id="pp-from", classes="pp-date", compact=True,
+                                        placeholder="YYYY-MM-DD")
+                        yield Static("-", classes="pp-gap", markup=False)
+                        yield DateInput(id="pp-to", classes="pp-date", compact=True,
+                                        placeholder="YYYY-MM-DD")
+                        yield Button(t("pp.btn.period_search"), id="pp-period-search",
+                                     compact=True)
+                    with Horizontal(classes="pp-bar", id="pp-bar-options"):
+                        yield Static(t("pp.page_size"), markup=False)
+                        yield Select([(str(n), n) for n in PAGE_SIZES], value=10,
+                                     allow_blank=False, id="pp-size", compact=True)
+                        yield Static(t("pp.page_size_unit"), markup=False)
+                        yield TextCheckbox(t("pp.show_cancelled"), True,
+                                           id="pp-show-cancelled", compact=True)
+                        yield Button(t("pp.btn.search"), id="pp-search-btn", compact=True)
+                    error = Static("", id="pp-search-error", markup=False)
+                    error.display = False
+                    yield error
+            with Vertical(id="pp-calendar-view"):
+                yield MonthCalendar(id="pp-calendar")
+                yield Static("", id="pp-day", markup=False)
+                yield Static(t("pp.cal.legend"), id="pp-legend", markup=False)
+        with Horizontal(id="pp-titlebar"):
+            yield Static(t("pp.title"), id="pp-title", markup=False)
+            yield Button(t("pp.btn.calendar"), id="pp-calendar-btn", compact=True)
+            yield Button(t("pp.btn.new"), id="pp-new", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self._last_focus = self.screen.focused
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
+
+    def _focus_moved(self, focused) -> None:
+        """Tab from outside the pane (the side menu) lands on the list, not on the first
+        button above it (Textual orders focus by position); Shift+Tab from the list
+        still reaches the search fields and buttons above it."""
+        previous, self._last_focus = self._last_focus, focused
+        if focused is None or previous is None or self.view_mode != "list":
+            return
+        inside = self in focused.ancestors
+        came_from_outside = self not in previous.ancestors and previous is not self
+        if inside and came_from_outside and focused.id == "pp-calendar-btn":
+            self.query_one("#pp-table").focus()
+
+    # ================================================================= pane protocol
+    def refresh_data(self) -> None:
+        """Each time the pane is shown: the first time the billing month of today,
+        afterwards the current search again (others may have changed it)."""
+        self.load_company()
+        if not self._started:
+            self._started = True
+            self.open_initial()
+        elif self.view_mode == "calendar":
+            self.reload_calendar()
+        else:
+            self.action_reload()
+
+    def run_command(self, action: str) -> None:
+        if action == "new":
+            self.action_new()
+
+    def focus_first(self) -> bool:
+        if self.view_mode == "calendar":
+            self.query_one("#pp-calendar").focus()
+        else:
+            self.query_one("#pp-table").focus()
+        return True
+
+    # ================================================================= service plumbing
+    def _call(self, job, done, *, name: str, failed=None, busy: bool = True) -> None:
+        """Run ``job(ctx)`` in a worker; only the newest request's answer is shown."""
+        self._seq += 1
+        seq = self._seq
+        if busy:
+            self._start_loading()
+
+        def on_done(result) -> None:
+            if seq != self._seq:
+                return
+            self._stop_loading()
+            done(result)
+
+        def on_failed(exc: PortPlusError) -> None:
+            if seq != self._seq:
+                return
+            self._stop_loading()
+            (failed or self._show_search_error)(exc)
+
+        self.app.run_service(self, job, done=on_done, failed=on_failed, name=name)
+
+    def _start_loading(self) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+        self._loading_timer = self.set_timer(LOADING_DELAY, self._show_loading)
+
+    def _show_loading(self) -> None:
+        self._loading_timer = None
+        target = "#pp-calendar" if self.view_mode == "calendar" else "#pp-table"
+        self.query_one(target).loading = True
+
+    def _stop_loading(self) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
+        for target in ("#pp-table", "#pp-calendar"):
+            widget = self.query_one(target)
+            if widget.loading:
+                widget.loading = False
+
+    def _show_search_error(self, exc: PortPlusError | str) -> None:
+        text = exc if isinstance(exc, str) else exc.message(get_lang())
+        error = self.query_one("#pp-search-error", Static)
+        error.update(text)
+        error.display = bool(text)
+
+    def load_company(self) -> None:
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import companies
+
+            return companies.company_info(ctx, session)
+
+        def done(info) -> None:
+            self.company = info
+
+        self.app.run_service(self, job, done=done, failed=lambda exc: None,
+                             name="portplus.company")
+
+    @property
+    def contracted_ports(self) -> int | None:
+        return self.company.ports if self.company is not None else None
+
+    # ================================================================= searching
+    def open_initial(self) -> None:
+        session = self.app.session
+        size = self._page_size()
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            query = applications.current_month_query(ctx, page_size=None)
+            query = query.with_page_size(size) if size else query
+            month = billing_month_of(ctx.today(), ctx.settings.closing_day)
+            return f"{month[0]:04d}-{month[1]:02d}", applications.list_page(ctx, session, query, 1)
+
+        def done(result) -> None:
+            month, page = result
+            self.query_one("#pp-month", Input).value = month
+            self._show_page(page)
+
+        self._call(job, done, name="portplus.list")
+
+    def _page_size(self) -> int:
+        value = self.query_one("#pp-size", Select).value
+        return value if isinstance(value, int) else 10
+
+    def _include_cancelled(self) -> bool:
+        return self.query_one("#pp-show-cancelled", TextCheckbox).value
+
+    def search_month(self) -> None:
+        text = self.query_one("#pp-month", Input).value.strip()
+        try:
+            parse_month(text)
+        except ValidationError as exc:
+            self._show_search_error(exc)
+            self.query_one("#pp-month").focus()
+            return
+        session = self.app.session
+        size, include = self._page_size(), self._include_cancelled()
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            query = applications.month_query(ctx, text, page_size=size, include_cancelled=include)
+            return applications.list_page(ctx, session, query, 1)
+
+        self._call(job, self._show_page, name="portplus.list")
+
+    def search_period(self) -> None:
+        start = self.query_one("#pp-from", Input).value.strip()
+        end = self.query_one("#pp-to", Input).value.strip()
+        for widget_id, text, field in (("#pp-from", start, "start"), ("#pp-to", end, "end")):
+            try:
+                parse_date(text, field=field)
+            except ValidationError as exc:
+                self._show_search_error(exc)
+                self.query_one(widget_id).focus()
+                return
+        size, include = self._page_size(), self._include_cancelled()
+        self.run_query(lambda applications: applications.period_query(
+            start, end, page_size=size, include_cancelled=include))
+
+    def run_query(self, make_query, page: int = 1, focus_id: int | None = None) -> None:
+        """List ``make_query(applications)`` (built in the worker) at page ``page``."""
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            query = make_query(applications)
+            return applications.list_page(ctx, session, query, page)
+
+        self._pending_focus_id = focus_id
+        self._call(job, self._show_page, name="portplus.list")
+
+    def search_day(self, day: date) -> None:
+        """The list of one 適用日 (from the calendar)."""
+        self.query_one("#pp-from", Input).value = day.isoformat()
+        self.query_one("#pp-to", Input).value = day.isoformat()
+        self.search_period()
+
+    # ================================================================= paging
+    def action_next_page(self) -> None:
+        page = self.page
+        if page is None or self.view_mode != "list":
+            return
+        if not page.has_next:
+            self.app.bell()
+            return
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            return applications.next_page(ctx, session, page)
+
+        self._call(job, self._show_page, name="portplus.page")
+
+    def action_prev_page(self) -> None:
+        page = self.page
+        if page is None or self.view_mode != "list":
+            return
+        if not page.has_prev:
+            self.app.bell()
+            return
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            return applications.prev_page(ctx, session, page)
+
+        self._call(job, self._show_page, name="portplus.page")
+
+    def action_first_page(self) -> None:
+        if self.page is not None and self.view_mode == "list":
+            self.go_to_page(1)
+
+    def action_last_page(self) -> None:
+        if self.page is None or self.view_mode != "list":
+            return
+        session = self.app.session
+        query = self.page.query
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            return applications.last_page(ctx, session, query)
+
+        self._call(job, self._show_page, name="portplus.page")
+
+    def go_to_page(self, number: int, query=None, focus_id: int | None = None) -> None:
+        query = query or (self.page.query if self.page is not None else None)
+        if query is None:
+            return
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import applications
+
+            return applications.list_page(ctx, session, query, number)
+
+        self._pending_focus_id = focus_id
+        self._call(job, self._show_page, name="portplus.page")
+
+    def action_reload(self) -> None:
+        if self.page is None:
+            self.open_initial()
+        else:
+            self.go_to_page(self.page.page, focus_id=self._current_id())
+
+    def set_page_size(self, size: int) -> None:
+        """A new 表示数: the page that holds the current first row."""
+        page = self.page
+        if page is None or page.query.page_size == size:
+            return
+        first = page.first_index or 1
+        number = (first - 1) // size + 1
+        self.go_to_page(number, query=page.query.with_page_size(size))
+
+    def action_cycle_page_size(self) -> None:
+        select = self.query_one("#pp-size", Select)
+        current = self._page_size()
+        select.value = PAGE_SIZES[(PAGE_SIZES.index(current) + 1) % len(PAGE_SIZES)] \
+            if current in PAGE_SIZES else 10
+
+    def action_toggle_cancelled(self) -> None:
+        box = self.query_one("#pp-show-cancelled", TextCheckbox)
+        box.value = not box.value
+
+    def _apply_cancelled_toggle(self, include: bool) -> None:
+        page = self.page
+        if page is None or page.query.include_cancelled == include:
+            return
+        from dataclasses import replace
+
+        query = replace(page.query, include_cancelled=include)
+        self.go_to_page(1, query=query)
+
+    # ================================================================= showing
+    def _show_page(self, page) -> None:
+        self._show_search_error("")
+        self.page = page
+        self.rows = list(page.rows)
+        q = page.query
+        for widget_id, value in (("#pp-from", q.start), ("#pp-to", q.end)):
+            field = self.query_one(widget_id, Input)
+            if field.value != value.isoformat():  # (a change restyles the field)
+                field.value = value.isoformat()
+        size = self.query_one("#pp-size", Select)
+        if size.value != q.page_size:
+            with size.prevent(Select.Changed):
+                size.value = q.page_size
+        box = self.query_one("#pp-show-cancelled", TextCheckbox)
+        if box.value != q.include_cancelled:
+            with box.prevent(TextCheckbox.Changed):
+                box.value = q.include_cancelled
+        table = self.query_one("#pp-table", ResultsTable)
+        keep = self._pending_focus_id
+        self._pending_focus_id = None
+        cursor = min(table.cursor_row, len(self.rows) - 1) if keep is None else 0
+        table.clear()
+        wide = self.size.width >= 100
+        for index, view in enumerate(self.rows):
+            applied = applied_day(view.applied_at)
+            table.add_row(
+                Text(str(page.first_index + index), justify="right"),
+                Text(view.number, style="underline" if view.can_modify else ""),
+                Text(fmt_date(view.apply_date)),
+                Text(str(view.ports), justify="right"),
+                Text(fmt_applicant(view.applicant)),
+                Text(fmt_date(applied) if wide else applied.isoformat()),
+                cancel_cell(view),
+                key=str(view.id),
+            )
+            if keep is not None and view.id == keep:
+                cursor = index
+        if self.rows:
+            table.move_cursor(row=max(0, cursor), animate=False)
+        if page.total:
+            summary = t("pp.summary", total=page.total, first=page.first_index,
+                        last=page.last_index)
+        else:
+            summary = t("pp.summary_empty")
+        summary += "  " + t("pp.period", start=fmt_date(q.start), end=fmt_date(q.end))
+        if not q.include_cancelled:
+            summary += "  " + t("pp.cancelled_hidden")
+        self.query_one("#pp-summary", Static).update(summary)
+        self.query_one("#pp-pager", Pager).show_page(page)
+
+    def _current_id(self) -> int | None:
+        view = self.current_row()
+        return view.id if view is not None else None
+
+    def current_row(self):
+        table = self.query_one("#pp-table", ResultsTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    # ================================================================= rows
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "pp-table":
+            return
+        event.stop()
+        self.row_action("change")
+
+    def row_action(self, what: str) -> None:
+        view = self.current_row()
+        if view is None:
+            self.app.notify(t("pp.no_row"), severity="warning", markup=False)
+            return
+        if what == "history":
+            from portplus_tui.ui.panes.portplus_dialogs import HistoryModal
+
+            self.app.push_screen(HistoryModal(view))
+            return
+        if not view.can_modify:
+            self.app.notify(why_not_modifiable(view), severity="warning", markup=False, timeout=8)
+            return
+        if what == "cancel":
+            from portplus_tui.ui.panes.portplus_dialogs import CancelModal
+
+            self.app.push_screen(CancelModal(view, self.contracted_ports), self._after_cancel)
+        elif what == "change":
+            from portplus_tui.ui.screens.application_form import ApplicationFormScreen
+
+            self.app.push_screen(ApplicationFormScreen(
+                "change", view=view, contracted_ports=self.contracted_ports), self._after_form)
+
+    def action_new(self, day: date | None = None) -> None:
+        from portplus_tui.ui.screens.application_form import ApplicationFormScreen
+
+        session = self.app.session
+        self.app.push_screen(ApplicationFormScreen(
+            "new", applicant=session.name if session else "", apply_date=day,
+            contracted_ports=self.contracted_ports), self._after_form)
+
+    def _after_cancel(self, result) -> None:
+        if result is None:
+            return
+        focus = result.id if not isinstance(result, str) else self._current_id()
+        if self.page is not None:
+            self.go_to_page(self.page.page, focus_id=focus)
+
+    def _after_form(self, saved) -> None:
+        """Back from a form: show the saved application (its page, its search if the
+        period shown does not hold it), or reload the page."""
+        if self.view_mode == "calendar":
+            self.reload_calendar()
+            if saved is not None:
+                self.query_one("#pp-calendar", MonthCalendar).go_to(saved.apply_date)
+            return
+        if saved is None:
+            self.action_reload()
+            return
+        session = self.app.session
+        query = self.page.query if self.page is not None else None
+        include = self._include_cancelled()
+        size = self._page_size()
+
+        def job(ctx):
+            from dataclasses import replace
+
+            from portplus_tui.services import applications, calendar_view
+
+            q = query
+            number = calendar_view.page_containing(ctx, session, q, saved) if q else None
+            month = None
+            if number is None:  # not in the period shown: its billing month
+                year, mon = billing_month_of(saved.apply_date, ctx.settings.closing_day)
+                month = f"{year:04d}-{mon:02d}"
+                q = applications.month_query(ctx, month, page_size=size, include_cancelled=include)
+                if not include and saved.cancelled:
+                    q = replace(q, include_cancelled=True)
+                number = calendar_view.page_containing(ctx, session, q, saved) or 1
+            return month, applications.list_page(ctx, session, q, number)
+
+        def done(result) -> None:
+            month, page = result
+            if month:
+                self.query_one("#pp-month", Input).value = month
+            self._show_page(page)
+            self.query_one("#pp-table").focus()
+
+        self._pending_focus_id = saved.id
+        self._call(job, done, name="portplus.list")
+
+    # ================================================================= calendar
+    def action_toggle_view(self) -> None:
+        switcher = self.query_one("#pp-views", ContentSwitcher)
+        if self.view_mode == "list":
+            self.view_mode = "calendar"
+            switcher.current = "pp-calendar-view"
+            calendar = self.query_one("#pp-calendar", MonthCalendar)
+            calendar.focus()
+            target = self._calendar_start()
+            if target is not None:
+                calendar.go_to(target)
+            self.reload_calendar()
+        else:
+            self.view_mode = "list"
+            switcher.current = "pp-list-view"
+            self.query_one("#pp-table").focus()
+            self.action_reload()
+        self.query_one("#pp-calendar-btn", Button).label = t(
+            "pp.btn.list" if self.view_mode == "calendar" else "pp.btn.calendar")
+        self.refresh_bindings()
+
+    def action_back_to_list(self) -> None:
+        if self.view_mode == "calendar":
+            self.action_toggle_view()
+
+    def _calendar_start(self) -> date | None:
+        view = self.current_row()
+        if view is not None:
+            return view.apply_date
+        if self.page is not None:
+            return self.page.query.start
+        return None
+
+    def reload_calendar(self) -> None:
+        calendar = self.query_one("#pp-calendar", MonthCalendar)
+        self._load_month(calendar.cursor.year, calendar.cursor.month)
+
+    def on_month_calendar_month_requested(self, event: MonthCalendar.MonthRequested) -> None:
+        event.stop()
+        self._load_month(event.year, event.month)
+
+    def _load_month(self, year: int, month: int) -> None:
+        session = self.app.session
+
+        def job(ctx):
+            from portplus_tui.services import calendar_view
+
+            return calendar_view.month_view(ctx, session, year, month)
+
+        def done(view) -> None:
+            calendar = self.query_one("#pp-calendar", MonthCalendar)
+            calendar.show_month(view)
+            self._describe_cursor()
+
+        self._call(job, done, name="portplus.calendar")
+
+    def on_month_calendar_cursor_moved(self, event: MonthCalendar.CursorMoved) -> None:
+        event.stop()
+        self._describe_cursor()
+
+    def _describe_cursor(self) -> None:
+        calendar = self.query_one("#pp-calendar", MonthCalendar)
+        info = calendar.day_info()
+        text = ""
+        if info is not None:
+            text = describe_day(info, calendar.view.contracted_ports)
+        self.query_one("#pp-day", Static).update(text)
+
+    def on_month_calendar_day_chosen(self, event: MonthCalendar.DayChosen) -> None:
+        event.stop()
+        calendar = self.query_one("#pp-calendar", MonthCalendar)
+        info = calendar.day_info(event.day)
+        if event.new:
+            if info is not None and not info.open:
+                self.app.notify(t("pp.form.deadline_passed", date=fmt_date(event.day),
+                                  deadline=fmt_date(info.deadline)),
+                                severity="warning", markup=False, timeout=8)
+                return
+            self.action_new(event.day)
+            return
+        self.action_toggle_view()
+        self.search_day(event.day)
+
+    # ================================================================= export
+    def action_export(self) -> None:
+        if self.page is None:
+            return
+        from portplus_tui.ui.panes.portplus_dialogs import ExportModal, default_export_path
+
+        self.app.push_screen(ExportModal(self.page.query, default_export_path(self.app.now())))
+
+    # ================================================================= widgets
+    def action_focus_search(self) -> None:
+        if self.view_mode == "calendar":
+            self.action_toggle_view()
+        self.query_one("#pp-month").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        handlers = {
+            "pp-new": self.action_new,
+            "pp-calendar-btn": self.action_toggle_view,
+            "pp-month-search": self.search_month,
+            "pp-period-search": self.search_period,
+            "pp-search-btn": self.search_period,
+            "pp-cancel-btn": lambda: self.row_action("cancel"),
+            "pp-history-btn": lambda: self.row_action("history"),
+            "pp-export-btn": self.action_export,
+        }
+        handler = handlers.get(event.button.id or "")
+        if handler is not None:
+            handler()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "pp-month":
+            self.search_month()
+        elif event.input.id in ("pp-from", "pp-to"):
+            self.search_period()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id == "pp-size" and isinstance(event.value, int):
+            self.set_page_size(event.value)
+
+    def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:
+        event.stop()
+        if event.checkbox.id == "pp-show-cancelled":
+            self._apply_cancelled_toggle(event.value)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back_to_list":
+            # Esc in the calendar: back to the list; in the list the main screen's Esc
+            # (to the side menu) applies.
+            return self.view_mode == "calendar"
+        if action in ("next_page", "prev_page", "first_page", "last_page", "toggle_cancelled",
+                      "cycle_page_size", "export"):
+            return self.view_mode == "list"
+        return True

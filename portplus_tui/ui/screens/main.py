@@ -1,0 +1,154 @@
+"""MainScreen: the portal shell as the manual draws it.
+
+A header bar (ポートプラス, 「ようこそ 〈担当者名〉 様」, Online), the side menu
+(会社情報 / オプション / ポートプラス / アカウント管理, R-INF-1) and a content switcher
+holding the panes of ``ui.panes.PANES``, created the first time they are shown. F1-F4
+(or 1-4 outside text fields) open the panes; F9 hides or shows the menu (at 80 columns
+it is narrower anyway); Ctrl+L logs out; Esc goes back to the menu. Leaving a pane with
+unsaved input asks first (R-UI-4).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from portplus_tui.ui import panes
+from portplus_tui.ui.base import Guarded
+from portplus_tui.ui.i18n import localize_bindings, t
+from portplus_tui.ui.panes.base import Pane
+
+
+class MainScreen(Guarded, Screen):
+    BINDINGS = [
+        Binding("f9", "toggle_menu", "key.menu", key_display="F9", id="main.menu"),
+        Binding("ctrl+l", "logout", "key.logout", key_display="^L", id="main.logout"),
+        Binding("escape", "back", "key.menu_focus", key_display="Esc", id="main.back"),
+    ]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.session = session
+        self._is_admin = bool(session and session.is_admin)
+        self._specs = panes.panes_for(self._is_admin)
+        for index, spec in enumerate(self._specs):
+            if spec.key:
+                self._bindings._add_binding(Binding(
+                    spec.key, f"show_pane('{spec.id}')", t(spec.label_key), show=False,
+                    key_display=spec.key.upper(), id=f"pane.{spec.id}"))
+            if index < 9:
+                self._bindings._add_binding(Binding(
+                    str(index + 1), f"show_pane('{spec.id}')", t(spec.label_key), show=False))
+
+    def compose(self) -> ComposeResult:
+        session = self.session
+        with Horizontal(id="header"):
+            yield Static(t("app.name"), id="brand", markup=False)
+            yield Static(t("header.welcome", name=session.name if session else ""), id="welcome",
+                         markup=False)
+            yield Static(t("header.online"), id="online", markup=False)
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Static(t("menu.title"), id="menu-title", markup=False)
+                yield OptionList(*[
+                    Option(f"{spec.key.upper():<3} {t(spec.label_key)}" if spec.key
+                           else t(spec.label_key), id=spec.id)
+                    for spec in self._specs
+                ], id="menu")
+            yield ContentSwitcher(id="content")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        menu = self.query_one("#menu", OptionList)
+        menu.focus()
+        if self._specs:
+            await self.show_pane(self._specs[0].id)
+
+    # ----------------------------------------------------------------- panes
+    @property
+    def current_pane(self) -> Pane | None:
+        switcher = self.query_one("#content", ContentSwitcher)
+        if not switcher.current:
+            return None
+        found = switcher.query_children(f"#{switcher.current}")
+        return found.first() if found else None  # type: ignore[return-value]
+
+    def is_dirty(self) -> bool:
+        pane = self.current_pane
+        return bool(pane is not None and pane.is_dirty())
+
+    async def action_show_pane(self, pane_id: str) -> None:
+        await self.show_pane(pane_id)
+
+    async def show_pane(self, pane_id: str, action: str | None = None) -> None:
+        if pane_id not in {spec.id for spec in self._specs}:
+            self.app.notify(t("pane.not_allowed"), severity="warning", markup=False)
+            return
+        current = self.current_pane
+        if current is not None and current.id != f"pane-{pane_id}" and current.is_dirty():
+            from portplus_tui.ui.screens.confirm import ConfirmModal
+
+            async def answer(yes: bool | None) -> None:
+                if yes:
+                    await self._switch(pane_id, action)
+
+            self.app.push_screen(ConfirmModal(t("confirm.discard")), answer)
+            return
+        await self._switch(pane_id, action)
+
+    async def _switch(self, pane_id: str, action: str | None) -> None:
+        switcher = self.query_one("#content", ContentSwitcher)
+        widget_id = f"pane-{pane_id}"
+        found = switcher.query_children(f"#{widget_id}")
+        if found:
+            pane = found.first()
+            switcher.current = widget_id
+        else:
+            pane = panes.pane_spec(pane_id).factory()
+            await switcher.add_content(pane, id=widget_id, set_current=True)
+        menu = self.query_one("#menu", OptionList)
+        index = menu.get_option_index(pane_id)
+        if menu.highlighted != index:
+            menu.highlighted = index
+        if isinstance(pane, Pane):
+            pane.refresh_data()
+            if action:
+                pane.run_command(action)
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            await self.show_pane(event.option.id)
+
+    # ----------------------------------------------------------------- keys
+    def action_toggle_menu(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+        if not sidebar.display:
+            pane = self.current_pane
+            if pane is not None and (self.focused is None or self.focused.id == "menu"):
+                pane.focus_first()
+        else:
+            self.query_one("#menu").focus()
+
+    def action_back(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = True
+        self.query_one("#menu").focus()
+
+    def action_logout(self) -> None:
+        if self.is_dirty():
+            from portplus_tui.ui.screens.confirm import ConfirmModal
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.app.logout()
+
+            self.app.push_screen(ConfirmModal(t("confirm.logout_dirty")), answer)
+            return
+        self.app.logout()

@@ -1,0 +1,258 @@
+"""ResetScreen (R-RST-1): 「パスワードをお忘れの場合はこちら」.
+
+Step 1: 会員番号 and メールアドレス. The answer is the same whatever happens (the
+service sends a code only to a live account).
+Step 2: the code from the mail and the new password twice (policy hint beside it).
+Step 3: success; back to the login screen with 会員番号 and アカウント filled in.
+
+Enter moves to the next field and submits on the last one; Esc goes back a step, and
+leaves the screen from step 1, asking first when something was typed (R-UI-4).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Static
+
+from portplus_tui.core.errors import PortPlusError
+from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, after_queued_keys
+from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+
+REQUEST_FIELDS = ("member_no", "email")
+COMPLETE_FIELDS = ("code", "new_password", "new_password_confirm")
+
+
+class ResetScreen(Guarded, FormMixin, Screen[tuple[str, str] | None]):
+    BINDINGS = [
+        Binding("enter", "enter", "key.enter", priority=True, key_display="Enter", id="reset.enter"),
+        Binding("escape", "back", "key.back", key_display="Esc", id="reset.back"),
+    ]
+    FORM_FIELDS = REQUEST_FIELDS + COMPLETE_FIELDS
+
+    def __init__(self, *, member_no: str = "", email: str = "") -> None:
+        super().__init__()
+        localize_bindings(self)
+        self._member_no = member_no
+        self._email = email
+        self._busy = False
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        s = self.app.settings
+        yield Static(t("app.name"), id="topbar", markup=False)
+        with VerticalScroll(classes="form-scroll"):
+            with Vertical(id="reset-box", classes="card"):
+                yield Static(t("reset.title"), classes="card-title", markup=False)
+                with ContentSwitcher(initial="step-request", id="reset-steps"):
+                    with Vertical(id="step-request", classes="step"):
+                        yield Static(t("reset.request_intro"), markup=False)
+                        yield from self._field("member_no", t("reset.member_no"), self._member_no)
+                        yield from self._field("email", t("reset.email"), self._email)
+                        yield self._form_error("request-error")
+                        with Horizontal(classes="buttons"):
+                            yield Button(t("reset.back"), id="request-back")
+                            yield Button(t("reset.send"), id="send", variant="primary")
+                    with Vertical(id="step-complete", classes="step"):
+                        yield Static("", id="requested-message", classes="notice", markup=False)
+                        yield from self._field("code", t("reset.code"))
+                        yield from self._field("new_password", t("reset.new_password"),
+                                               password=True,
+                                               hint=t("password.policy", min=s.password_min_length,
+                                                      max=s.password_max_length))
+                        yield from self._field("new_password_confirm",
+                                               t("reset.new_password_confirm"), password=True,
+                                               hint=t("password.confirm_hint"))
+                        yield self._form_error("complete-error")
+                        with Horizontal(classes="buttons"):
+                            yield Button(t("reset.back"), id="complete-back")
+                            yield Button(t("reset.resend"), id="resend")
+                            yield Button(t("reset.complete"), id="complete", variant="primary")
+                    with Vertical(id="step-done", classes="step"):
+                        yield Static(t("reset.done"), classes="notice", markup=False)
+                        with Horizontal(classes="buttons"):
+                            yield Button(t("reset.to_login"), id="to-login", variant="primary")
+        yield Footer()
+
+    @staticmethod
+    def _field(name: str, label: str, value: str = "", *, password: bool = False,
+               hint: str | None = None):
+        yield Label(label, classes="field-label", markup=False)
+        if hint:
+            yield Static(hint, classes="hint", markup=False)
+        yield PasswordInput(value, id=name) if password else Input(value, id=name)
+        error = Static("", id=f"{name}-error", classes="field-error", markup=False)
+        error.display = False
+        yield error
+
+    @staticmethod
+    def _form_error(id: str) -> Static:
+        label = Static("", id=id, classes="form-error", markup=False)
+        label.display = False
+        return label
+
+    def on_mount(self) -> None:
+        first = "email" if self._member_no and not self._email else "member_no"
+        if self._member_no and self._email:
+            first = "send"
+        self.query_one(f"#{first}").focus()
+
+    @property
+    def step(self) -> str:
+        return self.query_one("#reset-steps", ContentSwitcher).current or ""
+
+    def _go(self, step: str, focus: str) -> None:
+        self.clear_errors()
+        self.query_one("#reset-steps", ContentSwitcher).current = step
+        self.call_after_refresh(self.query_one(f"#{focus}").focus)
+
+    # ----------------------------------------------------------------- keys
+    def action_enter(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Button):
+            if not focused.disabled:
+                focused.press()
+            return
+        if not isinstance(focused, Input):
+            return
+        order = REQUEST_FIELDS if self.step == "step-request" else COMPLETE_FIELDS
+        if focused.id in order[:-1]:
+            self.focus_next()  # at once, like Tab
+        elif self.step == "step-request":
+            after_queued_keys(focused, self.request)
+        elif self.step == "step-complete":
+            after_queued_keys(focused, self.complete)
+
+    def action_back(self) -> None:
+        step = self.step
+        if step == "step-complete":
+            self._go("step-request", "email")
+        elif step == "step-done":
+            self._leave(done=True)
+        elif self.is_dirty():
+            from portplus_tui.ui.screens.confirm import ConfirmModal
+
+            self.app.push_screen(ConfirmModal(t("confirm.discard")), self._discard_answer)
+        else:
+            self._leave()
+
+    def _discard_answer(self, yes: bool | None) -> None:
+        if yes:
+            self._leave()
+
+    def _leave(self, done: bool = False) -> None:
+        result = (self.field_value("member_no").strip(), self.field_value("email").strip())
+        self.dismiss(result if done else None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button.id
+        if button == "send":
+            self.request()
+        elif button == "resend":
+            self.request(again=True)
+        elif button == "complete":
+            self.complete()
+        elif button in ("request-back", "complete-back"):
+            self.action_back()
+        elif button == "to-login":
+            self._leave(done=True)
+
+    # ----------------------------------------------------------------- step 1
+    def request(self, again: bool = False) -> None:
+        if self._busy:
+            return
+        self.clear_errors()
+        member_no = self.field_value("member_no")
+        email = self.field_value("email")
+        missing = [name for name, value in (("member_no", member_no), ("email", email))
+                   if not value.strip()]
+        if missing:
+            if again:
+                self._go("step-request", missing[0])
+            for name in missing:
+                self.show_field_error(name, t(f"reset.required.{name}"))
+            self.query_one(f"#{missing[0]}", Input).focus()
+            return
+        self._busy = True
+        button = self.query_one("#resend" if again else "#send", Button)
+        button.loading = True
+
+        def job(ctx):
+            from portplus_tui.services import auth
+
+            return auth.request_reset(ctx, member_no, email)
+
+        def done(answer) -> None:
+            self._busy = False
+            button.loading = False
+            self.query_one("#requested-message", Static).update(
+                t("reset.requested", minutes=answer.valid_minutes))
+            if again:
+                self.app.notify(t("reset.requested_again"), markup=False)
+            self._go("step-complete", "code")
+
+        def failed(exc: PortPlusError) -> None:
+            self._busy = False
+            button.loading = False
+            if again and exc.field in REQUEST_FIELDS:
+                self._go("step-request", exc.field)
+                self.call_after_refresh(self.show_error, exc, get_lang(), False)
+                return
+            self._show(exc, "#request-error" if not again else "#complete-error")
+
+        self.app.run_service(self, job, done=done, failed=failed, name="request_reset")
+
+    # ----------------------------------------------------------------- step 2
+    def complete(self) -> None:
+        if self._busy:
+            return
+        self.clear_errors()
+        values = {name: self.field_value(name) for name in COMPLETE_FIELDS}
+        missing = [name for name, value in values.items() if not value.strip()]
+        if missing:
+            for name in missing:
+                self.show_field_error(name, t(f"reset.required.{name}"))
+            self.query_one(f"#{missing[0]}", Input).focus()
+            return
+        if values["new_password"] != values["new_password_confirm"]:
+            self.show_field_error("new_password_confirm", t("reset.mismatch"))
+            self.query_one("#new_password_confirm", Input).focus()
+            return
+        self._busy = True
+        button = self.query_one("#complete", Button)
+        button.loading = True
+        member_no = self.field_value("member_no")
+        email = self.field_value("email")
+
+        def job(ctx):
+            from portplus_tui.services import auth
+
+            auth.complete_reset(ctx, member_no, email, values["code"], values["new_password"],
+                                values["new_password_confirm"])
+
+        def done(_result) -> None:
+            self._busy = False
+            button.loading = False
+            for name in COMPLETE_FIELDS:
+                self.query_one(f"#{name}", Input).value = ""
+            self._go("step-done", "to-login")
+
+        def failed(exc: PortPlusError) -> None:
+            self._busy = False
+            button.loading = False
+            for name in ("new_password", "new_password_confirm"):
+                self.query_one(f"#{name}", Input).value = ""
+            self._show(exc, "#complete-error")
+
+        self.app.run_service(self, job, done=done, failed=failed, name="complete_reset")
+
+    def _show(self, exc: PortPlusError, form_error: str) -> None:
+        text = exc.message(get_lang())
+        fields = REQUEST_FIELDS if self.step == "step-request" else COMPLETE_FIELDS
+        if exc.field in fields and self.show_field_error(exc.field, text):
+            self.query_one(f"#{exc.field}").focus()
+        else:
+            self.show_form_error(text, form_error)

@@ -1,0 +1,193 @@
+"""Login screen (R-LOG-1, R-LOG-2, R-LOG-5) and type-ahead (R-UI-1)."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input
+
+from portplus_tui.ui.screens.login import LoginScreen
+from portplus_tui.ui.screens.main import MainScreen
+
+from .support import ADMIN, SIZE, USER, burst, key_names, login, run, screen_text, settle, text_of
+
+
+def test_login_screen_mirrors_the_manual(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            assert isinstance(app.screen, LoginScreen)
+            text = screen_text(app)
+            for label in ("ログイン情報を入力してください", "会員番号 / CompanyID",
+                          "アカウント / email", "パスワード / password", "ログイン",
+                          "パスワードをお忘れの場合はこちら"):
+                assert label in text
+            assert app.focused is app.screen.query_one("#member_no", Input)
+            assert app.screen.query_one("#password", Input).password is True
+            # Tab follows the form: 会員番号 -> アカウント -> パスワード -> ログイン -> link
+            order = []
+            for _ in range(5):
+                order.append(app.focused.id)
+                await pilot.press("tab")
+            assert order == ["member_no", "login_id", "password", "login", "forgot"]
+            await pilot.press("shift+tab")
+            assert app.focused.id == "forgot"
+
+    run(body)
+
+
+def test_admin_login_shows_the_main_screen_with_the_welcome(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, ADMIN)
+            assert isinstance(app.screen, MainScreen)
+            assert text_of(app.screen.query_one("#welcome")) == "ようこそ 山田 太郎 様"
+            assert text_of(app.screen.query_one("#online")) == "Online"
+            assert app.session is not None and app.session.is_admin
+            text = screen_text(app)
+            assert "ようこそ 山田 太郎 様" in text and "Online" in text
+            for item in ("会社情報", "オプション", "ポートプラス", "アカウント管理"):
+                assert item in text
+
+    run(body)
+
+
+def test_enter_in_the_first_fields_moves_on_and_logs_in_from_the_password(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            burst(app, USER[0] + "\r")
+            await settle(app, pilot)
+            assert app.focused.id == "login_id"
+            burst(app, USER[1] + "\r")
+            await settle(app, pilot)
+            assert app.focused.id == "password"
+            burst(app, USER[2] + "\r")
+            await settle(app, pilot)
+            assert isinstance(app.screen, MainScreen)
+            assert text_of(app.screen.query_one("#welcome")) == "ようこそ 佐藤 花子 様"
+
+    run(body)
+
+
+def test_wrong_password_gives_the_generic_message_on_the_screen(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, (ADMIN[0], ADMIN[1], "wrong-password-1"))
+            assert isinstance(app.screen, LoginScreen)
+            error = app.screen.query_one("#login-error")
+            assert error.display
+            assert text_of(error) == "会員番号、アカウント、またはパスワードが正しくありません。"
+            assert "Traceback" not in screen_text(app)
+            # unknown member number: the same words
+            password = app.screen.query_one("#password", Input)
+            assert password.value == "" and app.focused is password
+            app.screen.query_one("#member_no", Input).value = "M99-99999"
+            burst(app, "demo-admin-1\r")
+            await settle(app, pilot)
+            assert text_of(app.screen.query_one("#login-error")) == (
+                "会員番号、アカウント、またはパスワードが正しくありません。")
+
+    run(body)
+
+
+def test_empty_fields_are_named_beside_them(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.screen.query_one("#login", Button).press()
+            await settle(app, pilot)
+            assert text_of(app.screen.query_one("#member_no-error")) == "会員番号を入力してください。"
+            assert app.screen.query_one("#password-error").display
+            assert app.focused.id == "member_no"
+
+    run(body)
+
+
+def test_typeahead_through_pilot_press_lands_in_the_right_fields(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press(*key_names("M97-00339\tadmin@example.com\tdemo-admin-1\r"))
+            await settle(app, pilot)
+            assert isinstance(app.screen, MainScreen)
+            assert text_of(app.screen.query_one("#welcome")) == "ようこそ 山田 太郎 様"
+
+    run(body)
+
+
+def test_a_real_burst_of_keys_lands_field_by_field(make_app):
+    """Every key is queued before any is processed (auto-type, a paste over SSH)."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            burst(app, "M97-00339\tadmin@example.com\twrong-pass-9")
+            await settle(app, pilot)
+            screen = app.screen
+            assert screen.query_one("#member_no", Input).value == "M97-00339"
+            assert screen.query_one("#login_id", Input).value == "admin@example.com"
+            assert screen.query_one("#password", Input).value == "wrong-pass-9"
+            # and with Enter at the end the whole burst logs in
+            for name in ("member_no", "login_id", "password"):
+                screen.query_one(f"#{name}", Input).value = ""
+            screen.query_one("#member_no", Input).focus()
+            await pilot.pause()
+            burst(app, "M97-00339\radmin@example.com\tdemo-admin-1\r")
+            await settle(app, pilot)
+            assert isinstance(app.screen, MainScreen)
+
+    run(body)
+
+
+def test_english_login_screen(make_app):
+    app = make_app(lang="en")
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            text = screen_text(app)
+            for label in ("Please enter your login details", "CompanyID (member number)",
+                          "Account (email)", "Password", "Log in",
+                          "Forgot your password? Click here"):
+                assert label in text
+            assert "ログイン" not in text
+            await login(app, pilot, (ADMIN[0], ADMIN[1], "nope-nope-1"))
+            assert text_of(app.screen.query_one("#login-error")) == (
+                "The member number, account or password is incorrect.")
+            app.screen.query_one("#password", Input).focus()
+            burst(app, ADMIN[2] + "\r")
+            await settle(app, pilot)
+            assert text_of(app.screen.query_one("#welcome")) == "Welcome, 山田 太郎"
+            assert "Member number" in screen_text(app)
+
+    run(body)
+
+
+def test_login_screen_fits_80x24(make_app):
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            text = screen_text(app)
+            for label in ("ログイン情報を入力してください", "会員番号 / CompanyID",
+                          "パスワード / password", "パスワードをお忘れの場合はこちら", "^Q"):
+                assert label in text
+            await login(app, pilot, ADMIN)
+            text = screen_text(app)
+            assert "M97-00339" in text and "30" in text
+            assert "アカウント管理" in text
+
+    run(body)
