@@ -71,6 +71,9 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "accounts.delete_account":      (A,    D,   H,    D,      D,     D,      D,      D),
     "accounts.unlock":              (A,    D,   H,    D,      D,     D,      D,      D),
     "context.authorize":            (A,    A,   A,    D,      D,     D,      A,      D),
+    "calendar_view.month_view":     (A,    A,   A,    D,      D,     D,      A,      D),
+    "calendar_view.day_view":       (A,    A,   A,    D,      D,     D,      A,      D),
+    "calendar_view.page_containing": (A,   A,   A,    D,      D,     D,      A,      D),
     # services.auth (rows apply when the module and the call exist)
     "auth.admin_send_reset":        (A,    D,   H,    D,      D,     D,      D,      D),
     "auth.change_own_password":     (A,    A,   A,    D,      D,     D,      A,      D),
@@ -273,6 +276,11 @@ FACTORIES: dict[str, Callable[[World, str], Args]] = {
     "accounts.delete_account": _delete_account,
     "accounts.unlock": _account_id,
     "context.authorize": _none,  # the primitive itself, with admin=False
+    "calendar_view.month_view": lambda w, k: ((2026, 3), {}),
+    "calendar_view.day_view": lambda w, k: ((date(2026, 3, 18),), {}),
+    # Another company's admin asking where tenant one's application would be in *its own*
+    # list: answered from its own rows only (the state checks prove nothing leaks).
+    "calendar_view.page_containing": lambda w, k: ((w.query(), w.application()), {}),
     "auth.admin_send_reset": _account_id,
     "auth.change_own_password": _change_own_password,
     "auth.touch": _none,
