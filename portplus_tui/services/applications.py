@@ -326,6 +326,29 @@ def _conflict() -> ConflictError:
     )
 
 
+def _update_if_current(session: Session, app_id: int, version: int, **values) -> None:
+    """The optimistic-lock UPDATE (R-APP-6): only the version the caller saw, only an
+    active application of the caller's company; bumps the version. Anything else is a
+    conflict, and the caller's transaction rolls back."""
+    A = m.Application
+    updated = (
+        A.update(version=A.version + 1, **values)
+        .where((A.id == app_id) & (A.company == session.company_id) & (A.version == version)
+               & (A.status == m.STATUS_ACTIVE))
+        .execute()
+    )
+    if updated != 1:
+        raise _conflict()
+
+
+def _reread_and_audit(ctx: AppContext, session: Session, before_row: m.Application,
+                      cal: BusinessCalendar, now: datetime, action: str) -> ApplicationView:
+    view = _view(_get_row(session, before_row.id), cal, now)
+    audit.record(ctx, f"application.{action}", session=session, target=view.number,
+                 before=_snapshot(before_row), after=_snapshot(view))
+    return view
+
+
 def _notify(ctx: AppContext, session: Session, action: str, view: ApplicationView) -> ApplicationView:
     """R-APP-8: a confirmation mail to the acting account (switchable). A mail failure
     does not undo the application; it is logged and reported on the result."""
@@ -394,32 +417,15 @@ def change(ctx: AppContext, session: Session, app_id: int, *, version: int,
         raise ValidationError("変更内容がありません。", "Nothing was changed.", field="apply_date")
     at = to_db(now)
     with ctx.db.atomic():
-        updated = (
-            m.Application.update(
-                apply_date=new_day, ports=count, applicant=name, updated_at=at,
-                revision=m.Application.revision + 1, version=m.Application.version + 1,
-            )
-            .where(
-                (m.Application.id == row.id)
-                & (m.Application.company == session.company_id)
-                & (m.Application.version == version)
-                & (m.Application.status == m.STATUS_ACTIVE)
-            )
-            .execute()
-        )
-        if updated != 1:
-            raise _conflict()
+        _update_if_current(session, row.id, version, apply_date=new_day, ports=count,
+                           applicant=name, updated_at=at, revision=m.Application.revision + 1)
         _write_revision(row.id, version + 1, row.revision + 1, "change", new_day, count, name,
                         m.STATUS_ACTIVE, session, at)
         deltas: dict = {}
         _add_delta(deltas, row.apply_date, -1, 0, -row.ports)
         _add_delta(deltas, new_day, 1, 0, count)
         _bump_days(session.company_id, deltas)
-        before = _snapshot(row)
-        row = _get_row(session, row.id)
-        view = _view(row, cal, now)
-        audit.record(ctx, "application.change", session=session, target=view.number,
-                     before=before, after=_snapshot(view))
+        view = _reread_and_audit(ctx, session, row, cal, now, "change")
     return _notify(ctx, session, "change", view)
 
 
@@ -438,27 +444,11 @@ def cancel(ctx: AppContext, session: Session, app_id: int, *, version: int) -> A
         raise _deadline_error(cal, row.apply_date, "number")
     at = to_db(now)
     with ctx.db.atomic():
-        updated = (
-            m.Application.update(status=m.STATUS_CANCELLED, updated_at=at,
-                                 version=m.Application.version + 1)
-            .where(
-                (m.Application.id == row.id)
-                & (m.Application.company == session.company_id)
-                & (m.Application.version == version)
-                & (m.Application.status == m.STATUS_ACTIVE)
-            )
-            .execute()
-        )
-        if updated != 1:
-            raise _conflict()
+        _update_if_current(session, row.id, version, status=m.STATUS_CANCELLED, updated_at=at)
         _write_revision(row.id, version + 1, row.revision, "cancel", row.apply_date, row.ports,
                         row.applicant, m.STATUS_CANCELLED, session, at)
         _bump_days(session.company_id, {row.apply_date: (-1, 1, -row.ports)})
-        before = _snapshot(row)
-        row = _get_row(session, row.id)
-        view = _view(row, cal, now)
-        audit.record(ctx, "application.cancel", session=session, target=view.number,
-                     before=before, after=_snapshot(view))
+        view = _reread_and_audit(ctx, session, row, cal, now, "cancel")
     return _notify(ctx, session, "cancel", view)
 
 
