@@ -686,6 +686,19 @@ def _check_account_for_challenge(ctx: AppContext, challenge: m.OtpChallenge, acc
     raise error
 
 
+def _consume(model, row, now: datetime) -> bool:
+    """Mark a code used, once: only the caller whose guarded UPDATE changes the row
+    (still unused, not voided, the version it read) wins; concurrent callers lose."""
+    used = (
+        model.update({model.used_at: to_db(now), model.version: model.version + 1})
+        .where((model.id == row.id) & model.used_at.is_null()
+               & (model.voided == False)  # noqa: E712
+               & (model.version == row.version))
+        .execute()
+    )
+    return used == 1
+
+
 def verify_otp(ctx: AppContext, attempt: str, code: str) -> Session:
     """Check the one-time password of a login attempt; a Session on success (R-OTP-2).
 
@@ -733,17 +746,7 @@ def verify_otp(ctx: AppContext, attempt: str, code: str) -> Session:
         raise _otp_wrong(limit - failures)
 
     with ctx.db.atomic():
-        used = (
-            C.update({C.used_at: to_db(now), C.version: C.version + 1})
-            .where(
-                (C.id == challenge.id)
-                & C.used_at.is_null()
-                & (C.voided == False)  # noqa: E712
-                & (C.version == challenge.version)
-            )
-            .execute()
-        )
-        if used != 1:
+        if not _consume(C, challenge, now):
             raise _otp_invalid()
         if _clear_failures(account.id, now) != 1:
             raise _refusal_after_change(account.id, now)
@@ -978,17 +981,7 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
     new_hash = hash_password(new_password, s.bcrypt_rounds)  # bcrypt outside the transaction
     A = m.Account
     with ctx.db.atomic():
-        used = (
-            T.update({T.used_at: to_db(now), T.version: T.version + 1})
-            .where(
-                (T.id == token.id)
-                & T.used_at.is_null()
-                & (T.voided == False)  # noqa: E712
-                & (T.version == token.version)
-            )
-            .execute()
-        )
-        if used != 1:
+        if not _consume(T, token, now):
             raise _reset_failed()
         changed = (
             A.update({
