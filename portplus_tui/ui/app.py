@@ -22,6 +22,7 @@ long time can still be saved.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -129,7 +130,15 @@ class PortPlusApp(Guarded, App[int]):
         return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 
     # ================================================================= start-up
+    @staticmethod
+    def _freeze_heap() -> None:
+        """Move every object alive now (Textual, our modules, later the data layer) out of
+        the garbage collector's reach: a full collection over them stalled the event loop
+        for 100-230 ms during login (bench/login_lag.py). Undone at unmount."""
+        gc.freeze()
+
     def on_mount(self) -> None:
+        self._freeze_heap()
         # The login screen goes on top of Textual's blank default screen (which cannot be
         # switched away in Textual 8.2); the stack is [default, current screen, dialogs].
         self.push_screen(LoginScreen())
@@ -183,6 +192,8 @@ class PortPlusApp(Guarded, App[int]):
 
     def _database_state(self, state: str, message: str) -> None:
         self._opening = False
+        if state == "ready":
+            self._freeze_heap()  # peewee, bcrypt and the services are imported by now
         self.db_message = message
         self.db_state = state
 
@@ -198,6 +209,7 @@ class PortPlusApp(Guarded, App[int]):
         return self._ctx
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what this app leaves behind can be collected again
         if self.session is not None and self._ctx is not None:
             try:  # quitting while logged in: record the logout (a quick write)
                 from portplus_tui.services import auth
@@ -314,8 +326,16 @@ class PortPlusApp(Guarded, App[int]):
                                       notice_is_error=error))
 
     def _replace_all(self, screen: Screen) -> None:
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
+        stack = self._screen_stack  # Textual 8.2: the current mode's stack
+        if len(stack) > 2:
+            # Take the screens between the default one and the top out quietly: popping
+            # them one by one would resume (lay out and draw) each one on the way, e.g.
+            # the login screen under the OTP screen, for nothing (a 60-100 ms stall).
+            between = stack[1:-1]
+            del stack[1:-1]
+            for old in reversed(between):
+                old._pop_result_callback()
+                self.call_later(self._replace_screen, old)
         if len(self.screen_stack) == 2:
             self.switch_screen(screen)
         else:

@@ -99,10 +99,13 @@ class LoginScreen(Guarded, FormMixin, Screen):
         status = self.query_one("#db-status", Static)
         button = self.query_one("#login", Button)
         if state == "opening":
+            # The status line says so; no loading indicator on the button: mounting it
+            # (and its 16 fps animation timer) delayed the first paint. A login pressed
+            # meanwhile shows it (``_busy``) and waits for the database.
             status.update(t("db.opening"))
             status.set_classes("status")
             status.display = True
-            button.loading = True
+            button.loading = self._busy
         elif state == "failed":
             status.update(self.app.db_message)
             status.set_classes("form-error")
@@ -173,7 +176,7 @@ class LoginScreen(Guarded, FormMixin, Screen):
 
     def _not_busy(self) -> None:
         self._busy = False
-        self.query_one("#login", Button).loading = self.app.db_state == "opening"
+        self.query_one("#login", Button).loading = False
 
     def _logged_in(self, result) -> None:
         self._not_busy()

@@ -10,6 +10,8 @@ unsaved input asks first (R-UI-4).
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,7 +20,7 @@ from textual.widgets import ContentSwitcher, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from portplus_tui.ui import panes
-from portplus_tui.ui.base import Guarded
+from portplus_tui.ui.base import Guarded, guarded
 from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.panes.base import Pane
 
@@ -63,11 +65,25 @@ class MainScreen(Guarded, Screen):
             yield ContentSwitcher(id="content")
         yield Footer()
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         menu = self.query_one("#menu", OptionList)
         menu.focus()
         if self._specs:
-            await self.show_pane(self._specs[0].id)
+            # The first pane is mounted after the shell (header, menu, footer) has been
+            # drawn: one long layout-and-render callback becomes two shorter ones, so the
+            # event loop never stalls as long at login (bench/login_lag.py). A worker, so
+            # that waiting for workers (tests) also waits for the pane.
+            first = self._specs[0].id
+            drawn = asyncio.Event()
+            self.call_after_refresh(drawn.set)
+
+            async def show_first() -> None:
+                await drawn.wait()
+                if not self.query_one("#content", ContentSwitcher).current:
+                    await self.show_pane(first)
+
+            self.run_worker(guarded(self, show_first), exit_on_error=False,
+                            group="first-pane", name="first pane")
 
     # ----------------------------------------------------------------- panes
     @property
