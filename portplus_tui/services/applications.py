@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
@@ -514,6 +514,12 @@ def _page_count(total: int, size: int) -> int:
     return max(1, math.ceil(total / size))
 
 
+def _totals(session: Session, query: ListQuery) -> tuple[int, int]:
+    """全 N 件 and the page count, from the per-day counts."""
+    total = sum(n for _, n in _day_counts(session, query))
+    return total, _page_count(total, query.page_size)
+
+
 def _to_views(ctx: AppContext, rows) -> list[ApplicationView]:
     cal = ctx.calendar()
     now = ctx.now()
@@ -564,8 +570,7 @@ def next_page(ctx: AppContext, session: Session, current: Page) -> Page:
         .order_by(A.apply_date, A.id)
         .limit(current.query.page_size)
     )
-    total = sum(n for _, n in _day_counts(session, current.query))
-    pages = _page_count(total, current.query.page_size)
+    total, pages = _totals(session, current.query)
     if not rows:
         return list_page(ctx, session, current.query, pages)
     return Page(current.query, _to_views(ctx, rows), total, min(current.page + 1, pages), pages)
@@ -585,8 +590,7 @@ def prev_page(ctx: AppContext, session: Session, current: Page) -> Page:
         .limit(current.query.page_size)
     )
     rows.reverse()
-    total = sum(n for _, n in _day_counts(session, current.query))
-    pages = _page_count(total, current.query.page_size)
+    total, pages = _totals(session, current.query)
     if len(rows) < current.query.page_size:
         return list_page(ctx, session, current.query, current.page - 1)
     return Page(current.query, _to_views(ctx, rows), total, min(current.page - 1, pages), pages)
@@ -595,8 +599,7 @@ def prev_page(ctx: AppContext, session: Session, current: Page) -> Page:
 def last_page(ctx: AppContext, session: Session, query: ListQuery) -> Page:
     """The last page, read backwards from the end (flat cost)."""
     authorize(ctx, session)
-    total = sum(n for _, n in _day_counts(session, query))
-    pages = _page_count(total, query.page_size)
+    total, pages = _totals(session, query)
     size = total - (pages - 1) * query.page_size
     A = m.Application
     rows: list[m.Application] = []

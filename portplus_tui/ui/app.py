@@ -39,10 +39,8 @@ from portplus_tui.ui import i18n
 from portplus_tui.ui.base import (
     BusyIndicator,
     Guarded,
-    database_error,
     database_unavailable,
     guarded,
-    is_database_error,
 )
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
@@ -233,7 +231,6 @@ class PortPlusApp(Guarded, App[int]):
         blocks the event loop). Back on the UI thread: ``done(result)``, or
         ``failed(error)`` for a ``PortPlusError`` (default: a notification). Session
         ends are handled here; anything unexpected is logged and notified."""
-        lang = get_lang()
         if busy is not None:
             busy.loading = True
 
@@ -256,9 +253,14 @@ class PortPlusApp(Guarded, App[int]):
             except PortPlusError as exc:
                 outcome = ("error", exc)
             except Exception as exc:  # noqa: BLE001
-                if is_database_error(exc):
+                # The service layer tells database failures (down, busy, read-only)
+                # from bugs; imported here, in the worker, off the first-paint path.
+                from portplus_tui.services.context import as_user_error
+
+                typed = as_user_error(exc)
+                if typed is not None:
                     log.warning("database error in %s", name, exc_info=True)
-                    outcome = ("error", database_error(exc, lang))
+                    outcome = ("error", typed)
                 else:
                     outcome = ("unexpected", exc)
             self._from_thread(finish, *outcome)

@@ -147,16 +147,6 @@ def redact(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1***@", text)
 
 
-def is_database_error(exc: BaseException) -> bool:
-    """Errors raised by Peewee or a database driver (told by module name: the UI does
-    not import them)."""
-    for cls in type(exc).__mro__:
-        module = cls.__module__ or ""
-        if module.split(".")[0] in ("peewee", "playhouse", "psycopg", "psycopg2", "sqlite3"):
-            return True
-    return False
-
-
 def describe_failure(exc: BaseException, lang: str) -> str:
     """One short line about why the database cannot be used (no traceback)."""
     if isinstance(exc, PortPlusError):
@@ -170,12 +160,6 @@ def describe_failure(exc: BaseException, lang: str) -> str:
 def database_unavailable(exc: BaseException, where: str, lang: str) -> DatabaseUnavailable:
     detail = describe_failure(exc, lang)
     text = t("db.open_failed", where=redact(where), detail=detail)
-    return DatabaseUnavailable(text, text)
-
-
-def database_error(exc: BaseException, lang: str) -> DatabaseUnavailable:
-    """A database error during a service call (connection lost, locked, disk full)."""
-    text = t("db.call_failed", detail=describe_failure(exc, lang))
     return DatabaseUnavailable(text, text)
 
 

@@ -14,7 +14,6 @@ MESSAGES: dict[str, str] = {
     "db.opening": "Preparing the database...",
     "db.open_failed": "The database cannot be opened: {where}\n{detail}\nCheck the settings "
                       "or ask your administrator. Press Log in to try again.",
-    "db.call_failed": "The database did not answer. Please try again in a moment. ({detail})",
     "session.idle_logout": "You were logged out after a period of inactivity.",
     "session.logged_out": "You have logged out.",
 

@@ -16,8 +16,6 @@ MESSAGES: dict[str, str] = {
     "db.open_failed": "データベースを開けませんでした: {where}\n{detail}\n"
                       "設定を確認するか、管理者にお問い合わせください。"
                       "ログインを押すともう一度試します。",
-    "db.call_failed": "データベースに接続できませんでした。しばらくしてからもう一度お試しください。"
-                      "({detail})",
     "session.idle_logout": "一定時間操作がなかったため、ログアウトしました。",
     "session.logged_out": "ログアウトしました。",
 
