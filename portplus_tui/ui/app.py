@@ -41,6 +41,7 @@ from portplus_tui.ui.base import (
     Guarded,
     database_unavailable,
     guarded,
+    hold_busy,
 )
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
@@ -231,12 +232,11 @@ class PortPlusApp(Guarded, App[int]):
         blocks the event loop). Back on the UI thread: ``done(result)``, or
         ``failed(error)`` for a ``PortPlusError`` (default: a notification). Session
         ends are handled here; anything unexpected is logged and notified."""
-        if busy is not None:
-            busy.loading = True
+        release = hold_busy(busy) if busy is not None else None
 
         def finish(kind: str, value: Any) -> None:
-            if busy is not None and busy.is_attached:
-                busy.loading = False
+            if release is not None:
+                release()
             alive = owner is self or owner.is_attached
             if kind == "ok":
                 if done is not None and alive:

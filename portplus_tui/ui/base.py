@@ -10,6 +10,8 @@
 * ``FormMixin``: field errors shown beside the field (``#<field>-error``), and the
   "unsaved input" question (R-UI-4).
 * ``after_queued_keys``: submit a field only after the keys of a burst reached it.
+* ``hold_busy``: show a widget as busy while a worker runs, without taking the focus
+  (and so the type-ahead) away from it.
 * ``PasswordInput`` and ``BusyIndicator``: Textual's password field and loading
   indicator without East-Asian ambiguous-width glyphs (R-UI-3).
 
@@ -26,12 +28,43 @@ from typing import Any, Callable
 
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Input, LoadingIndicator, Static
+from textual.widgets import Button, Input, LoadingIndicator, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.i18n import t
 
 log = logging.getLogger("portplus.ui")
+
+
+def hold_busy(widget: Any) -> Callable[[], None]:
+    """Show ``widget`` as busy; returns the call that ends it.
+
+    Textual's ``loading`` makes a widget unfocusable, so a focused table would lose
+    the focus while its data loads and the keys typed meanwhile would go nowhere. A
+    widget that holds the focus is dimmed instead (class ``-busy``) and keeps it;
+    others (a button pressed once, a pane) get the loading indicator, which also stops
+    a second press. If the focus was inside and got lost, it comes back at the end."""
+    try:
+        focused = widget.screen.focused
+    except Exception:  # noqa: BLE001 - not on a screen (yet): nothing to show
+        return lambda: None
+    holds_focus = focused is not None and (focused is widget or widget in focused.ancestors)
+    if holds_focus and not isinstance(widget, Button):
+        widget.add_class("-busy")
+    else:
+        widget.loading = True
+
+    def release() -> None:
+        if not widget.is_attached:
+            return
+        widget.remove_class("-busy")
+        if widget.loading:
+            widget.loading = False
+        if holds_focus and focused is not None and focused.is_attached:
+            if widget.screen.focused is None and widget.screen is widget.app.screen:
+                focused.focus()
+
+    return release
 
 
 class Guarded:

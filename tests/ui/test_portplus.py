@@ -811,3 +811,68 @@ def test_fast_table_renderer_matches_datatable(make_app, ctx):
             assert fast == slow
 
     run(body)
+
+
+# ------------------------------------------------------------------ slow loads
+@pytest.mark.parametrize("view", ["list", "calendar"])
+def test_slow_load_keeps_focus_and_type_ahead(make_app, ctx, monkeypatch, view):
+    """A page or month that takes long to load shows the widget busy but leaves the
+    focus on it: the keys typed meanwhile still act (CI once lost the focus here when
+    Textual's loading indicator made the calendar unfocusable)."""
+    import threading
+
+    from portplus_tui.services import calendar_view
+    from portplus_tui.ui.panes import portplus as pane_module
+
+    gate = threading.Event()
+    real_page, real_month = apps.list_page, calendar_view.month_view
+
+    def slow(real):
+        def wrapper(*args, **kwargs):
+            gate.wait(30)
+            return real(*args, **kwargs)
+        return wrapper
+
+    async def paused_until(pilot, predicate, rounds: int = 500) -> None:
+        # settle() waits for the workers, which are held at the gate here; the
+        # loading timer needs the clock to move, so this polls (bounded).
+        for _ in range(rounds):
+            await pilot.pause(0.01)
+            if predicate():
+                return
+        raise AssertionError("condition not reached")
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            monkeypatch.setattr(pane_module, "LOADING_DELAY", 0.001)
+            monkeypatch.setattr(apps, "next_page", slow(apps.next_page))
+            monkeypatch.setattr(calendar_view, "month_view", slow(real_month))
+            try:
+                if view == "calendar":
+                    target = pane.query_one(MonthCalendar)
+                    await pilot.press("v")
+                else:
+                    target = pane.query_one("#pp-table")
+                    await pilot.press("pagedown")
+                await paused_until(pilot, lambda: target.has_class("-busy"))
+                assert app.focused is target and not target.loading
+                if view == "calendar":
+                    before = target.cursor
+                    await pilot.press("right")
+                    await pilot.pause()
+                    assert target.cursor == date.fromordinal(before.toordinal() + 1)
+            finally:
+                gate.set()
+            if view == "calendar":
+                await wait_for(app, pilot, lambda: target.view is not None
+                               and not target.has_class("-busy"))
+            else:
+                await wait_for(app, pilot, lambda: pane.page.page == 2
+                               and not target.has_class("-busy"))
+            assert app.focused is target
+
+    run(body)
+    assert real_page is apps.list_page

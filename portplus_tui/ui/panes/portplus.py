@@ -39,6 +39,7 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, S
 
 from portplus_tui.core.calendar import billing_month_of, parse_date, parse_month
 from portplus_tui.core.errors import PortPlusError, ValidationError
+from portplus_tui.ui.base import hold_busy
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.panes.portplus_calendar import MonthCalendar, describe_day
@@ -272,6 +273,7 @@ class PortPlusPane(Pane):
         self.view_mode = "list"
         self._seq = 0  # the latest list request; older answers are dropped
         self._loading_timer = None
+        self._release_busy = None  # ends the busy look of the table or calendar
         self._pending_focus_id: int | None = None
         self._started = False
 
@@ -393,17 +395,18 @@ class PortPlusPane(Pane):
 
     def _show_loading(self) -> None:
         self._loading_timer = None
+        if self._release_busy is not None:
+            self._release_busy()
         target = "#pp-calendar" if self.view_mode == "calendar" else "#pp-table"
-        self.query_one(target).loading = True
+        self._release_busy = hold_busy(self.query_one(target))
 
     def _stop_loading(self) -> None:
         if self._loading_timer is not None:
             self._loading_timer.stop()
             self._loading_timer = None
-        for target in ("#pp-table", "#pp-calendar"):
-            widget = self.query_one(target)
-            if widget.loading:
-                widget.loading = False
+        if self._release_busy is not None:
+            self._release_busy()
+            self._release_busy = None
 
     def _show_search_error(self, exc: PortPlusError | str) -> None:
         text = exc if isinstance(exc, str) else exc.message(get_lang())
