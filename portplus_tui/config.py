@@ -43,6 +43,10 @@ class Settings:
     database_url: str | None = None  # None: sqlite:///<data_dir>/portplus.db
     log_dir: Path | None = None  # None: user log dir, or <data_dir>/logs when data_dir is set
     lang: str = "ja"
+    # "ascii": box lines, input edges, scrollbars and tab bars drawn without East-Asian
+    # ambiguous-width glyphs (R-UI-3; safe in every terminal). "unicode": Textual's own
+    # block and box glyphs, for terminals known to draw them one cell wide.
+    glyphs: str = "ascii"
 
     # Passwords and login (SPEC §2, §4, §9)
     bcrypt_rounds: int = 12
@@ -140,6 +144,8 @@ class Settings:
             raise ConfigError(f"default_page_size must be one of {PAGE_SIZES}")
         if self.lang not in ("ja", "en"):
             raise ConfigError("lang must be 'ja' or 'en'")
+        if self.glyphs not in ("ascii", "unicode"):
+            raise ConfigError("glyphs must be 'ascii' or 'unicode'")
         if self.mail_backend not in ("file", "smtp", "memory"):
             raise ConfigError("mail_backend must be file, smtp or memory")
         if self.smtp_security not in ("starttls", "tls", "none"):

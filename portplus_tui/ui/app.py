@@ -43,6 +43,7 @@ from portplus_tui.ui.base import (
     guarded,
     hold_busy,
 )
+from portplus_tui.ui.glyphs import use_glyphs
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
 
@@ -102,6 +103,7 @@ class PortPlusApp(Guarded, App[int]):
     def __init__(self, settings: "Settings", *, ctx: Any = None,
                  clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
         i18n.set_lang(settings.lang)
+        use_glyphs(settings.glyphs)
         super().__init__(**kwargs)
         localize_bindings(self)
         self.settings = settings
@@ -237,6 +239,7 @@ class PortPlusApp(Guarded, App[int]):
         def finish(kind: str, value: Any) -> None:
             if release is not None:
                 release()
+            self._sync_session()
             alive = owner is self or owner.is_attached
             if kind == "ok":
                 if done is not None and alive:
@@ -450,6 +453,14 @@ class PortPlusApp(Guarded, App[int]):
                                 self.action_hide_help_panel)
         else:
             yield SystemCommand(t("sys.keys"), t("sys.keys.help"), self.action_show_help_panel)
+
+    def _sync_session(self) -> None:
+        """Every service call re-reads the acting account into the session: let the
+        shell show what changed (the 担当者名 in the header)."""
+        for screen in self.screen_stack:
+            sync = getattr(screen, "sync_session", None)
+            if sync is not None:
+                sync()
 
     def get_loading_widget(self) -> "Widget":
         return BusyIndicator()

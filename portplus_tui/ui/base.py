@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Button, Input, LoadingIndicator, Static
+from textual.widgets import Button, Input, LoadingIndicator, Select, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.i18n import t
@@ -65,6 +65,20 @@ def hold_busy(widget: Any) -> Callable[[], None]:
                 focused.focus()
 
     return release
+
+
+class SafeSelect(Select):
+    """Textual's Select with its arrows drawn as ``v`` / ``^`` in the "ascii" glyph
+    mode (its own are East-Asian ambiguous-width triangles, R-UI-3)."""
+
+    def on_mount(self) -> None:
+        from portplus_tui.ui.glyphs import ARROWS, mode
+
+        down, up = ARROWS[mode()]
+        for widget in self.query(".down-arrow"):
+            widget.update(down)
+        for widget in self.query(".up-arrow"):
+            widget.update(up)
 
 
 class Guarded:

@@ -95,6 +95,14 @@ def screen_text(app: Any) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
+def footer_text(app: Any) -> str:
+    """The key bar's lines (it wraps onto several lines when the keys need them)."""
+    from portplus_tui.ui.keybar import KeyBar
+
+    height = app.screen.query_one(KeyBar).size.height
+    return "\n".join(screen_text(app).splitlines()[-height:])
+
+
 def text_of(widget: Any) -> str:
     return str(widget.render())
 

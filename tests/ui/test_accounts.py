@@ -23,8 +23,8 @@ from portplus_tui.ui.panes.accounts_form import AccountFormScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
 from portplus_tui.ui.screens.main import MainScreen
 
-from .support import (ADMIN, SIZE, USER, burst, last_code, login, run, screen_text, settle,
-                      text_of)
+from .support import (ADMIN, SIZE, USER, burst, footer_text, last_code, login, run, screen_text,
+                      settle, text_of)
 
 MEMBER_NO = ADMIN[0]
 NEW_ACCOUNT = dict(name="田中 次郎", role="user", login_id="tanaka@example.com",
@@ -142,12 +142,12 @@ def test_admin_sees_every_account_with_the_manual_columns(make_app):
             await select_row(app, pilot, pane, "admin@example.com")
             assert pane.query_one("#acc-delete", Button).disabled
             assert pane.query_one("#acc-reset", Button).disabled
-            footer = screen_text(app).splitlines()[-1]
+            footer = footer_text(app)
             assert "D 削除" not in footer and "R 再設定メール" not in footer
             await select_row(app, pilot, pane, "user@example.com")
             assert not pane.query_one("#acc-delete", Button).disabled
             assert pane.query_one("#acc-unlock", Button).disabled  # not locked
-            footer = screen_text(app).splitlines()[-1]
+            footer = footer_text(app)
             assert "D 削除" in footer and "R 再設定メール" in footer
             assert "L ロック解除" not in footer
 
@@ -388,6 +388,8 @@ def test_user_edits_their_own_name_only(make_app, ctx):
             assert isinstance(app.screen, MainScreen)
             assert rows(pane)[0][0] == "佐藤 花"
             assert "アカウント情報を更新しました" in text_of(pane.query_one("#accounts-notice"))
+            # The header greets the new name at once.
+            assert text_of(app.screen.query_one("#welcome")) == "ようこそ 佐藤 花 様"
 
     run(body)
     assert live_accounts(ctx)["user@example.com"].name == "佐藤 花"

@@ -233,3 +233,41 @@ def test_service_session_errors_end_the_session(make_app, clock, ctx):
                 app.screen.query_one("#login-notice"))
 
     run(body)
+
+
+def test_the_menu_collapses_below_100_columns(make_app):
+    """R-UI-2: at 80 columns the side menu is shown while it has the focus and gives
+    its width to the pane once the focus moves in; Esc brings it back; F9 keeps it
+    shown (or hidden) until Esc. At 120 columns it stays."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(app, pilot, ADMIN)
+            sidebar = app.screen.query_one("#sidebar")
+            assert sidebar.display and app.focused.id == "menu"
+            await pilot.press("f3", "tab")
+            await settle(app, pilot)
+            table = app.screen.query_one("#pp-table")
+            assert app.focused is table and not sidebar.display
+            # The list starts at the left edge now (the menu's 21 columns are free).
+            assert table.region.x <= 1
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert sidebar.display and app.focused.id == "menu"
+            await pilot.press("f9")  # pinned hidden, even with the focus on the pane
+            await settle(app, pilot)
+            assert not sidebar.display
+            await pilot.press("f9")  # pinned shown
+            await settle(app, pilot)
+            await pilot.press("tab")
+            await settle(app, pilot)
+            assert sidebar.display and app.focused is not app.screen.query_one("#menu")
+            await pilot.resize_terminal(120, 36)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            await pilot.press("tab")
+            await settle(app, pilot)
+            assert sidebar.display and app.focused is table
+
+    run(body)

@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE, JST
 
 PAGE_SIZE = 50
@@ -140,7 +141,7 @@ class AuditLogScreen(Guarded, Screen[None]):
             for column in ("at", "actor", "action", "target", "changes"):
                 table.add_column(t(f"audit.col_{column}"), key=column)
             yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#audit-table", AuditTable).focus()
@@ -262,7 +263,7 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
                                      classes="info-row")
             with Horizontal(classes="buttons account-buttons"):
                 yield Button(t("accounts.close"), id="close", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _all(values: dict | None) -> str:

@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, MaskedInput, Select, Static
+from textual.widgets import Button, Input, Label, MaskedInput, Select, Static
 
 from portplus_tui.core.errors import (
     AuthError,
@@ -37,8 +37,9 @@ from portplus_tui.core.errors import (
     NotFoundError,
     PortPlusError,
 )
-from portplus_tui.ui.base import FormMixin, Guarded
+from portplus_tui.ui.base import FormMixin, Guarded, SafeSelect
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE
 
 ROLES = ("admin", "user")
@@ -89,7 +90,7 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
                                      Input("" if account is None else account.name, id="name"))
                 if self.can_role:
                     value = Select.NULL if account is None else account.role
-                    role = Select([(r, r) for r in ROLES], prompt=t("accounts.f_role_prompt"),
+                    role = SafeSelect([(r, r) for r in ROLES], prompt=t("accounts.f_role_prompt"),
                                   value=value, allow_blank=self.is_new, id="role")
                     yield from self._row("role", t("accounts.f_role"), role,
                                          hint=t("accounts.f_role_hint"))
@@ -137,7 +138,7 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
                     yield Button(t("accounts.close"), id="close")
                     yield Button(t("accounts.form_create" if self.is_new
                                    else "accounts.form_update"), id="save", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _readonly(name: str, value: str) -> Static:

@@ -26,13 +26,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import parse_date
 from portplus_tui.core.errors import ConflictError, PortPlusError, ValidationError
 from portplus_tui.ui.base import FormMixin, Guarded, after_queued_keys
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import DateInput, fmt_date, to_ascii_digits
 
 
@@ -132,7 +133,7 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
                     yield Static("", id="pp-done-number", classes="pp-done-number", markup=False)
                     with Horizontal(classes="buttons"):
                         yield Button(t("pp.close"), id="pp-form-finish", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def _min(self) -> int:

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 
 
 class ConfirmModal(Guarded, ModalScreen[bool]):
@@ -38,7 +39,7 @@ class ConfirmModal(Guarded, ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button(self._no, id="no")
                 yield Button(self._yes, id="yes", variant="warning")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, after_queued_keys
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 
 
 class LoginScreen(Guarded, FormMixin, Screen):
@@ -71,7 +72,7 @@ class LoginScreen(Guarded, FormMixin, Screen):
                 status = Static("", id="db-status", markup=False)
                 status.display = False
                 yield status
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _error_label(name: str) -> Static:

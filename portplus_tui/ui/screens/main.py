@@ -3,9 +3,13 @@
 A header bar (ポートプラス, 「ようこそ 〈担当者名〉 様」, Online), the side menu
 (会社情報 / オプション / ポートプラス / アカウント管理, R-INF-1) and a content switcher
 holding the panes of ``ui.panes.PANES``, created the first time they are shown. F1-F4
-(or 1-4 outside text fields) open the panes; F9 hides or shows the menu (at 80 columns
-it is narrower anyway); Ctrl+L logs out; Esc goes back to the menu. Leaving a pane with
-unsaved input asks first (R-UI-4).
+(or 1-4 outside text fields) open the panes; F9 hides or shows the menu; Ctrl+L logs
+out; Esc goes back to the menu. Leaving a pane with unsaved input asks first (R-UI-4).
+
+Below 100 columns the menu collapses (R-UI-2): it is shown while it has the focus and
+hidden once the focus moves into a pane, which then gets the whole width; Esc brings it
+back. F9 overrides that until Esc. The header follows the session: when a service call
+re-reads the account (every call does), a changed 担当者名 shows at once.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
 from portplus_tui.ui import panes
 from portplus_tui.ui.base import Guarded, guarded
 from portplus_tui.ui.i18n import localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
 
 
@@ -38,6 +43,8 @@ class MainScreen(Guarded, Screen):
         self.session = session
         self._is_admin = bool(session and session.is_admin)
         self._specs = panes.panes_for(self._is_admin)
+        self._menu_pinned: bool | None = None  # F9's choice; None: automatic
+        self._welcome_name = session.name if session else ""
         for index, spec in enumerate(self._specs):
             if spec.key:
                 self._bindings._add_binding(Binding(
@@ -63,10 +70,11 @@ class MainScreen(Guarded, Screen):
                     for spec in self._specs
                 ], id="menu")
             yield ContentSwitcher(id="content")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         menu = self.query_one("#menu", OptionList)
+        self.watch(self, "focused", self._auto_menu, init=False)
         menu.focus()
         if self._specs:
             # The first pane is mounted after the shell (header, menu, footer) has been
@@ -141,10 +149,37 @@ class MainScreen(Guarded, Screen):
         if event.option.id:
             await self.show_pane(event.option.id)
 
+    # ----------------------------------------------------------------- header
+    def sync_session(self) -> None:
+        """Show the session's current 担当者名 (it changes when one edits one's own
+        account, or an admin does)."""
+        session = self.session
+        if session is None or session.name == self._welcome_name:
+            return
+        self._welcome_name = session.name
+        self.query_one("#welcome", Static).update(t("header.welcome", name=session.name))
+
+    # ----------------------------------------------------------------- menu
+    def on_resize(self) -> None:
+        self._auto_menu()
+
+    def _auto_menu(self, *_args) -> None:
+        sidebar = self.query_one("#sidebar")
+        if self._menu_pinned is not None:
+            shown = self._menu_pinned
+        elif self.has_class("-narrow") and self.size.width < 100:
+            focused = self.focused
+            shown = focused is None or sidebar in focused.ancestors_with_self
+        else:
+            shown = True
+        if sidebar.display != shown:
+            sidebar.display = shown
+
     # ----------------------------------------------------------------- keys
     def action_toggle_menu(self) -> None:
         sidebar = self.query_one("#sidebar")
-        sidebar.display = not sidebar.display
+        self._menu_pinned = not sidebar.display
+        sidebar.display = self._menu_pinned
         if not sidebar.display:
             pane = self.current_pane
             if pane is not None and (self.focused is None or self.focused.id == "menu"):
@@ -153,8 +188,8 @@ class MainScreen(Guarded, Screen):
             self.query_one("#menu").focus()
 
     def action_back(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        sidebar.display = True
+        self._menu_pinned = None
+        self.query_one("#sidebar").display = True
         self.query_one("#menu").focus()
 
     def action_logout(self) -> None:

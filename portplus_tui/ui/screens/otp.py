@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import FormMixin, Guarded, after_queued_keys, guarded
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 
 #: errors that leave the code field usable; any other ends this login attempt
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})
@@ -65,7 +66,7 @@ class OtpScreen(Guarded, FormMixin, Screen):
                     yield Button(t("otp.cancel"), id="cancel")
                     yield Button(t("otp.confirm"), id="confirm", variant="primary")
                     yield Button(t("otp.resend"), id="resend")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._tick()

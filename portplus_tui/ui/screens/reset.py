@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Static
+from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, after_queued_keys
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 
 REQUEST_FIELDS = ("member_no", "email")
 COMPLETE_FIELDS = ("code", "new_password", "new_password_confirm")
@@ -74,7 +75,7 @@ class ResetScreen(Guarded, FormMixin, Screen[tuple[str, str] | None]):
                         yield Static(t("reset.done"), classes="notice", markup=False)
                         with Horizontal(classes="buttons"):
                             yield Button(t("reset.to_login"), id="to-login", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _field(name: str, label: str, value: str = "", *, password: bool = False,
