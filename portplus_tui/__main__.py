@@ -517,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if typed is not None:
                 log_unexpected(exc, settings=locals().get("settings"), where="cli")
                 sys.stderr.write(f"portplus: {typed.message(lang)}\n")
-                return EXIT_ERROR
+                return EXIT_USAGE  # as a DatabaseUnavailable raised by a service
 
         path = log_unexpected(exc, settings=locals().get("settings"))
         sys.stderr.write(f"portplus: unexpected error ({type(exc).__name__}); details in {path}\n")

@@ -46,6 +46,15 @@ def setup_logging(settings=None, level: int = logging.INFO) -> Path:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    # The service modules log under their module names (portplus_tui.services.mail and
+    # .auth: mail that could not be sent): the same file, warnings and above (the root
+    # logger's level); they still propagate, so nothing else changes for them.
+    services = logging.getLogger("portplus_tui")
+    for old in list(services.handlers):
+        if isinstance(old, logging.handlers.RotatingFileHandler):
+            services.removeHandler(old)
+            old.close()
+    services.addHandler(handler)
     _configured = path
     return path
 

@@ -58,4 +58,80 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+
+@pytest.fixture
+def stoppable_pg_server() -> Iterator[pg.PgServer]:
+    """A PostgreSQL server of this test's own, which it may stop() and start() (the
+    session server is shared and must keep running). Mark such tests ``postgres``."""
+    problem = None
+    try:
+        with pg.running_server() as server:
+            yield server
+    except pg.PgError as exc:  # set-up only
+        problem = str(exc)
+    if problem:
+        pytest.fail(f"throwaway PostgreSQL server: {problem}", pytrace=False)
+
+
 # === end of databases ===
+
+
+# === secrets in the log files (tests/secrets_scan.py, tests/secrets_registry.py) ===
+#
+# After the last test of the session (of each xdist worker): no password, one-time code,
+# reset code or bcrypt hash in any log file the product wrote during the suite. A find
+# fails the session (an error at the teardown of the last test; exit status 1) and names
+# file, line and kind, never the secret. The summary line says how much was scanned.
+# Every code the product mails in this process is registered (whatever the backend), and
+# the product's log goes to <basetemp>/suite-logs until a test sends it elsewhere.
+
+_SCAN_RESULT = pytest.StashKey[object]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secrets_in_logs(request: pytest.FixtureRequest,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    from . import secrets_registry, secrets_scan
+
+    before = secrets_scan.sizes(path for folder in secrets_scan.user_log_dirs()
+                                for path in secrets_scan.log_files(folder))
+    undo = secrets_registry.capture_mailed_codes()
+    # Until a test points the product's log elsewhere (an app opening its database, an
+    # unexpected error), what it logs goes to a file of the suite's: scanned as well.
+    from portplus_tui.config import Settings
+    from portplus_tui.logs import setup_logging
+
+    setup_logging(Settings(log_dir=tmp_path_factory.getbasetemp() / "suite-logs"))
+    try:
+        yield
+    finally:
+        undo()
+    modules = {item.module for item in request.session.items
+               if getattr(item, "module", None) is not None}
+    secrets_registry.collect_from_modules(modules)
+    result = secrets_scan.scan_suite(
+        tmp_path_factory.getbasetemp(),
+        passwords=secrets_registry.known_secrets(),
+        extra_codes=secrets_registry.known_codes(),
+        user_offsets=before,
+    )
+    request.config.stash[_SCAN_RESULT] = result
+    if result.findings:
+        shown = "\n".join(f"  {finding}" for finding in result.findings[:50])
+        more = len(result.findings) - 50
+        pytest.fail(
+            f"secrets found in the log files ({len(result.findings)}):\n{shown}"
+            + (f"\n  ... and {more} more" if more > 0 else ""),
+            pytrace=False,
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    result = config.stash.get(_SCAN_RESULT, None)
+    if result is None:
+        return
+    verdict = f"{len(result.findings)} found" if result.findings else "none found"
+    terminalreporter.write_line(
+        f"secrets in logs: {result.files} log files, {result.lines} lines scanned for "
+        f"{result.passwords} passwords, {result.codes} codes and bcrypt hashes: {verdict}"
+    )

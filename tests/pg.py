@@ -112,6 +112,8 @@ class PgServer:
     major_version: int
     data_dir: Path = field(repr=False)
     _admin_conn: Any = field(default=None, init=False, repr=False, compare=False)
+    # how to run pg_ctl again (set by running_server): for stop() and start()
+    _control: Any = field(default=None, init=False, repr=False, compare=False)
 
     def url(self, dbname: str) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{dbname}"
@@ -167,6 +169,26 @@ class PgServer:
     def close(self) -> None:
         if self._admin_conn is not None:
             self._admin_conn.close()
+
+    # --- stopping and starting the same server (fault tests) --------------------------
+
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m MODE -w``: the server goes away (clients see the connection
+        drop); the data directory and the port are kept for ``start()``."""
+        if self._control is None:
+            raise PgError("this server was not made by running_server(): cannot stop it")
+        if self._admin_conn is not None:
+            self._admin_conn.close()
+        self._control.stop(mode)
+
+    def start(self) -> None:
+        """``pg_ctl start -w`` on the same data directory and port as before."""
+        if self._control is None:
+            raise PgError("this server was not made by running_server(): cannot start it")
+        self._control.start(self.port)
+
+    def is_running(self) -> bool:
+        return self._control is not None and self._control.is_running()
 
     @contextmanager
     def fresh_database(self, hint: str = "test") -> Iterator[str]:
@@ -270,6 +292,41 @@ def _remove_stale(parent: Path, binaries: PgBinaries, owner: pwd.struct_passwd |
         shutil.rmtree(base, ignore_errors=True)
 
 
+@dataclass
+class _Control:
+    """pg_ctl for one server, as running_server() started it."""
+
+    pg_ctl: str
+    run: _Runner
+    data: Path
+    sockets: Path
+    log: Path
+
+    def options(self, port: int) -> str:
+        return (
+            f"-h {HOST} -p {port} -k {shlex.quote(str(self.sockets))} -F"
+            " -c full_page_writes=off -c synchronous_commit=off"
+        )
+
+    def start(self, port: int) -> None:
+        proc = self.run(
+            self.pg_ctl, "start", "-w", "-t", "120", "-D", str(self.data),
+            "-l", str(self.log), "-o", self.options(port), check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            log_text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise PgError(
+                f"pg_ctl start failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}"
+                f"\n--- {self.log} ---\n{log_text[-4000:]}"
+            )
+
+    def stop(self, mode: str) -> None:
+        self.run(self.pg_ctl, "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "120")
+
+    def is_running(self) -> bool:
+        return self.run(self.pg_ctl, "status", "-D", str(self.data), check=False).returncode == 0
+
+
 def _major_version(version_line: str) -> int:
     # "pg_ctl (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)" -> 15
     match = re.search(r"\(PostgreSQL\) (\d+)", version_line)
@@ -329,6 +386,7 @@ def running_server(binaries: PgBinaries | None = None) -> Iterator[PgServer]:
             major_version=_major_version(run(binaries.pg_ctl, "--version").stdout),
             data_dir=data,
         )
+        server._control = _Control(binaries.pg_ctl, run, data, sockets, log)
         try:
             yield server
         finally:

@@ -68,7 +68,10 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
             raise _bad_url(url, "an in-memory SQLite database cannot be shared between threads; use a file",
                            "メモリ上のSQLiteはスレッド間で共有できません。ファイルを指定してください")
         if create_dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file in the way, no permission, read-only disk
+                raise _cannot_open(path, exc) from None
         _ensure_wal(path, busy_timeout_ms)
         return peewee.SqliteDatabase(
             str(path),
@@ -99,9 +102,83 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
         for key, values in parse_qs(parsed.query).items():
             kwargs[key] = values[-1]
         kwargs.setdefault("connect_timeout", 5)
-        return peewee.PostgresqlDatabase(dbname, prefer_psycopg3=True, **kwargs)
+        return ReconnectingPostgresqlDatabase(dbname, prefer_psycopg3=True, **kwargs)
     raise _bad_url(url, f"unknown scheme {scheme!r} (use sqlite:/// or postgresql://)",
                    f"未対応の形式です {scheme!r} (sqlite:/// または postgresql:// を使用してください)")
+
+
+class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL that comes back after the server did (restart, failover, a killed backend).
+
+    peewee keeps one connection per thread, and the app's service calls run on pooled
+    worker threads: a connection the server dropped would otherwise fail every later
+    call on its thread, for good. Outside a transaction, a connection known to be broken
+    is replaced before use, and a ``BEGIN`` or ``SELECT`` that finds its (reused)
+    connection dead is run once more on a new one: it cannot have changed anything.
+    Inside a transaction the error goes up as before (the transaction is lost; the
+    caller's ``atomic()`` ends it) and the next call reconnects.
+    """
+
+    _RETRYABLE = ("select", "begin")
+
+    def _broken(self) -> bool:
+        conn = None if self._state.closed else self._state.conn
+        return conn is not None and bool(getattr(conn, "closed", False)
+                                         or getattr(conn, "broken", False))
+
+    def _drop_broken(self) -> None:
+        conn = self._state.conn
+        self._state.reset()
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - it is gone anyway
+            pass
+
+    def _fresh_if_broken(self) -> bool:
+        """Outside a transaction: drop a broken connection. True when a connection that
+        was already open is about to be reused (so a failure may be its staleness)."""
+        if self.in_transaction():
+            return False
+        if self._broken():
+            self._drop_broken()
+        return not self._state.closed
+
+    def _retry_once(self, run, statement: str):
+        reused = self._fresh_if_broken()
+        try:
+            return run()
+        except (peewee.OperationalError, peewee.InterfaceError):
+            if not (reused and self._broken()):
+                raise
+            self._drop_broken()
+            if not statement.lstrip().lower().startswith(self._RETRYABLE):
+                raise
+            return run()
+
+    def execute_sql(self, sql, params=None):
+        if self.in_transaction():
+            return super().execute_sql(sql, params)
+        return self._retry_once(lambda: super(ReconnectingPostgresqlDatabase, self)
+                                .execute_sql(sql, params), str(sql))
+
+    def begin(self, isolation_level=None):
+        if self.in_transaction():
+            return super().begin(isolation_level)
+        return self._retry_once(lambda: super(ReconnectingPostgresqlDatabase, self)
+                                .begin(isolation_level), "begin")
+
+    def connection(self):
+        self._fresh_if_broken()
+        return super().connection()
+
+
+def _cannot_open(path: Path, exc: BaseException) -> ConfigurationError:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ConfigurationError(
+        f"データベースファイルを開けません: {path} ({reason})",
+        f"Cannot open the database file: {path} ({reason})",
+        field="database_url",
+    )
 
 
 def _ensure_wal(path: Path, busy_timeout_ms: int) -> None:
@@ -116,7 +193,10 @@ def _ensure_wal(path: Path, busy_timeout_ms: int) -> None:
 
     if not path.parent.is_dir():
         return  # the connect will report it
-    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
+    try:
+        conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
+    except sqlite3.Error as exc:  # e.g. a folder it may not create the file in
+        raise _cannot_open(path, exc) from None
     try:
         deadline = time.monotonic() + busy_timeout_ms / 1000
         while True:

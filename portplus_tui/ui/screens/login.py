@@ -193,7 +193,12 @@ class LoginScreen(Guarded, FormMixin, Screen):
     def _failed(self, exc: PortPlusError) -> None:
         self._not_busy()
         if exc.code == "database":
-            return  # said once, under the form (#db-status); the input was not wrong
+            # The input was not wrong: keep it. A database that failed to open is said
+            # once, under the form (#db-status); one that opened but failed this call
+            # (server down, busy, read-only file) is said here.
+            if self.app.db_state != "failed":
+                self.show_form_error(exc.message(get_lang()), "#login-error")
+            return
         self.show_notice("")
         self.show_form_error(exc.message(get_lang()), "#login-error")
         password = self.query_one("#password", Input)
