@@ -142,11 +142,10 @@ class PortPlusApp(Guarded, App[int]):
         self._freeze_heap()
         # The login screen goes on top of Textual's blank default screen (which cannot be
         # switched away in Textual 8.2); the stack is [default, current screen, dialogs].
+        # The login screen asks for the database once it has been painted
+        # (LoginScreen.on_mount): importing the data layer in a thread takes the GIL
+        # for ~300 ms, which must not compete with the first paint.
         self.push_screen(LoginScreen())
-        if self._ctx is None:
-            # After the first refresh: the login screen is painted before the data
-            # layer is imported.
-            self.call_after_refresh(self.open_database)
         self.set_interval(1.0, guarded(self, self.check_idle_timeout), name="idle-check")
         self.set_interval(SESSION_CHECK_SECONDS, guarded(self, self.check_session),
                           name="session-check")

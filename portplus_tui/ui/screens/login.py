@@ -82,6 +82,11 @@ class LoginScreen(Guarded, FormMixin, Screen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "db_state", self._db_state_changed, init=True)
+        opener = getattr(self.app, "open_database", None)
+        if opener is not None:
+            # After this screen's first paint (start-up figure, bench/startup.py);
+            # does nothing when the database is open already.
+            self.call_after_refresh(opener)
 
     def prefill(self, member_no: str, login_id: str) -> None:
         self.query_one("#member_no", Input).value = member_no

@@ -31,6 +31,7 @@ from portplus_tui.ui.panes.base import Pane
 
 
 class MainScreen(Guarded, Screen):
+    CSS_PATH = "main.tcss"
     BINDINGS = [
         Binding("f9", "toggle_menu", "key.menu", key_display="F9", id="main.menu"),
         Binding("ctrl+l", "logout", "key.logout", key_display="^L", id="main.logout"),
