@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from portplus_tui.core.errors import ConflictError, PortPlusError
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
 
 DIALOG_CSS = """
@@ -110,7 +111,7 @@ class CancelModal(PortPlusDialog):
             with Horizontal(classes="pp-buttons"):
                 yield Button(t("pp.close"), id="pp-cancel-close")
                 yield Button(t("pp.cancel.run"), id="pp-cancel-run", variant="error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#pp-cancel-close", Button).focus()
@@ -208,7 +209,7 @@ class HistoryModal(PortPlusDialog):
             yield self.hidden(Static("", classes="pp-error", markup=False, id="pp-history-error"))
             with Horizontal(classes="pp-buttons"):
                 yield Button(t("pp.close"), id="pp-history-close")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#pp-history-table", DataTable)
@@ -308,7 +309,7 @@ class ExportModal(PortPlusDialog):
             with Horizontal(classes="pp-buttons"):
                 yield Button(t("pp.close"), id="pp-export-close")
                 yield Button(t("pp.export.run"), id="pp-export-run", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#pp-export-path", Input).focus()
