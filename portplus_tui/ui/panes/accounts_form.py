@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, MaskedInput, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from portplus_tui.core.errors import (
     AuthError,
@@ -41,6 +41,7 @@ from portplus_tui.ui.base import FormMixin, Guarded, SafeSelect
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE
+from portplus_tui.ui.panes.portplus_common import DateInput
 
 ROLES = ("admin", "user")
 DATE_MASK = "9999-99-99"
@@ -124,9 +125,10 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
                 yield from self._row("phone", t("accounts.f_phone"),
                                      Input("" if account is None else account.phone, id="phone"))
                 if self.can_expires:
-                    yield from self._row("expires", t("accounts.f_expires"), MaskedInput(
-                        DATE_MASK, value=None if account is None else account.expires.isoformat(),
-                        id="expires"), hint=t("accounts.f_expires_hint"))
+                    # DateInput: a MaskedInput that also survives text typed over a selection
+                    yield from self._row("expires", t("accounts.f_expires"), DateInput(
+                        None if account is None else account.expires.isoformat(),
+                        template=DATE_MASK, id="expires"), hint=t("accounts.f_expires_hint"))
                 else:
                     yield from self._row("expires", t("accounts.f_expires"), self._readonly(
                         "expires", account.expires.isoformat()))

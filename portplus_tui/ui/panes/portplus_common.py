@@ -45,6 +45,16 @@ class DateInput(MaskedInput):
     def insert_text_at_cursor(self, text: str) -> None:
         super().insert_text_at_cursor(to_ascii_digits(text))
 
+    def replace(self, text: str, start: int, end: int) -> None:
+        """A key typed over selected text (a field selects its text when Tab focuses it).
+        Textual 8.2's MaskedInput puts the text in unchecked here: a letter or a
+        full-width digit raised ValueError and ended the app. Converted, and what the
+        mask refuses is refused like any wrong key."""
+        try:
+            super().replace(to_ascii_digits(text), start, end)
+        except ValueError:
+            self.restricted()
+
     def _on_paste(self, event) -> None:  # a pasted 2021/03/17 or ２０２１－０３－１７
         text = to_ascii_digits(event.text.strip()).replace("/", "-")
         event.stop()
