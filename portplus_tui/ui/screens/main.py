@@ -136,7 +136,10 @@ class MainScreen(Guarded, Screen):
         else:
             pane = panes.pane_spec(pane_id).factory()
             await switcher.add_content(pane, id=widget_id, set_current=True)
-        menu = self.query_one("#menu", OptionList)
+        menus = self.query("#menu")
+        if not menus:  # the screen was taken down meanwhile (quit or logout while mounting)
+            return
+        menu = menus.first(OptionList)
         index = menu.get_option_index(pane_id)
         if menu.highlighted != index:
             menu.highlighted = index
