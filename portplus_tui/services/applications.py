@@ -626,8 +626,13 @@ EXPORT_HEADER = ("申込番号", "適用日", "追加ポート数", "申込者",
 
 
 def export_rows(ctx: AppContext, session: Session, start: date | str | None = None,
-                end: date | str | None = None) -> Iterator[tuple]:
-    """Rows for CSV export, oldest 適用日 first, streamed (header: ``EXPORT_HEADER``)."""
+                end: date | str | None = None, *,
+                include_cancelled: bool = True) -> Iterator[tuple]:
+    """Rows for CSV export, oldest 適用日 first, streamed (header: ``EXPORT_HEADER``).
+
+    ``include_cancelled=False`` leaves out cancelled applications, as the list does when
+    「キャンセル済を表示」 is off (the TUI exports the list's search: its period and that
+    toggle; the CLI exports everything)."""
     authorize(ctx, session)
     A = m.Application
     query = A.select().where(A.company == session.company_id)
@@ -635,6 +640,8 @@ def export_rows(ctx: AppContext, session: Session, start: date | str | None = No
         query = query.where(A.apply_date >= _as_date(start, "start"))
     if end is not None:
         query = query.where(A.apply_date <= _as_date(end, "end"))
+    if not include_cancelled:
+        query = query.where(A.status == m.STATUS_ACTIVE)
     cal = ctx.calendar()
     for row in query.order_by(A.apply_date, A.id).iterator():
         yield (

@@ -384,6 +384,7 @@ MESSAGES: dict[str, str] = {
     "pp.hist.diff": "{field}: {old} -> {new}",
     "pp.export.title": "CSV export",
     "pp.export.what": "Every application of the current search ({start} - {end}), cancelled ones included.",
+    "pp.export.what_active": "The applications of the current search ({start} - {end}), cancelled ones left out.",
     "pp.export.path": "File (UTF-8):",
     "pp.export.run": "Export",
     "pp.export.no_path": "Enter the file name.",

@@ -386,6 +386,7 @@ MESSAGES: dict[str, str] = {
     "pp.hist.diff": "{field}: {old} -> {new}",
     "pp.export.title": "CSV出力",
     "pp.export.what": "現在の検索条件 ({start} - {end}) の申込をすべて、キャンセル済を含めて出力します。",
+    "pp.export.what_active": "現在の検索条件 ({start} - {end}) の申込を、キャンセル済を除いて出力します。",
     "pp.export.path": "出力先ファイル (UTF-8):",
     "pp.export.run": "出力",
     "pp.export.no_path": "出力先のファイル名を入力してください。",

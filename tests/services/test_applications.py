@@ -253,6 +253,38 @@ def test_session_company_is_what_counts_not_the_id(ctx, tenant, other_tenant):
         apps.create(ctx, forged, apply_date=APPLY, ports=1)
 
 
+# ------------------------------------------------------------------ export
+def test_export_follows_the_lists_search(ctx, tenant, other_tenant):
+    """export_rows exports what the list shows: the period, and cancelled rows only when
+    they are shown (include_cancelled, default True: the CLI exports everything)."""
+    s = tenant.user_session
+    day1, day2, day3 = APPLY, APPLY + timedelta(days=4), APPLY + timedelta(days=5)
+    kept = apps.create(ctx, s, apply_date=day1, ports=1, applicant="a")
+    gone = apps.create(ctx, s, apply_date=day2, ports=2, applicant="b")
+    later = apps.create(ctx, s, apply_date=day3, ports=3, applicant="c")
+    gone = apps.cancel(ctx, s, gone.id, version=gone.version)
+    apps.create(ctx, other_tenant.user_session, apply_date=day2, ports=4)
+
+    def numbers(*args, **kwargs) -> list[str]:
+        return [row[0] for row in apps.export_rows(ctx, s, *args, **kwargs)]
+
+    assert numbers() == [kept.number, gone.number, later.number]
+    assert numbers(include_cancelled=True) == numbers()
+    assert numbers(include_cancelled=False) == [kept.number, later.number]
+    assert numbers(day1, day2) == [kept.number, gone.number]
+    assert numbers(day1, day2, include_cancelled=False) == [kept.number]
+    assert numbers(day2, day2, include_cancelled=False) == []
+    # Exactly the rows (and the total) of the list's search, both ways.
+    for include in (True, False):
+        query = apps.period_query(day1, day3, page_size=100, include_cancelled=include)
+        page = apps.list_page(ctx, s, query)
+        assert numbers(query.start, query.end, include_cancelled=include) == [
+            v.number for v in page.rows]
+        assert page.total == len(page.rows)
+    rows = {row[0]: row for row in apps.export_rows(ctx, s)}
+    assert rows[gone.number][5] == "キャンセル済" and rows[kept.number][5] == "受付"
+
+
 # ------------------------------------------------------------------ mail, audit
 def test_confirmation_mail_and_audit(ctx, tenant):
     view = apps.create(ctx, tenant.user_session, apply_date=APPLY, ports=2)

@@ -718,6 +718,40 @@ def test_export_writes_the_current_search(make_app, ctx, tmp_path):
     run(body)
 
 
+def test_export_leaves_out_cancelled_rows_when_the_list_hides_them(make_app, ctx, tmp_path):
+    """「キャンセル済を表示」 off (t): the export is the list's search, cancelled rows out."""
+    app = make_app()
+    session = session_of(ctx, ADMIN)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            await pilot.press("t")
+            await settle(app, pilot)
+            query = pane.page.query
+            assert not query.include_cancelled
+            await pilot.press("e")
+            await settle(app, pilot)
+            modal = app.screen
+            assert isinstance(modal, ExportModal)
+            assert "キャンセル済を除いて" in " ".join(
+                text(w) for w in modal.query(".pp-message"))
+            target = tmp_path / "active.csv"
+            modal.query_one("#pp-export-path", Input).value = str(target)
+            await pilot.press("enter")
+            await wait_for(app, pilot, lambda: modal.written is not None)
+            rows = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))[1:]
+            expected = list(apps.export_rows(ctx, session, query.start, query.end,
+                                             include_cancelled=False))
+            assert [tuple(r) for r in rows] == [tuple(str(c) for c in r) for r in expected]
+            assert len(rows) == pane.page.total
+            assert "キャンセル済" not in {r[5] for r in rows}
+            everything = list(apps.export_rows(ctx, session, query.start, query.end))
+            assert len(everything) > len(rows)  # the demo month has cancelled rows
+
+    run(body)
+
+
 # ------------------------------------------------------------------ small screens, texts
 def test_usable_at_80x24(make_app, ctx):
     app = make_app()

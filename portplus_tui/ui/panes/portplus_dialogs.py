@@ -7,7 +7,9 @@ through ``app.run_service``; the dialog shows ``loading`` meanwhile.
 from __future__ import annotations
 
 import csv
+import errno
 import os
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -246,6 +248,13 @@ class HistoryModal(PortPlusDialog):
 
 
 # ------------------------------------------------------------------ CSV export
+def shown_path(path: object) -> str:
+    """A typed path as a message may show it: control and format characters (ESC, NUL,
+    bidi overrides) as ``\\xNN`` / ``\\uNNNN``, never sent raw to the terminal."""
+    return "".join(char if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp")
+                   else ascii(char)[1:-1] for char in str(path))
+
+
 def default_export_path(now: datetime) -> str:
     """``~/portplus-YYYYMMDD-HHMMSS.csv`` (local time of the machine running the app)."""
     stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
@@ -287,7 +296,8 @@ def write_export(rows, header, path: str, overwrite: bool = False) -> tuple[Path
 
 
 class ExportModal(PortPlusDialog):
-    """CSV出力: the list's current search (its period) to a file the user names."""
+    """CSV出力: the list's current search (its period, and cancelled rows only when the
+    list shows them) to a file the user names."""
 
     def __init__(self, query, default_path: str) -> None:
         super().__init__(id="pp-export")
@@ -300,7 +310,8 @@ class ExportModal(PortPlusDialog):
         q = self.list_query
         with Vertical(classes="pp-dialog"):
             yield Static(t("pp.export.title"), classes="pp-dialog-title", markup=False)
-            yield Static(t("pp.export.what", start=fmt_date(q.start), end=fmt_date(q.end)),
+            what = "pp.export.what" if q.include_cancelled else "pp.export.what_active"
+            yield Static(t(what, start=fmt_date(q.start), end=fmt_date(q.end)),
                          markup=False, classes="pp-message")
             yield Static(t("pp.export.path"), classes="pp-message", markup=False)
             yield Input(self.default_path, id="pp-export-path")
@@ -350,13 +361,16 @@ class ExportModal(PortPlusDialog):
         def job(ctx):
             from portplus_tui.services import applications
 
-            rows = applications.export_rows(ctx, session, q.start, q.end)
+            rows = applications.export_rows(ctx, session, q.start, q.end,
+                                            include_cancelled=q.include_cancelled)
             try:
                 return write_export(rows, applications.EXPORT_HEADER, path, overwrite)
             except FileExistsError:
                 return ("exists", path)
             except OSError as exc:
                 return ("oserror", exc)
+            except ValueError:  # a NUL in the path (open() refuses it): not a valid name
+                return ("oserror", OSError(errno.EINVAL, os.strerror(errno.EINVAL)))
 
         app.run_service(self, job, done=self._done, failed=self._failed,
                         busy=self.query_one("#pp-export-run", Button), name="portplus.export")
@@ -365,18 +379,19 @@ class ExportModal(PortPlusDialog):
         self._busy = False
         if isinstance(result, tuple) and result and result[0] == "exists":
             self._overwrite_asked = result[1]
-            self.say("#pp-export-error", t("pp.export.exists", path=result[1]))
+            self.say("#pp-export-error", t("pp.export.exists", path=shown_path(result[1])))
             return
         if isinstance(result, tuple) and result and result[0] == "oserror":
             exc = result[1]
             reason = exc.strerror or type(exc).__name__
             where = os.path.expanduser(self.query_one("#pp-export-path", Input).value.strip())
-            self.say("#pp-export-error", t("pp.export.failed", path=where, reason=reason))
+            self.say("#pp-export-error",
+                     t("pp.export.failed", path=shown_path(where), reason=reason))
             return
         target, count = result
         self.written = target
-        self.say("#pp-export-done", t("pp.export.done", path=str(target), count=count))
-        self.app.notify(t("pp.export.done", path=str(target), count=count), markup=False,
+        self.say("#pp-export-done", t("pp.export.done", path=shown_path(target), count=count))
+        self.app.notify(t("pp.export.done", path=shown_path(target), count=count), markup=False,
                         timeout=8)
         self.query_one("#pp-export-close", Button).focus()
 
