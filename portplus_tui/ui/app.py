@@ -42,6 +42,7 @@ from portplus_tui.ui.base import (
     database_unavailable,
     guarded,
     hold_busy,
+    without_controls,
 )
 from portplus_tui.ui.glyphs import use_glyphs
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
@@ -162,6 +163,11 @@ class PortPlusApp(Guarded, App[int]):
                         group="open-database", name="open database")
 
     _opening = False
+
+    def watch_db_state(self, state: str) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LoginScreen):
+                screen.db_state_changed(state)
 
     def _open_context(self) -> None:  # thread
         future = self._ctx_future
@@ -399,6 +405,8 @@ class PortPlusApp(Guarded, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and not event.is_forwarded:
             self.note_activity()
+            if isinstance(event, events.Paste):
+                event.text = without_controls(event.text)
         await super().on_event(event)
 
     # ================================================================= panes and palette

@@ -24,6 +24,7 @@ import asyncio
 import functools
 import logging
 import re
+import unicodedata
 from typing import Any, Callable
 
 from rich.style import Style
@@ -34,6 +35,15 @@ from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.i18n import t
 
 log = logging.getLogger("portplus.ui")
+
+
+def without_controls(text: str) -> str:
+    """Pasted text as the app passes it on: C0/C1 control characters (ESC, NUL, DEL, ...)
+    dropped, tabs and line breaks kept. A field draws its text as it is, so an escape
+    sequence pasted into it would be written raw to the user's terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
 
 
 def hold_busy(widget: Any) -> Callable[[], None]:

@@ -191,3 +191,23 @@ def test_login_screen_fits_80x24(make_app):
             assert "アカウント管理" in text
 
     run(body)
+
+
+def test_pasted_control_characters_never_reach_the_field(make_app):
+    """A bracketed paste holding an escape sequence, NUL, DEL and a C1 control: the
+    field gets the printable text only (drawn raw, ``ESC[2J`` would clear the terminal)."""
+    from textual import events
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            field = app.screen.query_one("#member_no", Input)
+            assert app.focused is field
+            app.post_message(events.Paste("M97\x1b[2J\x00-\x7f003\x9b39\tx"))
+            await settle(app, pilot)
+            assert field.value == "M97[2J-00339\tx"
+            assert not any(ch in field.value for ch in "\x1b\x00\x7f\x9b")
+
+    run(body)

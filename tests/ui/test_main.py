@@ -271,3 +271,28 @@ def test_the_menu_collapses_below_100_columns(make_app):
             assert sidebar.display and app.focused is table
 
     run(body)
+
+
+def test_logging_out_and_in_again_keeps_no_old_screen_alive(make_app):
+    """Each logout builds a new login screen; the old ones must be freed (an operator
+    logs in and out all day: each kept screen held ~3 MB)."""
+    import gc
+
+    app = make_app()
+
+    def alive(kind) -> int:
+        gc.unfreeze()  # the app freezes its heap: frozen objects are not listed
+        gc.collect()
+        return sum(1 for obj in gc.get_objects() if type(obj) is kind)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(3):
+                await login(app, pilot, ADMIN)
+                await pilot.press("ctrl+l")
+                await settle(app, pilot)
+                assert isinstance(app.screen, LoginScreen)
+            assert alive(LoginScreen) == 1
+            assert alive(MainScreen) == 0
+
+    run(body)

@@ -81,7 +81,10 @@ class LoginScreen(Guarded, FormMixin, Screen):
         return label
 
     def on_mount(self) -> None:
-        self.watch(self.app, "db_state", self._db_state_changed, init=True)
+        # Not self.watch(app, "db_state"): Textual keeps such a watcher, and with it this
+        # screen, until the value changes again (every logout would leak a login screen).
+        # The app calls db_state_changed on the login screens of its stack instead.
+        self.db_state_changed(getattr(self.app, "db_state", "ready"))
         opener = getattr(self.app, "open_database", None)
         if opener is not None:
             # After this screen's first paint (start-up figure, bench/startup.py);
@@ -101,7 +104,7 @@ class LoginScreen(Guarded, FormMixin, Screen):
         notice.display = bool(text)
 
     # ----------------------------------------------------------------- database state
-    def _db_state_changed(self, state: str) -> None:
+    def db_state_changed(self, state: str) -> None:
         status = self.query_one("#db-status", Static)
         button = self.query_one("#login", Button)
         if state == "opening":
