@@ -197,6 +197,34 @@ def test_paging_first_last_and_page_sizes(make_app, ctx):
     run(body)
 
 
+def test_pager_links_go_to_their_pages(make_app, ctx):
+    """The page numbers of 「前へ 1 2 ... 次へ」 are links: first, last, and steps from the
+    current page (actions that do not name the page number: see Pager.show_page)."""
+    app = make_app()
+    session = session_of(ctx, ADMIN)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            pager = pane.query_one("#pp-pager")
+            pages = pane.page.page_count
+            assert pages >= 3
+            markup = str(pager.content)
+            assert "@click=ahead(1)" in markup and "@click=last" in markup
+            assert "go(" not in markup
+            for action, expected in (("ahead(1)", 2), ("ahead(1)", 3), ("back(2)", 1),
+                                     ("last", pages), ("first", 1), ("next", 2),
+                                     ("prev", 1)):
+                await pager.run_action(action)
+                await settle(app, pilot)
+                assert pane.page.page == expected, action
+                assert table_numbers(pane) == [
+                    v.number for v in service_page(ctx, session, expected).rows]
+                assert f"[b reverse] {expected} [/]" in str(pager.content)
+
+    run(body)
+
+
 def test_page_numbers_around_the_current_page():
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 3) == [1, 2, 3]
@@ -842,6 +870,53 @@ def test_fast_table_renderer_matches_datatable(make_app, ctx):
                 slow = [list(strip) for strip in table.render_lines(region)]
             finally:
                 ResultsTable._render_cell = original
+            assert fast == slow
+
+    run(body)
+
+
+def test_fast_table_render_path_matches_datatable(make_app, ctx):
+    """ResultsTable's whole render path (styles looked up once a frame, its own
+    line-in-row and cell renderers) gives exactly DataTable's lines: header, zebra rows,
+    cursor row, cancelled rows, focused or not, and after a page of another size."""
+    from textual.geometry import Region
+
+    from portplus_tui.ui.panes.portplus import ResultsTable
+
+    overrides = ("render_lines", "render_line", "_get_row_style", "_render_line_in_row",
+                 "_render_cell")
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            table = pane.query_one(ResultsTable)
+
+            def both() -> tuple[list, list]:
+                region = Region(0, 0, table.size.width, table.size.height)
+                table._clear_caches()
+                fast = [list(strip) for strip in table.render_lines(region)]
+                table._clear_caches()
+                saved = {name: ResultsTable.__dict__[name] for name in overrides}
+                try:
+                    for name in overrides:
+                        setattr(ResultsTable, name, getattr(DataTable, name))
+                    slow = [list(strip) for strip in table.render_lines(region)]
+                finally:
+                    for name, method in saved.items():
+                        setattr(ResultsTable, name, method)
+                table._clear_caches()
+                return fast, slow
+
+            for keys in ((), ("p",), ("down", "down"), ("p", "pagedown")):
+                if keys:
+                    await pilot.press(*keys)
+                    await settle(app, pilot)
+                fast, slow = both()
+                assert fast == slow and len(fast) == table.size.height
+            pane.query_one("#pp-month").focus()  # the table unfocused: other styles
+            await settle(app, pilot)
+            fast, slow = both()
             assert fast == slow
 
     run(body)

@@ -24,6 +24,7 @@ after a newer request is dropped, so fast key presses never show an older page l
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Any
 
@@ -61,6 +62,16 @@ COLUMNS = ("pp.col.no", "pp.col.number", "pp.col.apply_date", "pp.col.ports",
            "pp.col.applicant", "pp.col.applied", "pp.col.cancel")
 
 
+def unlink_lru(cache: Any) -> None:
+    """Break the links of a textual.cache.LRUCache's entries (``[prev, next, key,
+    value]`` lists in a ring) so that clearing it leaves no reference cycle."""
+    entries = getattr(cache, "_cache", None)
+    if isinstance(entries, dict):
+        for entry in entries.values():
+            if isinstance(entry, list):
+                entry.clear()
+
+
 class ResultsTable(DataTable, inherit_bindings=False):
     """The page of applications. Page keys belong to the pane (not DataTable's scroll)."""
 
@@ -85,6 +96,98 @@ class ResultsTable(DataTable, inherit_bindings=False):
         pane = next((n for n in self.ancestors if isinstance(n, PortPlusPane)), None)
         if pane is not None:
             pane.row_action(what)
+
+    def _clear_caches(self) -> None:
+        """DataTable's render caches are Textual LRUCaches: rings of linked lists, which
+        ``clear()`` drops whole, as reference cycles. Every page (table.clear()) left its
+        rows, cells and lines (~5,000 objects a page of 100) for Python's full garbage
+        collection, which then ran every few pages and took 35-60 ms (bench/tui_paging.py).
+        Unlinked first, they are freed at once."""
+        for cache in (self._row_render_cache, self._cell_render_cache,
+                      self._row_renderable_cache, self._line_cache, self._offset_cache,
+                      self._ordered_row_cache):
+            unlink_lru(cache)
+        super()._clear_caches()
+
+    # ------------------------------------------------------------- rendering
+    # DataTable asks for its own style and the header / zebra-row component styles on
+    # every line (about 50 us each, three or four a line: ~5 ms a frame of 23 lines).
+    # Within one render_lines call they cannot change, so they are looked up once.
+    _frame_styles: dict[str, Style] | None = None
+
+    def render_lines(self, crop):
+        self._frame_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
+
+    def _frame_style(self, name: str) -> Style:
+        """``get_component_styles(name).rich_style`` (``""``: the widget's ``rich_style``),
+        once per render_lines call."""
+        memo = self._frame_styles
+        style = memo.get(name) if memo is not None else None
+        if style is None:
+            style = self.get_component_styles(name).rich_style if name else self.rich_style
+            if memo is not None:
+                memo[name] = style
+        return style
+
+    def render_line(self, y: int):
+        """DataTable.render_line, with the widget's style looked up once a frame."""
+        if self.fixed_rows:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= (self.get_row_height(self._header_row_key) if self.show_header else 0):
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style(""))
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if row_index == -1:
+            return self._frame_style("datatable--header")
+        if row_index < self.fixed_rows:
+            return self._frame_style("datatable--fixed")
+        if self.zebra_stripes:
+            return self._frame_style("datatable--odd-row" if row_index % 2
+                                     else "datatable--even-row")
+        return base_style
+
+    def _render_line_in_row(self, row_key, line_no: int, base_style: Style, cursor_location,
+                            hover_location):
+        """DataTable._render_line_in_row for a row cursor without row labels or fixed
+        columns (this table): the same segments, without the per-line style lookups it
+        does for labels and fixed columns. Anything else goes to DataTable's code."""
+        if (self.cursor_type != "row" or self.fixed_columns
+                or (self._labelled_row_exists and self.show_row_labels)):
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
+                                               hover_location)
+        cache_key = (row_key, line_no, base_style, cursor_location, hover_location,
+                     self.cursor_type, self.show_cursor, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_index = self._row_locations.get(row_key) if row_key in self._row_locations else -1
+        row_style = self._get_row_style(row_index, base_style)
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        scrollable_row = []
+        table_width = self._row_label_column_width
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            table_width += width
+            scrollable_row.append(self._render_cell(row_index, column_index, row_style, width,
+                                                    cursor=cursor, hover=hover)[line_no])
+        extend_style, _ = self._get_styles_to_render_cell(
+            row_index == -1, False, False, hover, cursor, self.show_cursor,
+            self._show_hover_cursor, False, False)
+        extend_style = row_style + extend_style + Style.from_meta(
+            {"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable_row.append([Segment(" " * max(0, self.size.width - table_width),
+                                       extend_style)])
+        row_pair = ([], scrollable_row)
+        self._row_render_cache[cache_key] = row_pair
+        return row_pair
 
     def _update_dimensions(self, new_rows) -> None:
         """DataTable's column widths and virtual size after rows were added, measuring
@@ -114,6 +217,9 @@ class ResultsTable(DataTable, inherit_bindings=False):
         header_height = self.header_height if self.show_header else 0
         self.virtual_size = Size(data_cells_width + self._row_label_column_width,
                                  self._total_row_height + header_height)
+        # Decide the scrollbars now, not in the coming layout pass: there a new one (a
+        # page of 50 after one of 20) would ask for a second layout and a second frame.
+        self._refresh_scrollbars()
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
@@ -171,25 +277,51 @@ class ResultsTable(DataTable, inherit_bindings=False):
         return lines
 
 
+def update_line(widget: Static, content: Any, plain: str) -> None:
+    """``widget.update(content)`` (``plain``: its text without markup), laying out the
+    screen only when its height may change. A one-line text that fits the widget's
+    width before and after keeps the height of one line, and a layout pass costs 5-30
+    ms with the table on screen (bench/tui_paging.py)."""
+    width = widget.content_size.width
+    before: str | None = getattr(widget, "_pp_plain", None)
+    same_height = (before is not None and width > 0 and "\n" not in plain
+                   and "\n" not in before and cell_len(plain) < width
+                   and cell_len(before) < width)
+    widget._pp_plain = plain  # type: ignore[attr-defined]
+    widget.update(content, layout=not same_height)
+
+
 class Pager(Static):
     """「前へ 1 2 ... 次へ」: the page numbers around the current one (clickable)."""
 
     def show_page(self, page) -> None:
         if page is None:
-            self.update("")
+            update_line(self, "", "")
             return
         parts: list[str] = []
+        plain: list[str] = []  # the same without markup (update_line measures it)
         prev_label, next_label = t("pp.prev"), t("pp.next")
         parts.append(f"[@click=prev]{prev_label}[/]" if page.has_prev else f"[dim]{prev_label}[/]")
+        plain.append(prev_label)
         for item in page_numbers(page.page, page.page_count):
             if item is None:
                 parts.append("...")
+                plain.append("...")
             elif item == page.page:
                 parts.append(f"[b reverse] {item} [/]")
+                plain.append(f" {item} ")
             else:
-                parts.append(f"[@click=go({item})]{item}[/]")
+                # Actions that do not name the page: each distinct action is a style,
+                # and Textual and Rich keep thousands of styles in their caches (with
+                # go(<number>) a session over 100,000 pages filled them: bench/memory.py).
+                step = item - page.page
+                action = ("first" if item == 1 else "last" if item == page.page_count
+                          else f"ahead({step})" if step > 0 else f"back({-step})")
+                parts.append(f"[@click={action}]{item}[/]")
+                plain.append(str(item))
         parts.append(f"[@click=next]{next_label}[/]" if page.has_next else f"[dim]{next_label}[/]")
-        self.update("  ".join(parts))
+        plain.append(next_label)
+        update_line(self, "  ".join(parts), "  ".join(plain))
 
     def _pane(self) -> "PortPlusPane | None":
         return next((n for n in self.ancestors if isinstance(n, PortPlusPane)), None)
@@ -205,6 +337,24 @@ class Pager(Static):
     def action_go(self, number: int) -> None:
         if (pane := self._pane()) is not None:
             pane.go_to_page(number)
+
+    def action_first(self) -> None:
+        if (pane := self._pane()) is not None:
+            pane.action_first_page()
+
+    def action_last(self) -> None:
+        if (pane := self._pane()) is not None:
+            pane.action_last_page()
+
+    def action_ahead(self, pages: int) -> None:
+        """A page number after the current one (shown with the page on screen)."""
+        if (pane := self._pane()) is not None and pane.page is not None:
+            pane.go_to_page(pane.page.page + pages)
+
+    def action_back(self, pages: int) -> None:
+        """A page number before the current one."""
+        if (pane := self._pane()) is not None and pane.page is not None:
+            pane.go_to_page(pane.page.page - pages)
 
 
 def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
@@ -276,6 +426,8 @@ class PortPlusPane(Pane):
         self._release_busy = None  # ends the busy look of the table or calendar
         self._pending_focus_id: int | None = None
         self._started = False
+        self._heap_frozen = False
+        self._size_wanted: int | None = None  # 表示数 asked for with p, until answered
 
     # ================================================================= layout
     def compose(self) -> ComposeResult:
@@ -378,12 +530,14 @@ class PortPlusPane(Pane):
             if seq != self._seq:
                 return
             self._stop_loading()
+            self._size_wanted = None
             done(result)
 
         def on_failed(exc: PortPlusError) -> None:
             if seq != self._seq:
                 return
             self._stop_loading()
+            self._size_wanted = None
             (failed or self._show_search_error)(exc)
 
         self.app.run_service(self, job, done=on_done, failed=on_failed, name=name)
@@ -411,6 +565,8 @@ class PortPlusPane(Pane):
     def _show_search_error(self, exc: PortPlusError | str) -> None:
         text = exc if isinstance(exc, str) else exc.message(get_lang())
         error = self.query_one("#pp-search-error", Static)
+        if not text and not error.display:
+            return  # nothing shown, nothing to clear (an update would lay out the screen)
         error.update(text)
         error.display = bool(text)
 
@@ -453,6 +609,8 @@ class PortPlusPane(Pane):
         self._call(job, done, name="portplus.list")
 
     def _page_size(self) -> int:
+        if self._size_wanted is not None:  # asked for with p, not shown yet
+            return self._size_wanted
         value = self.query_one("#pp-size", Select).value
         return value if isinstance(value, int) else 10
 
@@ -520,11 +678,14 @@ class PortPlusPane(Pane):
             self.app.bell()
             return
         session = self.app.session
+        held = [page]  # taken by the job, so that a finished worker does not keep the page:
+        # Textual's Worker and its contextvars Context are a reference cycle, freed only
+        # by a full collection (with the closures and what they hold)
 
         def job(ctx):
             from portplus_tui.services import applications
 
-            return applications.next_page(ctx, session, page)
+            return applications.next_page(ctx, session, held.pop())
 
         self._call(job, self._show_page, name="portplus.page")
 
@@ -536,11 +697,12 @@ class PortPlusPane(Pane):
             self.app.bell()
             return
         session = self.app.session
+        held = [page]  # taken by the job: see action_next_page
 
         def job(ctx):
             from portplus_tui.services import applications
 
-            return applications.prev_page(ctx, session, page)
+            return applications.prev_page(ctx, session, held.pop())
 
         self._call(job, self._show_page, name="portplus.page")
 
@@ -581,20 +743,27 @@ class PortPlusPane(Pane):
         else:
             self.go_to_page(self.page.page, focus_id=self._current_id())
 
-    def set_page_size(self, size: int) -> None:
-        """A new 表示数: the page that holds the current first row."""
+    def set_page_size(self, size: int, *, always: bool = False) -> None:
+        """A new 表示数: the page that holds the current first row (``always``: even if
+        the page shown has that size, to supersede a request still on its way)."""
         page = self.page
-        if page is None or page.query.page_size == size:
+        if page is None or page.query.page_size == size and not always:
             return
         first = page.first_index or 1
         number = (first - 1) // size + 1
         self.go_to_page(number, query=page.query.with_page_size(size))
 
     def action_cycle_page_size(self) -> None:
-        select = self.query_one("#pp-size", Select)
         current = self._page_size()
-        select.value = PAGE_SIZES[(PAGE_SIZES.index(current) + 1) % len(PAGE_SIZES)] \
+        size = PAGE_SIZES[(PAGE_SIZES.index(current) + 1) % len(PAGE_SIZES)] \
             if current in PAGE_SIZES else 10
+        # The request starts now (not from the Select's Changed message), and the Select
+        # shows the new size with the page (_show_page): changed now, it would be laid
+        # out and painted alone first, and Textual's screen timer then waits 17-33 ms
+        # more before the frame with the page. Until then _page_size() gives this one.
+        pending = self._size_wanted is not None  # an earlier p still on its way
+        self._size_wanted = size
+        self.set_page_size(size, always=pending)
 
     def action_toggle_cancelled(self) -> None:
         box = self.query_one("#pp-show-cancelled", TextCheckbox)
@@ -657,8 +826,38 @@ class PortPlusPane(Pane):
         summary += "  " + t("pp.period", start=fmt_date(q.start), end=fmt_date(q.end))
         if not q.include_cancelled:
             summary += "  " + t("pp.cancelled_hidden")
-        self.query_one("#pp-summary", Static).update(summary)
+        update_line(self.query_one("#pp-summary", Static), summary, summary)
         self.query_one("#pp-pager", Pager).show_page(page)
+        if not self._heap_frozen:
+            self._heap_frozen = True
+            self.call_after_refresh(self._freeze_heap)
+
+    @staticmethod
+    def _freeze_heap() -> None:
+        """Once the list is on screen, move the objects alive now (the main screen and
+        this pane, some 60,000 objects created after the app's own ``gc.freeze()`` at
+        start) out of the garbage collector's reach: a full collection over them took
+        60-180 ms, now and then in the middle of a page turn (bench/tui_paging.py)."""
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        """Logout (the main screen goes): what was frozen includes this session's
+        screens, which frozen would never be freed (+6 MB a login, measured). They go
+        back to the collector, and half a second later, on the login screen, one full
+        collection frees them and the rest is frozen again (as the app does at start)."""
+        if not self._heap_frozen:
+            return
+        self._heap_frozen = False
+        gc.unfreeze()
+
+        def collect() -> None:
+            gc.collect()
+            gc.freeze()
+
+        try:
+            self.app.set_timer(0.5, collect, name="portplus.collect")
+        except Exception:  # noqa: BLE001 - the app is closing: it unfreezes itself
+            pass
 
     def _current_id(self) -> int | None:
         view = self.current_row()
