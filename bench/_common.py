@@ -13,7 +13,9 @@ What is here:
   ``tests/pg.py`` (as the ``postgres`` user when run as root), unless a URL is given;
 * ``measure(fn)``: warm-up, then repeated timing with a per-operation time budget;
   ``Stats`` with median / max / p95 in milliseconds;
-* ``machine_info()``, ``print_table()``, ``step()`` (prints how long a setup step took).
+* ``machine_info()``, ``print_table()``, ``step()`` (prints how long a setup step took);
+* ``open_period_list(app, pilot, ctx)``: the Pilot steps of the TUI benches (log in as
+  the demo admin, ポートプラス, the two-year 期間検索, focus on the table); ``until``.
 
 Settings used for bench databases: bcrypt_rounds=4 (seeding hashes three demo passwords;
 their cost is not what a bench measures), mail_backend=memory, everything else default.
@@ -371,3 +373,49 @@ def postgres_database(applications: int = DEFAULT_APPLICATIONS,
                 bench.ctx.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ the TUI benches
+TUI_SIZE = (120, 36)
+DEMO_ADMIN = (DEMO_COMPANY, "admin@example.com", "demo-admin-1")
+
+
+async def until(app: Any, pilot: Any, check: Callable[[], bool], what: str,
+                limit_s: float = 30.0) -> None:
+    """Let the app run until ``check()`` holds (bounded by a monotonic deadline)."""
+    deadline = time.monotonic() + limit_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_period_list(app: Any, pilot: Any, ctx: AppContext, days: int = 400) -> Any:
+    """Types the demo admin's login, opens ポートプラス (F3), searches the period of
+    ``days`` either side of today (期間検索: the demo's two years of applications) and
+    puts the focus on the table. Returns the PortPlusPane."""
+    from datetime import timedelta
+
+    from portplus_tui.ui.panes.portplus import PortPlusPane
+    from portplus_tui.ui.screens.main import MainScreen
+
+    await until(app, pilot, lambda: app.focused is not None, "the login form")
+    member, login_id, password = DEMO_ADMIN
+    for text in (member, login_id):
+        await pilot.press(*text, "tab")
+    await pilot.press(*password, "enter")
+    await until(app, pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+    await pilot.press("f3")
+    pane = app.screen.query_one(PortPlusPane)
+    await until(app, pilot, lambda: pane.page is not None, "the first list")
+    today = ctx.today()
+    start, end = today - timedelta(days=days), today + timedelta(days=days)
+    pane.query_one("#pp-from").value = start.isoformat()
+    pane.query_one("#pp-to").value = end.isoformat()
+    pane.search_period()
+    await until(app, pilot, lambda: pane.page is not None and pane.page.query.start == start,
+                "the period")
+    pane.query_one("#pp-table").focus()
+    await pilot.pause()
+    return pane

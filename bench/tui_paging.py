@@ -8,8 +8,7 @@ Builds a SQLite database with ``demo.seed(ctx, applications=N)`` (or reuses ``--
 seeding only what is missing; kept afterwards), then drives the real app headless with
 Pilot at 120x36: types the demo admin's login, opens ポートプラス (F3), searches the period
 covering the two years of applications (期間検索), puts the focus on the table, and times,
-for each operation, the key press until the table shows the new page and
-``await pilot.pause()`` has returned (the screen has processed the refresh):
+for each operation, the key press until the first frame that shows the new page:
 
     next        PageDown   (keyset: next_page)
     previous    PageUp     (keyset: prev_page)
@@ -17,19 +16,32 @@ for each operation, the key press until the table shows the new page and
     first       Home       (list_page(1))
     size a->b   p          (表示数 10 -> 20 -> 50 -> 100 -> 10: the page holding the first row)
 
-This includes Pilot's key delivery, the thread worker, the service call, filling the
-DataTable with one page and the repaint. Goal: under 100 ms (issue 5); each line is
-judged on its max. Exit status 0 whatever the verdicts (1 on an error).
+"Painted" is the moment the screen hands that frame to the driver, including turning it
+into the terminal's escape sequences (headless, Textual skips that step; the bench does
+it, so the cost a real terminal pays is counted; only the write itself is not). The time
+includes Pilot's key delivery, the binding, the thread worker and the service call,
+filling the DataTable, waiting for Textual's screen timer (60 fps), layout and rendering.
+Textual's own garbage collector and the app's are left as they are.
+
+That first frame is the finished page: in the untimed warm-up the bench compares, for
+every operation, a screenshot taken at that frame with one taken once the app is idle
+(they must be equal). Later frames of the same key press (a scrollbar repainted with the
+same content) are counted and timed in the columns "frames" and "last frame".
+
+Goal: under 100 ms (issue 5); each line is judged on its max (p95 and median shown too),
+and the last line judges the worst of all. Exit status 0 whatever the verdicts (1 on an
+error). The load average is printed before and after: other work on the 2-core machine
+shows up in the max column.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,86 +49,74 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     DEFAULT_APPLICATIONS,
     fmt_ms,
+    TUI_SIZE,
+    load_average,
     machine_info,
+    open_period_list,
     print_machine_info,
     print_table,
     say,
     sqlite_database,
+    until,
 )
 
 GOAL_MS = 100.0
-SIZE = (120, 36)
-LOGIN = ("M97-00339", "admin@example.com", "demo-admin-1")
 
 
-async def _until(app, pilot, check, what: str, limit_s: float = 30.0) -> None:
-    """Let the app run until ``check()`` holds (bounded by a monotonic deadline)."""
-    deadline = time.monotonic() + limit_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+OPS = ("next", "previous", "last", "first", "size 10->20", "size 20->50", "size 50->100",
+       "size 100->10")
 
 
-async def _drive(bench, reps: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+async def _drive(bench, reps: int) -> dict:
+    """Returns, per operation: ``painted`` (ms to the first frame with the new page),
+    ``last`` (ms to the last frame before the app was idle), ``frames`` (frames in
+    between, counted), ``pilot`` (ms until Pilot's pause() came back), and ``checked``:
+    the operations whose first frame was compared with the idle screen (warm-up)."""
     from portplus_tui.ui.app import PortPlusApp
-    from portplus_tui.ui.panes.portplus import PortPlusPane
-    from portplus_tui.ui.screens.main import MainScreen
 
     app = PortPlusApp(bench.ctx.settings, ctx=bench.ctx)
-    ops = ("next", "previous", "last", "first", "size 10->20", "size 20->50", "size 50->100",
-           "size 100->10")
-    samples: dict[str, list[float]] = {op: [] for op in ops}  # key press -> frame painted
-    pilot_samples: dict[str, list[float]] = {op: [] for op in ops}  # -> pilot.pause() returned
-    async with app.run_test(size=SIZE) as pilot:
-        await _until(app, pilot, lambda: app.focused is not None, "the login form")
-        member, login_id, password = LOGIN
-        for text in (member, login_id):
-            await pilot.press(*text, "tab")
-        await pilot.press(*password, "enter")
-        await _until(app, pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
-        await pilot.press("f3")
-        pane = app.screen.query_one(PortPlusPane)
-        await _until(app, pilot, lambda: pane.page is not None, "the first list")
-        today = bench.ctx.today()
-        start, end = today - timedelta(days=400), today + timedelta(days=400)
-        pane.query_one("#pp-from").value = start.isoformat()
-        pane.query_one("#pp-to").value = end.isoformat()
-        pane.search_period()
-        await _until(app, pilot, lambda: pane.page is not None and pane.page.query.start == start,
-                     "the two-year period")
-        pane.query_one("#pp-table").focus()
-        await pilot.pause()
+    out: dict = {key: {op: [] for op in OPS} for key in ("painted", "last", "frames", "pilot")}
+    out["checked"] = {}
+    async with app.run_test(size=TUI_SIZE) as pilot:
+        pane = await open_period_list(app, pilot, bench.ctx)
+        start, end = pane.page.query.start, pane.page.query.end
         say(f"  list: {pane.page.total:,} applications in {start} .. {end}, "
             f"{pane.page.page_count:,} pages of {pane.page.query.page_size}")
 
-        # Instrumentation: when the pane has filled the table with the new page, and when
-        # the screen next hands a frame to the driver (Textual computes the update of the
-        # changed regions, then App._display writes it; headless, the write is skipped).
-        marks: dict[str, float] = {}
+        # Instrumentation: when the pane has filled the table with the new page, and the
+        # frames the screen hands to the driver after that (App._display; headless it
+        # writes nothing, so the escape sequences are made here, as a terminal's would be).
+        shown_at: list[float] = []
+        frames: list[float] = []
+        shots: list[str] = []
+        check = {"on": False}
         show_page = pane._show_page
 
         def shown(page) -> None:
             show_page(page)
-            marks["shown"] = time.perf_counter()
+            shown_at.append(time.perf_counter())
 
         pane._show_page = shown
         display = app._display
 
         def displayed(screen, renderable) -> None:
+            if renderable is not None and shown_at:
+                renderable.render_segments(app.console)
+                frames.append(time.perf_counter())
+                if check["on"] and len(frames) == 1:
+                    shots.append(app.export_screenshot())
             display(screen, renderable)
-            if renderable is not None and "shown" in marks and "painted" not in marks:
-                marks["painted"] = time.perf_counter()
 
         app._display = displayed
 
-        async def timed(op: str, key: str) -> None:
+        async def turn(op: str, key: str, timed: bool = True) -> None:
             before = pane.page
-            marks.clear()
+            shown_at.clear()
+            frames.clear()
+            shots.clear()
             t0 = time.perf_counter()
             await pilot.press(key)
-            await _until(app, pilot, lambda: pane.page is not before, f"{op} ({key})")
+            await until(app, pilot, lambda: pane.page is not before, f"{op} ({key})")
             table = pane.query_one("#pp-table")
             assert table.row_count == len(pane.rows)
             if pane.rows:
@@ -124,29 +124,45 @@ async def _drive(bench, reps: int) -> tuple[dict[str, list[float]], dict[str, li
                     pane.rows[0].id)
             await pilot.pause()
             done = time.perf_counter()
-            await _until(app, pilot, lambda: "painted" in marks, f"{op} painted")
-            samples[op].append((marks["painted"] - t0) * 1000.0)
-            pilot_samples[op].append((done - t0) * 1000.0)
+            await until(app, pilot, lambda: bool(frames), f"{op} painted")
+            await pilot.pause()  # later frames of this key press, if any
+            if check["on"]:
+                out["checked"][op] = shots[0] == app.export_screenshot()
+            if timed:
+                out["painted"][op].append((frames[0] - t0) * 1000.0)
+                out["last"][op].append((frames[-1] - t0) * 1000.0)
+                out["frames"][op].append(len(frames))
+                out["pilot"][op].append((done - t0) * 1000.0)
 
-        # Warm-up (imports, caches, first DataTable growth), untimed.
-        for key in ("pagedown", "pageup", "end", "home", "p", "p", "p", "p"):
-            before = pane.page
-            await pilot.press(key)
-            await _until(app, pilot, lambda: pane.page is not before, key)
+        async def sequence(timed: bool) -> None:
+            await turn("next", "pagedown", timed)
+            await turn("next", "pagedown", timed)
+            await turn("previous", "pageup", timed)
+            await turn("last", "end", timed)
+            await turn("previous", "pageup", timed)
+            await turn("first", "home", timed)
+            for op in OPS[4:]:  # 表示数 20, 50, 100, back to 10
+                await turn(op, "p", timed)
+
+        # Warm-up (imports, caches, first DataTable growth), untimed; the second round
+        # checks that the first frame of each operation is the finished screen.
+        await sequence(timed=False)
+        check["on"] = True
+        await sequence(timed=False)
+        check["on"] = False
         assert pane.page.query.page_size == 10
         for _ in range(reps):
-            await timed("next", "pagedown")
-            await timed("next", "pagedown")
-            await timed("previous", "pageup")
-            await timed("last", "end")
-            await timed("previous", "pageup")
-            await timed("first", "home")
-            for op in ops[4:]:  # 表示数 20, 50, 100, back to 10
-                await timed(op, "p")
+            await sequence(timed=True)
         last_page = pane.page
         await app.workers.wait_for_complete()
     assert last_page is not None
-    return samples, pilot_samples
+    return out
+
+
+def p95(values: list[float]) -> float:
+    """Nearest rank: the value below which 95 % of the samples lie."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,33 +177,45 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     say("Port Plus TUI: key press to painted page (bench/tui_paging.py)")
-    print_machine_info(machine_info({"terminal": f"{SIZE[0]}x{SIZE[1]} headless (Pilot)"}))
+    print_machine_info(machine_info({"terminal": f"{TUI_SIZE[0]}x{TUI_SIZE[1]} headless (Pilot)"}))
     try:
         with sqlite_database(args.applications, path=args.reuse) as bench:
             say(f"  SQLite: {bench.applications:,} applications of M97-00339"
                 + (f", seeded in {bench.seed_seconds:.1f} s" if bench.seed_seconds else ""))
-            samples, pilot_samples = asyncio.run(_drive(bench, args.reps))
+            out = asyncio.run(_drive(bench, args.reps))
     except Exception as exc:  # noqa: BLE001 - a bench reports and exits 1
         say(f"error: {type(exc).__name__}: {exc}")
         raise SystemExit(1) from exc
 
-    def p95(values: list[float]) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
     rows = []
-    for op, values in samples.items():
+    for op in OPS:
+        values = out["painted"][op]
         worst = max(values)
-        rounds = pilot_samples[op]
         rows.append((op, len(values), fmt_ms(statistics.median(values)), fmt_ms(p95(values)),
                      fmt_ms(worst), "PASS" if worst < GOAL_MS else "FAIL",
-                     fmt_ms(statistics.median(rounds)), fmt_ms(max(rounds))))
+                     f"{min(out['frames'][op])}-{max(out['frames'][op])}",
+                     fmt_ms(max(out["last"][op])), fmt_ms(statistics.median(out["pilot"][op]))))
     say("")
-    say("key press -> new page painted (the frame with the new rows computed), and the")
-    say("whole Pilot round trip (press, then pause() returned: includes Pilot's idle waits)")
+    say("key press -> first frame with the new page (median, p95, max: judged on the max);")
+    say("frames: frames the key press caused (min-max), last frame: max ms to the last of")
+    say("them (same content repainted); pilot: median ms until Pilot's pause() returned")
+    say("(includes Pilot's own idle waits, not the app's)")
     print_table(("operation (key)", "n", "median ms", "p95 ms", "max ms",
-                 f"goal < {GOAL_MS:.0f} ms", "pilot median", "pilot max"), rows,
-                align="lrrrrrrr")
+                 f"goal < {GOAL_MS:.0f} ms", "frames", "last frame", "pilot"), rows,
+                align="lrrrrrrrr")
+    checked = out["checked"]
+    same = [op for op in OPS if checked.get(op)]
+    say(f"first frame = screen once idle (screenshots, warm-up): {len(same)}/{len(OPS)}"
+        + ("" if len(same) == len(OPS) else
+           "  DIFFERENT: " + ", ".join(op for op in OPS if not checked.get(op))))
+    worst_op = max(OPS, key=lambda op: max(out["painted"][op]))
+    worst = max(out["painted"][worst_op])
+    total = sum(len(out["painted"][op]) for op in OPS)
+    verdict = "PASS" if worst < GOAL_MS and len(same) == len(OPS) else "FAIL"
+    say(f"all {total} page turns: worst {fmt_ms(worst)} ms ({worst_op}), p95 "
+        f"{fmt_ms(p95([v for op in OPS for v in out['painted'][op]]))} ms -> {verdict} "
+        f"(goal < {GOAL_MS:.0f} ms)")
+    say(f"  load average after the run: {load_average()}")
     return 0
 
 
