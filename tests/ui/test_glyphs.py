@@ -25,6 +25,7 @@ def ambiguous(text: str) -> dict[str, str]:
 VISITS = [
     ("login", (), False, "CompanyID"),
     ("login-error", ("M97-00339\tnobody@example.com\tx\r",), False, "正しくありません"),
+    ("login-typed", ("M97-00339\tadmin@example.com\tsecret",), False, "******"),
     ("reset", ("f2",), False, "パスワード再設定"),
     ("company", ("f1",), True, "契約ポート数"),
     ("company-note", ("f1", "tab", "right", "right"), True, "Note"),
@@ -36,7 +37,7 @@ VISITS = [
     ("portplus-history", ("f3", "tab", "h"), True, "SO-"),
     ("portplus-export", ("f3", "tab", "e"), True, ".csv"),
     ("accounts", ("f4", "tab"), True, "admin@example.com"),
-    ("accounts-new", ("f4", "tab", "n"), True, "アカウント新規登録"),
+    ("accounts-new", ("f4", "tab", "n", "\t\t\tpass1\tpass2"), True, "*****"),
     ("accounts-audit", ("f4", "tab", "a"), True, "監査ログ"),
     ("palette", ("ctrl+p",), True, "画面を開く"),
 ]

@@ -37,7 +37,7 @@ from portplus_tui.core.errors import (
     NotFoundError,
     PortPlusError,
 )
-from portplus_tui.ui.base import FormMixin, Guarded, SafeSelect
+from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, SafeSelect
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE
@@ -102,22 +102,22 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
                     yield from self._row("login_id", t("accounts.f_login_id"),
                                          Input(id="login_id"), hint=t("accounts.f_login_id_hint"))
                     yield from self._row("password", t("accounts.f_password"),
-                                         Input(id="password", password=True), hint=policy)
+                                         PasswordInput(id="password"), hint=policy)
                     yield from self._row("password_confirm", t("accounts.f_password"),
-                                         Input(id="password_confirm", password=True),
+                                         PasswordInput(id="password_confirm"),
                                          hint=t("password.confirm_hint"))
                 else:
                     yield from self._row("login_id", t("accounts.f_login_id_ro"),
                                          self._readonly("login_id", account.login_id))
                     if self.is_self:
                         yield from self._row("current_password", t("accounts.f_current_password"),
-                                             Input(id="current_password", password=True),
+                                             PasswordInput(id="current_password"),
                                              hint=t("accounts.f_password_change_hint"))
                         yield from self._row("new_password", t("accounts.f_new_password"),
-                                             Input(id="new_password", password=True), hint=policy)
+                                             PasswordInput(id="new_password"), hint=policy)
                         yield from self._row("new_password_confirm",
                                              t("accounts.f_new_password_confirm"),
-                                             Input(id="new_password_confirm", password=True),
+                                             PasswordInput(id="new_password_confirm"),
                                              hint=t("password.confirm_hint"))
                 yield from self._row("department", t("accounts.f_department"),
                                      Input("" if account is None else account.department,
