@@ -38,6 +38,7 @@ from textual.widgets import Button, DataTable, Static
 from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.tables import RowTable
 
 CSS_FILE = Path(__file__).with_name("accounts.tcss")
 """Styles of the pane and of its dialogs (forms, delete confirmation, audit log)."""
@@ -139,7 +140,7 @@ class AccountsPane(Pane):
         notice = Static("", id="accounts-notice", classes="notice", markup=False)
         notice.display = False
         yield notice
-        table: DataTable = DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = RowTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
         for column in COLUMNS:
             table.add_column(t(f"accounts.col_{column}"), key=column)
         yield table

@@ -25,6 +25,7 @@ from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE, JST
+from portplus_tui.ui.tables import RowTable
 
 PAGE_SIZE = 50
 CHANGES_WIDTH = 60
@@ -102,7 +103,7 @@ def clip(text: str, width: int) -> str:
     return out + "..."
 
 
-class AuditTable(DataTable):
+class AuditTable(RowTable):
     """The audit table: PgDn / PgUp change the page instead of scrolling inside it."""
 
     BINDINGS = [

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Static
 
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.tables import RowTable
 
 
 class OptionsPane(Pane):
@@ -17,7 +18,7 @@ class OptionsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(t("options.title"), classes="pane-title", markup=False)
-        table: DataTable = DataTable(id="options-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = RowTable(id="options-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(t("options.col_option"), t("options.col_state"))
         yield table
         yield Static(t("options.hint"), classes="pane-hint", markup=False)

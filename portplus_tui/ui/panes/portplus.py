@@ -53,6 +53,7 @@ from portplus_tui.ui.panes.portplus_common import (
     fmt_date,
     why_not_modifiable,
 )
+from portplus_tui.ui.tables import RowTable
 
 PAGE_SIZES = (10, 20, 50, 100)
 #: a request that takes longer than this shows the loading indicator (seconds)
@@ -72,7 +73,7 @@ def unlink_lru(cache: Any) -> None:
                 entry.clear()
 
 
-class ResultsTable(DataTable, inherit_bindings=False):
+class ResultsTable(RowTable, inherit_bindings=False):
     """The page of applications. Page keys belong to the pane (not DataTable's scroll)."""
 
     BINDINGS = [

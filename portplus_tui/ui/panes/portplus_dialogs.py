@@ -26,6 +26,7 @@ from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
+from portplus_tui.ui.tables import RowTable
 
 DIALOG_CSS = """
 PortPlusDialog { align: center middle; }
@@ -203,7 +204,7 @@ class HistoryModal(PortPlusDialog):
         with Vertical(classes="pp-dialog"):
             yield Static(t("pp.hist.title", number=self.view.number), classes="pp-dialog-title",
                          markup=False)
-            table: DataTable = DataTable(id="pp-history-table", cursor_type="row",
+            table: DataTable = RowTable(id="pp-history-table", cursor_type="row",
                                          zebra_stripes=True)
             table.add_columns(t("pp.f.number"), t("pp.hist.col_action"), t("pp.hist.col_at"),
                               t("pp.hist.col_actor"), t("pp.hist.col_what"))
