@@ -47,6 +47,7 @@ from portplus_tui.ui.base import (
 from portplus_tui.ui.glyphs import use_glyphs
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
+from portplus_tui.ui.typeahead import KeyTurns
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("portplus.ui")
 
 #: service AuthError codes that end the session
+#: input that keeps its order behind a key still on its way (R-UI-1, ui/typeahead.py)
+TAKES_TURNS = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
 SESSION_END_CODES = frozenset({"session_timeout", "session_revoked"})
 
 #: how often the app asks the service whether the session is still good (seconds)
@@ -116,6 +119,7 @@ class PortPlusApp(Guarded, App[int]):
         self._owns_ctx = ctx is None
         self._ctx_future: concurrent.futures.Future = concurrent.futures.Future()
         self._last_input: datetime | None = None
+        self._key_turns = KeyTurns(self, self._dispatch_input)
         if ctx is not None:
             self._ctx_future.set_result(ctx)
             self.set_reactive(PortPlusApp.db_state, "ready")
@@ -407,7 +411,21 @@ class PortPlusApp(Guarded, App[int]):
             self.note_activity()
             if isinstance(event, events.Paste):
                 event.text = without_controls(event.text)
+        if isinstance(event, TAKES_TURNS) and not event.is_forwarded:
+            if not self._key_turns.hold(event):  # else it waits for its turn
+                await self._dispatch_input(event)
+            return
         await super().on_event(event)
+
+    async def _dispatch_input(self, event: events.Event) -> None:
+        """Textual's dispatch of a key (priority bindings, else the focused widget), a
+        paste or a mouse button; the next one waits until it has been handled
+        (ui/typeahead.py)."""
+        focused = self.focused
+        try:
+            await super().on_event(event)
+        finally:
+            self._key_turns.sent(event, focused)
 
     # ================================================================= panes and palette
     def open_pane(self, pane_id: str, action: str | None = None) -> None:

@@ -50,7 +50,7 @@ from textual.widgets import Input
 
 from portplus_tui.store import models as m
 
-from .support import screen_text
+from .support import inputs_done, screen_text
 
 # ----------------------------------------------------------------------------- text
 ESCAPES = [
@@ -183,8 +183,9 @@ def expected_value(mode: str, text: str, old: str = "") -> str:
     ``old``: its text before (no key, or nothing pasted, over a selection keeps it)."""
     if mode == "over-keys":
         return keys_of(text) or old
-    if mode == "over-paste" and not text:
-        return old
+    if mode == "over-paste" and not (text if FIELDS_MAY_ECHO_CONTROLS
+                                     else without_controls(text)):
+        return old  # nothing left to paste (the app drops control characters)
     return typed(mode, text)
 
 
@@ -214,7 +215,8 @@ def type_keys(app: Any, text: str) -> None:
 
 
 async def settle(app: Any, pilot: Any, rounds: int = 200) -> None:
-    """Until no worker runs and every queued message of the screen is handled (bounded).
+    """Until no worker runs, every key typed has had its turn and every queued message
+    of the screen is handled (bounded).
 
     Like ``support.settle`` but without Pilot's idle wait (which waits for the process's
     CPU time to stand still: 20 ms to 1 s a round): hundreds of examples per test."""
@@ -222,7 +224,7 @@ async def settle(app: Any, pilot: Any, rounds: int = 200) -> None:
     for _ in range(rounds):
         await app.workers.wait_for_complete()
         await pilot.pause(0)  # the app's and the screen's queues, then a screen update
-        if any(worker.is_running for worker in app.workers):
+        if any(worker.is_running for worker in app.workers) or not inputs_done(app):
             quiet = 0
             continue
         quiet += 1
@@ -241,9 +243,9 @@ def put(app: Any, widget: Any, value: tuple[str, str]) -> str:
     """Fill ``widget`` the way a user would: a paste or typed keys, into the emptied
     field or over its selected text. Returns the text the field held before.
 
-    Nothing is awaited: the focus change and the input are queued in order (as keys and
-    a paste arriving in one burst are), so several fields can be filled before one
-    ``settle``."""
+    Nothing is awaited. Settle before the next ``put`` into another field: keys typed
+    in a burst take their turns (ui/typeahead.py), and ``focus()``, which is not input,
+    would overtake the ones still waiting."""
     mode, text = value
     old = widget.value
     widget.focus()

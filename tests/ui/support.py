@@ -50,15 +50,22 @@ def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
 
 
 async def settle(app: Any, pilot: Any, rounds: int = 40) -> None:
-    """Wait until no worker runs and the screen has caught up (bounded)."""
+    """Wait until no worker runs, every key typed has had its turn (ui/typeahead.py)
+    and the screen has caught up (bounded)."""
     for _ in range(rounds):
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+        if not any(worker.is_running for worker in app.workers) and inputs_done(app):
             await pilot.pause()
-            if not any(worker.is_running for worker in app.workers):
+            if not any(worker.is_running for worker in app.workers) and inputs_done(app):
                 return
     raise AssertionError("workers did not finish")
+
+
+def inputs_done(app: Any) -> bool:
+    """Every key, paste and click delivered has been handled (none waits its turn)."""
+    turns = getattr(app, "_key_turns", None)
+    return turns is None or turns.idle
 
 
 def key_names(text: str) -> list[str]:
@@ -85,6 +92,18 @@ def burst(app: Any, text: str) -> None:
             event = events.Key("enter", "\r")
         else:
             event = events.Key(_character_to_key(char), char)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+def burst_keys(app: Any, *keys: str) -> None:
+    """Like ``burst``, with key names too: ``burst_keys(app, "down", "enter", "tab", *"abc")``."""
+    driver = app._driver
+    for key in keys:
+        if len(key) == 1:
+            event = events.Key(_character_to_key(key), key)
+        else:
+            event = events.Key(key, {"tab": "\t", "enter": "\r"}.get(key))
         event.set_sender(app)
         driver.send_message(event)
 

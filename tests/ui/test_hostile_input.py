@@ -69,12 +69,16 @@ def _no_debounce(monkeypatch):
 # ----------------------------------------------------------------------------- helpers
 async def fill(app, pilot, screen, values: dict, order: tuple[str, ...], *,
                exact: tuple[str, ...] = ()) -> None:
-    """Fill the fields ``values`` names in the screen's ``order``, in one burst (the last
-    one keeps the focus); the plain fields named in ``exact`` must hold what was typed
-    (a paste: its first line)."""
-    old = {name: h.put(app, screen.query_one(f"#{name}", Input), values[name])
-           for name in order if name in values}
-    await h.settle(app, pilot)
+    """Fill the fields ``values`` names in the screen's ``order`` (the last one keeps
+    the focus); the plain fields named in ``exact`` must hold what was typed (a paste:
+    its first line). Each field's keys are a burst; the app settles before the focus
+    moves on (``put`` moves it with ``focus()``, which, not being input, does not wait
+    for the keys before it: ui/typeahead.py)."""
+    old = {}
+    for name in order:
+        if name in values:
+            old[name] = h.put(app, screen.query_one(f"#{name}", Input), values[name])
+            await h.settle(app, pilot)
     for name in exact:
         widget = screen.query_one(f"#{name}", Input)
         assert widget.value == h.expected_value(*values[name], old[name]), (
