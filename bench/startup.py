@@ -9,6 +9,15 @@ so both see the same machine load; the figure is the ratio of the medians.
 Goal (SPEC §10, issue 6): at most 1.15.
 
     .venv/bin/python bench/startup.py [--runs 15]
+
+Both children inherit this process's environment. Note PYTHONDONTWRITEBYTECODE: with
+it set and the package installed in editable mode (the dev virtualenv), every run of
+`python -m portplus_tui` compiles our modules from source (~30 ms on the reference
+machine), while Textual's bytecode came with its wheel; an installed portplus does not
+pay that. `env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(mktemp -d) ...` runs
+the same measurement with a bytecode cache for both (written by the warm-up runs).
+The machine has few cores: other work running at the same time moves the figure by
+±0.1; repeat the run, and read the load average printed first.
 """
 
 from __future__ import annotations

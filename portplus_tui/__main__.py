@@ -1,14 +1,18 @@
 """`portplus`: the TUI (no sub-command) and the provider's command line.
 
 Validation errors print a message on stderr and exit with code 2, writing nothing.
-Imports are kept lazy: `portplus` with no arguments must paint the login screen fast.
+Imports are kept lazy: `portplus` with no arguments must paint the login screen fast
+(bench/startup.py), so that launch does not even import argparse or build the parser of
+the sub-commands (``_bare_launch``).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -20,6 +24,8 @@ class CliError(Exception):
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    import argparse
+
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("global options")
     group.add_argument("--config", metavar="FILE", default=default,
@@ -33,6 +39,8 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
 
@@ -462,13 +470,31 @@ def cmd_audit(args, settings) -> int:
 
 
 def launch_tui(settings) -> int:
+    import gc
+
+    import threading
+
+    # No garbage collection from here to the login screen's first paint: importing
+    # Textual and building the first screen allocate ~100k objects that all stay alive,
+    # and the collector walked them ~110 times (~30 ms of the start-up, bench/startup.py)
+    # to find nothing. LoginScreen turns it back on once it has been drawn (and the app
+    # then freezes what was built, as before); so does the end of the app, and, should
+    # no login screen ever be drawn, a timer.
+    gc.disable()
+    fallback = threading.Timer(10.0, gc.enable)
+    fallback.daemon = True
+    fallback.start()
     try:
-        from portplus_tui.ui.app import run_app
-    except ImportError:
-        sys.stderr.write("The terminal app is not part of this build yet; use the sub-commands "
-                         "(portplus --help).\n")
-        return EXIT_OK
-    return run_app(settings)
+        try:
+            from portplus_tui.ui.app import run_app
+        except ImportError:
+            sys.stderr.write("The terminal app is not part of this build yet; use the "
+                             "sub-commands (portplus --help).\n")
+            return EXIT_OK
+        return run_app(settings)
+    finally:
+        fallback.cancel()
+        gc.enable()
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {
@@ -484,9 +510,21 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {
 }
 
 
+def _bare_launch(argv: Sequence[str]) -> object | None:
+    """The parsed arguments of a plain ``portplus`` (no option, no command), without
+    argparse: building the parser of every sub-command costs ~10 ms of the start-up."""
+    if argv:
+        return None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command=None, config=None, database_url=None, data_dir=None,
+                           lang=None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = _bare_launch(argv) or build_parser().parse_args(argv)
     lang = "ja"
     try:
         settings = _settings(args)

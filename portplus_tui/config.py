@@ -5,14 +5,13 @@ field names as top-level keys (see README, "Configuration"); the environment
 variable of a field is ``PORTPLUS_`` + the field name in upper case.
 
 Only the standard library and platformdirs are imported here: this module is on
-the path to the first painted screen.
+the path to the first painted screen (and ``tomllib`` only when there is a file to read).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -38,6 +37,11 @@ def default_config_file() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting of the app (the module docstring says where each comes from).
+
+    (Having a docstring also spares @dataclass building one with inspect at start-up.)
+    """
+
     # Where things live
     data_dir: Path | None = None  # None: platformdirs user data dir
     database_url: str | None = None  # None: sqlite:///<data_dir>/portplus.db
@@ -222,6 +226,8 @@ def load_settings(
         if not path.is_file():
             path = None
     if path is not None:
+        import tomllib
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

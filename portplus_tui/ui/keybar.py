@@ -65,6 +65,7 @@ class KeyBar(Widget):
         self.keys: list[_Key] = []
         self._placed: list[_Placed] = []
         self._placed_width = -1
+        self._collect_queued = False
 
     # ------------------------------------------------------------------ bindings
     def on_mount(self) -> None:
@@ -75,7 +76,15 @@ class KeyBar(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen: Any) -> None:
-        if self.is_attached and screen is self.screen:
+        # Signals come in bursts (a screen being mounted and focused sends three before
+        # its first paint): collect once, after the burst.
+        if self.is_attached and screen is self.screen and not self._collect_queued:
+            self._collect_queued = True
+            self.call_later(self._collect_later)
+
+    def _collect_later(self) -> None:
+        self._collect_queued = False
+        if self.is_attached:
             self._collect()
 
     def _collect(self) -> None:

@@ -13,6 +13,9 @@ form (the service's generic text), never a traceback.
 
 from __future__ import annotations
 
+import gc
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -44,6 +47,80 @@ class LoginScreen(Guarded, FormMixin, Screen):
         self._busy = False
         if member_no and login_id:  # back from two-step login or reset: the password is next
             self.AUTO_FOCUS = "#password"
+        self._after_paint: list = []
+        self._db_shown = ""
+        self._preset_breakpoints()
+
+    # ----------------------------------------------------------------- start-up
+    # The login screen is the first thing painted (bench/startup.py). Three Textual 8.2
+    # habits cost time before that first paint, and are avoided here:
+    # * Textual styles each widget as it is mounted, then restyles the whole screen when
+    #   it is resumed, and again when the first Resize sets the breakpoint classes
+    #   (-narrow/-wide, -short/-tall): two passes that change nothing. The classes are
+    #   set in __init__ instead (the Resize then finds them in place), and the first
+    #   resume skips its pass (later ones, back from another screen, keep it).
+    # * The App pushes this screen from its Mount handler, which Textual runs inside a
+    #   ``batch_update`` that lasts until this screen is mounted. The first frame,
+    #   rendered meanwhile, was thrown away by ``App._display`` together with its dirty
+    #   regions: the whole screen was rendered for nothing, and the first frame that
+    #   reached the terminal held only what changed since (the labels, without the
+    #   input fields and the card, which followed ~20 ms later). ``_compositor_refresh``
+    #   waits for the end of the batch instead: one complete first frame, sooner.
+    # * ``call_after_refresh`` callbacks run at the screen's next idle, which during that
+    #   batch came before any frame: the database worker (importing peewee and a driver
+    #   in a thread, ~300 ms holding the GIL in turns) competed with the first paint.
+    #   ``_after_first_paint`` runs its callbacks after the first frame was handed to
+    #   the terminal.
+    _styled = False
+    _render_queued = False
+    _painted = False
+
+    def _preset_breakpoints(self) -> None:
+        try:
+            app = self.app
+        except Exception:  # noqa: BLE001 - built outside a running app: Resize sets them
+            return
+        width, height = app.size
+        horizontal = (app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None
+                      else self.HORIZONTAL_BREAKPOINTS) or []
+        vertical = (app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None
+                    else self.VERTICAL_BREAKPOINTS) or []
+        classes = (self._get_breakpoint_classes(width, horizontal)
+                   | self._get_breakpoint_classes(height, vertical))
+        if classes:
+            self.add_class(*classes, update=False)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen._on_screen_resume (Textual calls the handlers down the MRO).
+        if not self._styled:
+            self._styled = True
+            event.refresh_styles = False
+
+    def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
+        app = self.app
+        if app._batch_count and self is app.screen:
+            if not self._render_queued:
+                self._render_queued = True
+                app.call_later(self._render_after_batch)
+            return
+        super()._compositor_refresh()
+        if not self._painted and self is app.screen:
+            self._painted = True
+            for callback in self._after_paint:
+                self.call_later(callback)
+            self._after_paint = []
+
+    def _render_after_batch(self) -> None:
+        self._render_queued = False
+        if self.is_attached:
+            self._compositor_refresh()
+
+    def _after_first_paint(self, callback) -> None:
+        """Run ``callback`` once this screen has been drawn the first time."""
+        if self._painted:
+            self.call_later(callback)
+        else:
+            self._after_paint.append(callback)
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -57,39 +134,72 @@ class LoginScreen(Guarded, FormMixin, Screen):
                 yield notice
                 yield Label(t("login.member_no"), classes="field-label", markup=False)
                 yield Input(self._member_no, id="member_no")
-                yield self._error_label("member_no")
                 yield Label(t("login.login_id"), classes="field-label", markup=False)
                 yield Input(self._login_id, id="login_id")
-                yield self._error_label("login_id")
                 yield Label(t("login.password"), classes="field-label", markup=False)
                 yield PasswordInput(id="password")
-                yield self._error_label("password")
-                error = Static("", id="login-error", classes="form-error", markup=False)
-                error.display = False
-                yield error
-                yield Button(t("login.submit"), id="login", variant="primary")
-                yield Button(t("login.forgot"), id="forgot", classes="link")
-                status = Static("", id="db-status", markup=False)
-                status.display = False
+                # The error lines (#member_no-error ... #login-error) come later:
+                # _mount_error_lines.
+                # The classes Button's watchers would add once mounted (restyling the
+                # button each time, before the first paint) are given at once.
+                yield Button(t("login.submit"), id="login", variant="primary",
+                                 classes="-primary -style-default")
+                yield Button(t("login.forgot"), id="forgot",
+                                 classes="link -style-default")
+                # Composed as the database state is now: nothing to restyle at mount.
+                self._db_shown = getattr(self.app, "db_state", "ready")
+                text, classes, shown = self._db_status(self._db_shown)
+                status = Static(text, id="db-status", markup=False, classes=classes)
+                status.display = shown
                 yield status
         yield KeyBar()
 
-    @staticmethod
-    def _error_label(name: str) -> Static:
-        label = Static("", id=f"{name}-error", classes="field-error", markup=False)
-        label.display = False
-        return label
+    #: the error lines: id, classes, the widget they follow
+    _ERROR_LINES = (
+        ("member_no-error", "field-error", "#member_no"),
+        ("login_id-error", "field-error", "#login_id"),
+        ("password-error", "field-error", "#password"),
+        ("login-error", "form-error", "#password-error"),
+    )
+    _error_lines_mounted = False
+
+    def _mount_error_lines(self) -> None:
+        """Mount the (hidden) error lines under the fields: after the first paint, four
+        widgets less to build before it, or at once when an error comes first (keys
+        typed before the paint)."""
+        if self._error_lines_mounted or not self.is_attached:
+            return
+        self._error_lines_mounted = True
+        box = self.query_one("#login-box")
+        for line_id, classes, after in self._ERROR_LINES:
+            line = Static("", id=line_id, classes=classes, markup=False)
+            line.display = False
+            box.mount(line, after=self.query_one(after))
+
+    def show_field_error(self, field: str | None, text: str) -> bool:
+        self._mount_error_lines()
+        return super().show_field_error(field, text)
+
+    def show_form_error(self, text: str, target: str = ".form-error") -> None:
+        self._mount_error_lines()
+        super().show_form_error(text, target)
 
     def on_mount(self) -> None:
         # Not self.watch(app, "db_state"): Textual keeps such a watcher, and with it this
         # screen, until the value changes again (every logout would leak a login screen).
         # The app calls db_state_changed on the login screens of its stack instead.
-        self.db_state_changed(getattr(self.app, "db_state", "ready"))
+        state = getattr(self.app, "db_state", "ready")
+        if state != self._db_shown:
+            self.db_state_changed(state)
+        # `portplus` pauses the garbage collector until the first screen is drawn
+        # (__main__.launch_tui); this is that screen.
+        self._after_first_paint(gc.enable)
         opener = getattr(self.app, "open_database", None)
         if opener is not None:
             # After this screen's first paint (start-up figure, bench/startup.py);
             # does nothing when the database is open already.
-            self.call_after_refresh(opener)
+            self._after_first_paint(opener)
+        self._after_first_paint(self._mount_error_lines)
 
     def prefill(self, member_no: str, login_id: str) -> None:
         self.query_one("#member_no", Input).value = member_no
@@ -104,25 +214,27 @@ class LoginScreen(Guarded, FormMixin, Screen):
         notice.display = bool(text)
 
     # ----------------------------------------------------------------- database state
-    def db_state_changed(self, state: str) -> None:
-        status = self.query_one("#db-status", Static)
-        button = self.query_one("#login", Button)
+    def _db_status(self, state: str) -> tuple[str, str, bool]:
+        """The #db-status line for ``state``: text, classes, shown."""
         if state == "opening":
             # The status line says so; no loading indicator on the button: mounting it
             # (and its 16 fps animation timer) delayed the first paint. A login pressed
             # meanwhile shows it (``_busy``) and waits for the database.
-            status.update(t("db.opening"))
-            status.set_classes("status")
-            status.display = True
-            button.loading = self._busy
-        elif state == "failed":
-            status.update(self.app.db_message)
-            status.set_classes("form-error")
-            status.display = True
-            button.loading = self._busy
-        else:
-            status.display = False
-            button.loading = self._busy
+            return t("db.opening"), "status", True
+        if state == "failed":
+            return self.app.db_message, "form-error", True
+        return "", "", False
+
+    def db_state_changed(self, state: str) -> None:
+        status = self.query_one("#db-status", Static)
+        button = self.query_one("#login", Button)
+        text, classes, shown = self._db_status(state)
+        if shown:
+            status.update(text)
+            status.set_classes(classes)
+        status.display = shown
+        button.loading = self._busy
+        self._db_shown = state
 
     # ----------------------------------------------------------------- keys
     def action_enter(self) -> None:
