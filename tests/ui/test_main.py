@@ -296,3 +296,24 @@ def test_logging_out_and_in_again_keeps_no_old_screen_alive(make_app):
             assert alive(MainScreen) == 0
 
     run(body)
+
+
+def test_a_function_key_from_inside_a_pane_leaves_the_focus_on_the_menu(make_app):
+    """F1-F4 pressed in a pane's table: the old pane is hidden with the focus in it.
+    The focus goes to the side menu (as when F1-F4 are pressed there), so Tab enters the
+    new pane; it was lost, and Tab, Down, Enter then opened another pane from the menu."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, ADMIN)
+            for key, table in (("f4", "#accounts-table"), ("f3", "#pp-table"),
+                               ("f2", "#options-table"), ("f4", "#accounts-table")):
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert app.focused is app.screen.query_one("#menu")
+                await pilot.press("tab")
+                await settle(app, pilot)
+                assert app.focused is app.screen.query_one(table), (key, app.focused)
+
+    run(body)

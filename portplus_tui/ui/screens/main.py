@@ -129,6 +129,12 @@ class MainScreen(Guarded, Screen):
     async def _switch(self, pane_id: str, action: str | None) -> None:
         switcher = self.query_one("#content", ContentSwitcher)
         widget_id = f"pane-{pane_id}"
+        old = self.current_pane
+        focused = self.focused
+        # The focus inside the pane being hidden (F1-F4 pressed in its table) would be
+        # lost; it goes to the menu, as when F1-F4 are pressed there.
+        focus_menu = (old is not None and old.id != widget_id and focused is not None
+                      and old in focused.ancestors_with_self)
         found = switcher.query_children(f"#{widget_id}")
         if found:
             pane = found.first()
@@ -143,6 +149,8 @@ class MainScreen(Guarded, Screen):
         index = menu.get_option_index(pane_id)
         if menu.highlighted != index:
             menu.highlighted = index
+        if focus_menu:
+            menu.focus()
         if isinstance(pane, Pane):
             pane.refresh_data()
             if action:
