@@ -15,6 +15,9 @@ re-reads the account (every call does), a changed 担当者名 shows at once.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,9 +31,73 @@ from portplus_tui.ui.base import Guarded, guarded
 from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.screens.otp import SteppedRefresh
+
+log = logging.getLogger("portplus.ui")
+
+#: main.tcss parsed off the event loop by ``prepare``:
+#: (stylesheet location, text, theme variables, rules)
+_parsed_ahead: tuple[tuple[str, str], str, dict, list] | None = None
 
 
-class MainScreen(Guarded, Screen):
+def prepare(app) -> None:
+    """Get the main screen ready to be shown, in a worker thread (the login's, while
+    the event loop waits for bcrypt; the OTP screen's): import what it and its first
+    pane (会社情報) use and parse main.tcss with the app's theme variables. Only the
+    first call of a process has anything to do (~30-50 ms of Python); done on the event
+    loop, that work stalled it at the first login (bench/login_lag.py). Never raises:
+    whatever fails here is done again, as before, when the screen is shown."""
+    global _parsed_ahead
+    try:
+        from textual.css.stylesheet import Stylesheet
+        from textual.widgets import TabbedContent, TabPane  # noqa: F401 - lazy in Textual
+
+        from portplus_tui.ui.panes import company  # noqa: F401 - the first pane
+
+        # The location Textual gives the screen's CSS_PATH (Screen.__init__).
+        path = (Path(inspect.getfile(MainScreen)).parent / MainScreen.CSS_PATH).resolve()
+        key = (str(path), "")
+        variables = app.stylesheet._variables
+        css = path.read_text(encoding="utf-8")
+        ahead = _parsed_ahead
+        if ahead is not None and ahead[:3] == (key, css, variables):
+            return
+        variables = dict(variables)
+        rules = Stylesheet(variables=variables)._parse_rules(css, key)
+        _parsed_ahead = (key, css, variables, rules)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        log.debug("preparing the main screen failed", exc_info=True)
+
+
+def _add_css(screen: Screen) -> None:
+    """Give the app's stylesheet main.tcss (the screen's CSS_PATH), parsed alone.
+
+    Textual 8.2 loads a screen's CSS_PATH when the screen is first shown: it parses the
+    whole stylesheet again (every widget's DEFAULT_CSS, app.tcss, then main.tcss) with
+    an empty cache and restyles every widget of the app, ~40-60 ms in one step at login.
+    Added here as a source of the same name (Textual then finds it loaded), only
+    main.tcss is parsed, when the first widget is styled, or not even that when
+    ``prepare`` did it already; the rest comes from the stylesheet's cache. Its rules
+    match nothing outside this screen, so the widgets already styled stay right."""
+    from textual.css.stylesheet import CssSource
+
+    stylesheet = screen.app.stylesheet
+    for path in screen.css_path:
+        key = (str(path), "")
+        if key in stylesheet.source:
+            continue
+        css = Path(path).read_text(encoding="utf-8")
+        ahead = _parsed_ahead
+        if ahead is not None and ahead[:3] == (key, css, stylesheet._variables):
+            # the cache key of Stylesheet._parse_rules (css, location, defaults,
+            # tie-breaker, scope); rules depend only on the text and the variables
+            stylesheet._parse_cache[(css, key, False, 0, "")] = ahead[3]
+        stylesheet.source[key] = CssSource(css, False, 0, "")
+        stylesheet._require_parse = True
+        stylesheet._rules_map = None
+
+
+class MainScreen(SteppedRefresh, Guarded, Screen):
     CSS_PATH = "main.tcss"
     BINDINGS = [
         Binding("f9", "toggle_menu", "key.menu", key_display="F9", id="main.menu"),
@@ -46,6 +113,11 @@ class MainScreen(Guarded, Screen):
         self._specs = panes.panes_for(self._is_admin)
         self._menu_pinned: bool | None = None  # F9's choice; None: automatic
         self._welcome_name = session.name if session else ""
+        self._preset_breakpoints()
+        try:
+            _add_css(self)
+        except Exception:  # noqa: BLE001 - no app yet, or Textual changed: CSS_PATH loads it
+            pass
         for index, spec in enumerate(self._specs):
             if spec.key:
                 self._bindings._add_binding(Binding(
@@ -79,12 +151,12 @@ class MainScreen(Guarded, Screen):
         menu.focus()
         if self._specs:
             # The first pane is mounted after the shell (header, menu, footer) has been
-            # drawn: one long layout-and-render callback becomes two shorter ones, so the
+            # drawn: one long layout-and-render callback becomes shorter ones, so the
             # event loop never stalls as long at login (bench/login_lag.py). A worker, so
             # that waiting for workers (tests) also waits for the pane.
             first = self._specs[0].id
             drawn = asyncio.Event()
-            self.call_after_refresh(drawn.set)
+            self.after_first_frame(drawn.set)
 
             async def show_first() -> None:
                 await drawn.wait()

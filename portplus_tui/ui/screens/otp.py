@@ -7,9 +7,12 @@ the ※ (an East-Asian ambiguous-width glyph).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import datetime
+from typing import Any, Callable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,7 +28,125 @@ from portplus_tui.ui.keybar import KeyBar
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})
 
 
-class OtpScreen(Guarded, FormMixin, Screen):
+class SteppedRefresh:
+    """For a Screen shown in the middle of a session (the OTP screen, the main screen):
+    its first appearance, and each later change of layout, in several short event-loop
+    steps instead of one long one (bench/login_lag.py: the event loop should never
+    stall 50 ms; keys typed meanwhile keep their order).
+
+    Textual 8.2, when such a screen is resumed, in one step: restyles every widget
+    (styled already when mounted), lays it out, renders the whole frame, then handles
+    the Resize it posted to itself: lays it out again and, since the breakpoint classes
+    (-narrow/-wide, -short/-tall) appear only then, restyles every widget once more.
+    Here the breakpoint classes are set in ``__init__`` (the Resize finds them in
+    place) and the first resume skips its restyle. A layout (``_refresh_layout``) and
+    the frame it calls for are done in two turns of the event loop: the frame is
+    rendered in the next one (``loop.call_soon``), so other tasks (keys, timers) can
+    run in between. Callbacks given to ``after_first_frame`` run once the first frame
+    has gone to the terminal. A repaint without layout (a key echoed in a field) is
+    rendered at once, as by Textual."""
+
+    _first_resume_seen = False
+    _first_frame_drawn = False
+    _after_frame: list[Callable[[], Any]] | None = None
+
+    def _preset_breakpoints(self) -> None:
+        screen: Any = self
+        try:
+            app = screen.app
+        except Exception:  # noqa: BLE001 - built outside a running app: Resize sets them
+            return
+        width, height = app.size
+        horizontal = (app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None
+                      else screen.HORIZONTAL_BREAKPOINTS) or []
+        vertical = (app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None
+                    else screen.VERTICAL_BREAKPOINTS) or []
+        classes = (screen._get_breakpoint_classes(width, horizontal)
+                   | screen._get_breakpoint_classes(height, vertical))
+        if classes:
+            screen.add_class(*classes, update=False)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen._on_screen_resume (Textual calls the handlers down the MRO).
+        if not self._first_resume_seen:
+            self._first_resume_seen = True
+            event.refresh_styles = False
+
+    _in_layout = False
+    _frame_queued = False
+
+    def _refresh_layout(self, *args: Any, **kwargs: Any) -> None:  # Textual 8.2 internal
+        self._in_layout = True
+        try:
+            super()._refresh_layout(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._in_layout = False
+
+    def _is_top(self) -> bool:
+        screen: Any = self
+        try:
+            return screen is screen.app.screen
+        except Exception:  # noqa: BLE001 - no screen stack (the app is ending)
+            return False
+
+    def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
+        if (self._in_layout or not self._first_frame_drawn) and self._is_top():
+            if not self._frame_queued:
+                self._frame_queued = True
+                self._soon(self._draw_frame)
+            return
+        if self._frame_queued and self._is_top():
+            return  # the queued frame shows this change as well
+        super()._compositor_refresh()  # type: ignore[misc]
+
+    def _draw_frame(self) -> None:
+        screen: Any = self
+        self._frame_queued = False
+        if not screen.is_attached or not screen.is_running:
+            return
+        try:
+            screen.app.screen
+        except Exception:  # noqa: BLE001 - no screen stack (the app is ending)
+            return
+        first = not self._first_frame_drawn
+        self._first_frame_drawn = True
+        super()._compositor_refresh()  # type: ignore[misc]
+        if first:
+            for callback in self._after_frame or ():
+                self._soon(callback)
+            self._after_frame = None
+
+    def _soon(self, callback: Callable[[], Any]) -> None:
+        """``callback`` in a later turn of the event loop (Textual's ``call_later`` runs
+        it in the same turn when the screen's message queue is not empty); an
+        exception is reported as the app reports unexpected errors."""
+
+        def run() -> None:
+            try:
+                callback()
+            except Exception as exc:  # noqa: BLE001
+                report = getattr(getattr(self, "app", None), "report_unexpected", None)
+                if report is None:
+                    raise
+                report(exc, where=getattr(callback, "__qualname__", repr(callback)))
+
+        # Three turns later: a timer that fell due during this turn is handled in the
+        # next one and the task it wakes in the one after; they go first.
+        loop = asyncio.get_running_loop()
+        loop.call_soon(loop.call_soon, loop.call_soon, run)
+
+    def after_first_frame(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` (in a later turn of the event loop) once this screen's first
+        frame has been drawn."""
+        if self._first_frame_drawn:
+            self._soon(callback)
+        else:
+            if self._after_frame is None:
+                self._after_frame = []
+            self._after_frame.append(callback)
+
+
+class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
     AUTO_FOCUS = "#code"
     BINDINGS = [
         Binding("enter", "enter", "key.confirm", priority=True, key_display="Enter", id="otp.confirm"),
@@ -42,6 +163,7 @@ class OtpScreen(Guarded, FormMixin, Screen):
         self._login_id = login_id
         self._busy = False
         self._finished = False
+        self._preset_breakpoints()
 
     def compose(self) -> ComposeResult:
         minutes = self.app.settings.otp_valid_minutes
@@ -71,6 +193,20 @@ class OtpScreen(Guarded, FormMixin, Screen):
     def on_mount(self) -> None:
         self._tick()
         self.set_interval(1.0, guarded(self, self._tick))
+        # While the code is being read and typed: the main screen's imports and CSS,
+        # in a thread (nothing to do when the login did it already).
+        self.after_first_frame(self._prepare_main_screen)
+
+    def _prepare_main_screen(self) -> None:
+        app = self.app
+
+        def prepare() -> None:  # thread
+            from portplus_tui.ui.screens import main
+
+            main.prepare(app)
+
+        self.run_worker(prepare, thread=True, exit_on_error=False, group="prepare",
+                        name="prepare main screen")
 
     # ----------------------------------------------------------------- timer
     def _tick(self) -> None:
