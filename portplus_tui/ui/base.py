@@ -77,6 +77,42 @@ def hold_busy(widget: Any) -> Callable[[], None]:
     return release
 
 
+class StyledOnce:
+    """Screen mixin (Textual 8.2): a new screen styled once, not three times.
+
+    Textual styles each widget as it is mounted, restyles the whole screen when it is
+    first resumed, and again when the first Resize brings the breakpoint classes
+    (-narrow/-wide, -short/-tall): two passes that change nothing and, for the login,
+    OTP and main screens, cost start-up and login time (bench/startup.py,
+    bench/login_lag.py). Call ``_preset_breakpoints()`` in ``__init__``: the classes are
+    in place when the Resize comes, and the first resume skips its pass (later ones,
+    back from another screen, keep it)."""
+
+    _first_resume_seen = False
+
+    def _preset_breakpoints(self) -> None:
+        screen: Any = self
+        try:
+            app = screen.app
+        except Exception:  # noqa: BLE001 - built outside a running app: Resize sets them
+            return
+        width, height = app.size
+        horizontal = (app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None
+                      else screen.HORIZONTAL_BREAKPOINTS) or []
+        vertical = (app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None
+                    else screen.VERTICAL_BREAKPOINTS) or []
+        classes = (screen._get_breakpoint_classes(width, horizontal)
+                   | screen._get_breakpoint_classes(height, vertical))
+        if classes:
+            screen.add_class(*classes, update=False)
+
+    def on_screen_resume(self, event: Any) -> None:
+        # Runs before Screen._on_screen_resume (Textual calls the handlers down the MRO).
+        if not self._first_resume_seen:
+            self._first_resume_seen = True
+            event.refresh_styles = False
+
+
 class SafeSelect(Select):
     """Textual's Select with its arrows drawn as ``v`` / ``^`` in the "ascii" glyph
     mode (its own are East-Asian ambiguous-width triangles, R-UI-3)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -23,12 +22,18 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, after_queued_keys
+from portplus_tui.ui.base import (
+    FormMixin,
+    Guarded,
+    PasswordInput,
+    StyledOnce,
+    after_queued_keys,
+)
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 
 
-class LoginScreen(Guarded, FormMixin, Screen):
+class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
     AUTO_FOCUS = "#member_no"
     BINDINGS = [
         Binding("enter", "enter", "key.login", priority=True, key_display="Enter", id="login.enter"),
@@ -54,11 +59,7 @@ class LoginScreen(Guarded, FormMixin, Screen):
     # ----------------------------------------------------------------- start-up
     # The login screen is the first thing painted (bench/startup.py). Three Textual 8.2
     # habits cost time before that first paint, and are avoided here:
-    # * Textual styles each widget as it is mounted, then restyles the whole screen when
-    #   it is resumed, and again when the first Resize sets the breakpoint classes
-    #   (-narrow/-wide, -short/-tall): two passes that change nothing. The classes are
-    #   set in __init__ instead (the Resize then finds them in place), and the first
-    #   resume skips its pass (later ones, back from another screen, keep it).
+    # * Textual styles the screen three times before it is drawn: ``StyledOnce``.
     # * The App pushes this screen from its Mount handler, which Textual runs inside a
     #   ``batch_update`` that lasts until this screen is mounted. The first frame,
     #   rendered meanwhile, was thrown away by ``App._display`` together with its dirty
@@ -71,30 +72,8 @@ class LoginScreen(Guarded, FormMixin, Screen):
     #   in a thread, ~300 ms holding the GIL in turns) competed with the first paint.
     #   ``_after_first_paint`` runs its callbacks after the first frame was handed to
     #   the terminal.
-    _styled = False
     _render_queued = False
     _painted = False
-
-    def _preset_breakpoints(self) -> None:
-        try:
-            app = self.app
-        except Exception:  # noqa: BLE001 - built outside a running app: Resize sets them
-            return
-        width, height = app.size
-        horizontal = (app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None
-                      else self.HORIZONTAL_BREAKPOINTS) or []
-        vertical = (app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None
-                    else self.VERTICAL_BREAKPOINTS) or []
-        classes = (self._get_breakpoint_classes(width, horizontal)
-                   | self._get_breakpoint_classes(height, vertical))
-        if classes:
-            self.add_class(*classes, update=False)
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Runs before Screen._on_screen_resume (Textual calls the handlers down the MRO).
-        if not self._styled:
-            self._styled = True
-            event.refresh_styles = False
 
     def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
         app = self.app

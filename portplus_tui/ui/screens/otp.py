@@ -12,7 +12,6 @@ import math
 from datetime import datetime
 from typing import Any, Callable
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui.base import FormMixin, Guarded, after_queued_keys, guarded
+from portplus_tui.ui.base import FormMixin, Guarded, StyledOnce, after_queued_keys, guarded
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 
@@ -28,7 +27,7 @@ from portplus_tui.ui.keybar import KeyBar
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})
 
 
-class SteppedRefresh:
+class SteppedRefresh(StyledOnce):
     """For a Screen shown in the middle of a session (the OTP screen, the main screen):
     its first appearance, and each later change of layout, in several short event-loop
     steps instead of one long one (bench/login_lag.py: the event loop should never
@@ -46,31 +45,8 @@ class SteppedRefresh:
     has gone to the terminal. A repaint without layout (a key echoed in a field) is
     rendered at once, as by Textual."""
 
-    _first_resume_seen = False
     _first_frame_drawn = False
     _after_frame: list[Callable[[], Any]] | None = None
-
-    def _preset_breakpoints(self) -> None:
-        screen: Any = self
-        try:
-            app = screen.app
-        except Exception:  # noqa: BLE001 - built outside a running app: Resize sets them
-            return
-        width, height = app.size
-        horizontal = (app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None
-                      else screen.HORIZONTAL_BREAKPOINTS) or []
-        vertical = (app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None
-                    else screen.VERTICAL_BREAKPOINTS) or []
-        classes = (screen._get_breakpoint_classes(width, horizontal)
-                   | screen._get_breakpoint_classes(height, vertical))
-        if classes:
-            screen.add_class(*classes, update=False)
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Runs before Screen._on_screen_resume (Textual calls the handlers down the MRO).
-        if not self._first_resume_seen:
-            self._first_resume_seen = True
-            event.refresh_styles = False
 
     _in_layout = False
     _frame_queued = False
