@@ -39,22 +39,18 @@ def setup_logging(settings=None, level: int = logging.INFO) -> Path:
                                                    encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s pid=%(process)d: %(message)s"))
     logger = logging.getLogger("portplus")
-    for old in list(logger.handlers):
-        if isinstance(old, logging.handlers.RotatingFileHandler):
-            logger.removeHandler(old)
-            old.close()
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
     # The service modules log under their module names (portplus_tui.services.mail and
     # .auth: mail that could not be sent): the same file, warnings and above (the root
     # logger's level); they still propagate, so nothing else changes for them.
     services = logging.getLogger("portplus_tui")
-    for old in list(services.handlers):
-        if isinstance(old, logging.handlers.RotatingFileHandler):
-            services.removeHandler(old)
-            old.close()
-    services.addHandler(handler)
+    for target in (logger, services):
+        for old in list(target.handlers):
+            if isinstance(old, logging.handlers.RotatingFileHandler):
+                target.removeHandler(old)
+                old.close()
+        target.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
     _configured = path
     return path
 
