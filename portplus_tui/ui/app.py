@@ -21,7 +21,9 @@ long time can still be saved.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import contextvars
 import gc
 import logging
 from datetime import datetime, timedelta, timezone
@@ -65,6 +67,11 @@ SESSION_END_CODES = frozenset({"session_timeout", "session_revoked"})
 
 #: how often the app asks the service whether the session is still good (seconds)
 SESSION_CHECK_SECONDS = 60.0
+
+#: the longest the garbage collector stays off while a screen is built (seconds)
+GC_PAUSE_LIMIT = 5.0
+#: after a logout, when the session's screens are freed by one full collection (seconds)
+HEAP_RELEASE_DELAY = 0.3
 
 _KEY_NAMES = {
     "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space", "backspace": "BS",
@@ -135,14 +142,66 @@ class PortPlusApp(Guarded, App[int]):
             now = _utc_now()
         return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 
-    # ================================================================= start-up
+    # ================================================================= the collector
+    # A full garbage collection walks every object alive: at 100-250k objects (Textual,
+    # our modules, the data layer, a session's screens) that stalled the event loop for
+    # 50-230 ms now and then (bench/login_lag.py, bench/tui_paging.py). What stays alive
+    # for long is moved out of its reach (gc.freeze) once built, and no collection runs
+    # while a big screen is being built.
+    _gc_paused = False
+    _gc_limit: Any = None
+    _heap_release_due = False
+
     @staticmethod
     def _freeze_heap() -> None:
-        """Move every object alive now (Textual, our modules, later the data layer) out of
-        the garbage collector's reach: a full collection over them stalled the event loop
-        for 100-230 ms during login (bench/login_lag.py). Undone at unmount."""
         gc.freeze()
 
+    def pause_gc(self) -> None:
+        """No garbage collection while the next screen is built (after the password or
+        the code was accepted): its ~100k new objects would set off several collections,
+        one of them full. ``settle_heap`` turns it back on once the screen is drawn; so
+        does a timer, should that never come."""
+        if self._gc_paused or not gc.isenabled():
+            return
+        gc.disable()
+        self._gc_paused = True
+        # A bare loop timer in an empty context: a Textual timer's task would keep the
+        # current context (the login worker, and through it the login screen) alive
+        # until it falls due, stopped or not.
+        self._gc_limit = asyncio.get_running_loop().call_later(
+            GC_PAUSE_LIMIT, self.settle_heap, context=contextvars.Context())
+
+    def settle_heap(self) -> None:
+        """The new screen is drawn: freeze what it built, collection back on."""
+        gc.freeze()
+        if self._gc_paused:
+            self._gc_paused = False
+            if self._gc_limit is not None:
+                self._gc_limit.cancel()
+                self._gc_limit = None
+            gc.enable()
+
+    def release_heap(self) -> None:
+        """A session's screens are going (logout): frozen, they would never be freed
+        (+6 MB a login, measured). Everything goes back to the collector and, once the
+        screens are out (HEAP_RELEASE_DELAY), one full collection frees them and the rest
+        is frozen again."""
+        gc.unfreeze()
+        if self._heap_release_due:
+            return
+        self._heap_release_due = True
+
+        def collect() -> None:
+            self._heap_release_due = False
+            gc.collect()
+            gc.freeze()
+
+        # Not at once: Textual is still taking the screens down (they would be found
+        # alive and frozen again). An empty context, as in pause_gc.
+        asyncio.get_running_loop().call_later(HEAP_RELEASE_DELAY, collect,
+                                              context=contextvars.Context())
+
+    # ================================================================= start-up
     def on_mount(self) -> None:
         self._freeze_heap()
         # The login screen goes on top of Textual's blank default screen (which cannot be
@@ -219,6 +278,9 @@ class PortPlusApp(Guarded, App[int]):
         return self._ctx
 
     def on_unmount(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
         gc.unfreeze()  # what this app leaves behind can be collected again
         if self.session is not None and self._ctx is not None:
             try:  # quitting while logged in: record the logout (a quick write)
@@ -332,6 +394,7 @@ class PortPlusApp(Guarded, App[int]):
         self.session = session
         self._last_input = self.now()
         session.last_activity = self._last_input
+        self.pause_gc()  # until the main screen shows its first pane (settle_heap)
         self._replace_all(MainScreen(session))
 
     def show_login(self, notice: str | None = None, *, member_no: str = "", login_id: str = "",

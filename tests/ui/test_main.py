@@ -298,6 +298,69 @@ def test_logging_out_and_in_again_keeps_no_old_screen_alive(make_app):
     run(body)
 
 
+def test_no_garbage_collection_while_a_login_builds_its_screen_and_logout_frees_it(make_app):
+    """The screen that a password or a code opens is built with the collector off
+    (its ~100k new objects set off a full collection, a 50 ms stall, bench/login_lag.py);
+    it is back on once that screen is drawn. What the session built was frozen then:
+    logout and cancelling the code give it back to the collector, and it is freed."""
+    import gc
+    import weakref
+
+    from portplus_tui.ui.screens.otp import OtpScreen
+
+    app = make_app()
+    enabled_at_settle: list[bool] = []
+    settle_heap = app.settle_heap
+
+    def watched_settle() -> None:
+        enabled_at_settle.append(gc.isenabled())
+        settle_heap()
+
+    app.settle_heap = watched_settle
+
+    async def released(pilot) -> None:
+        """Until the app has made its collection after the screens went."""
+        for _ in range(500):
+            if not app._heap_release_due:
+                return
+            await pilot.pause(0.01)
+        raise AssertionError("no collection after the screens went")
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            assert gc.isenabled()
+            await login(app, pilot, ADMIN)
+            assert isinstance(app.screen, MainScreen)
+            assert enabled_at_settle == [False] and gc.isenabled()
+            main = weakref.ref(app.screen)
+            await pilot.press("ctrl+l")
+            await settle(app, pilot)
+            assert isinstance(app.screen, LoginScreen)
+            await released(pilot)
+            assert main() is None, "the logged-out main screen is still alive"
+
+            for name in ("member_no", "login_id", "password"):
+                app.screen.query_one(f"#{name}").value = ""
+            app.screen.query_one("#member_no").focus()
+            await login(app, pilot, TWO_FACTOR)
+            assert isinstance(app.screen, OtpScreen)
+            assert enabled_at_settle == [False, False] and gc.isenabled()
+            otp = weakref.ref(app.screen)
+            await pilot.press("escape")  # nothing typed: back to the login screen at once
+            await settle(app, pilot)
+            assert isinstance(app.screen, LoginScreen)
+            await released(pilot)
+            # Its 1-second timer, stopped, is still in asyncio's queue for up to a
+            # second, with the screen in its context: it may have been frozen again with
+            # the rest (and is freed at the next logout), but nothing live holds it.
+            gc.unfreeze()
+            gc.collect()
+            assert otp() is None, "the cancelled code screen is still alive"
+        assert gc.isenabled()
+
+    run(body)
+
+
 def test_a_function_key_from_inside_a_pane_leaves_the_focus_on_the_menu(make_app):
     """F1-F4 pressed in a pane's table: the old pane is hidden with the focus in it.
     The focus goes to the side menu (as when F1-F4 are pressed there), so Tab enters the

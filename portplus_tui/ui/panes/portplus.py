@@ -838,27 +838,9 @@ class PortPlusPane(Pane):
         """Once the list is on screen, move the objects alive now (the main screen and
         this pane, some 60,000 objects created after the app's own ``gc.freeze()`` at
         start) out of the garbage collector's reach: a full collection over them took
-        60-180 ms, now and then in the middle of a page turn (bench/tui_paging.py)."""
+        60-180 ms, now and then in the middle of a page turn (bench/tui_paging.py).
+        The main screen gives them back to the collector at logout (app.release_heap)."""
         gc.freeze()
-
-    def on_unmount(self) -> None:
-        """Logout (the main screen goes): what was frozen includes this session's
-        screens, which frozen would never be freed (+6 MB a login, measured). They go
-        back to the collector, and half a second later, on the login screen, one full
-        collection frees them and the rest is frozen again (as the app does at start)."""
-        if not self._heap_frozen:
-            return
-        self._heap_frozen = False
-        gc.unfreeze()
-
-        def collect() -> None:
-            gc.collect()
-            gc.freeze()
-
-        try:
-            self.app.set_timer(0.5, collect, name="portplus.collect")
-        except Exception:  # noqa: BLE001 - the app is closing: it unfreezes itself
-            pass
 
     def _current_id(self) -> int | None:
         view = self.current_row()

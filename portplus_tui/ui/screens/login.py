@@ -286,6 +286,9 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
             return
         from portplus_tui.ui.screens.otp import OtpScreen
 
+        pause = getattr(self.app, "pause_gc", None)
+        if pause is not None:
+            pause()  # until the OTP screen is drawn (OtpScreen._settle_heap)
         self.app.push_screen(OtpScreen(result.challenge, member_no=self.field_value("member_no"),
                                        login_id=self.field_value("login_id")))
 

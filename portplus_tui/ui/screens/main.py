@@ -162,9 +162,19 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
                 await drawn.wait()
                 if not self.query_one("#content", ContentSwitcher).current:
                     await self.show_pane(first)
+                # The login's garbage-collection pause (app.start_session) ends once
+                # the first pane is drawn.
+                self.call_after_refresh(self._settle_heap)
 
             self.run_worker(guarded(self, show_first), exit_on_error=False,
                             group="first-pane", name="first pane")
+        else:
+            self.after_first_frame(self._settle_heap)
+
+    def on_unmount(self) -> None:
+        release = getattr(self.app, "release_heap", None)
+        if release is not None:
+            release()
 
     # ----------------------------------------------------------------- panes
     @property

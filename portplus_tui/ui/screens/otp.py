@@ -111,6 +111,13 @@ class SteppedRefresh(StyledOnce):
         loop = asyncio.get_running_loop()
         loop.call_soon(loop.call_soon, loop.call_soon, run)
 
+    def _settle_heap(self) -> None:
+        """Such a screen is built with the garbage collector paused (app.pause_gc, as
+        the password or code is accepted); once drawn, the pause ends."""
+        settle = getattr(getattr(self, "app", None), "settle_heap", None)
+        if settle is not None:
+            settle()
+
     def after_first_frame(self, callback: Callable[[], Any]) -> None:
         """Run ``callback`` (in a later turn of the event loop) once this screen's first
         frame has been drawn."""
@@ -172,6 +179,16 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
         # While the code is being read and typed: the main screen's imports and CSS,
         # in a thread (nothing to do when the login did it already).
         self.after_first_frame(self._prepare_main_screen)
+        # The garbage-collection pause of the password step (LoginScreen) ends here.
+        self.after_first_frame(self._settle_heap)
+
+    def on_unmount(self) -> None:
+        # Back to the login screen (cancel, expired code): this screen was frozen with
+        # the rest; give it back to the collector. On to the main screen: that screen
+        # does it at logout.
+        release = getattr(self.app, "release_heap", None)
+        if release is not None and not self._to_main:
+            release()
 
     def _prepare_main_screen(self) -> None:
         app = self.app
@@ -257,9 +274,12 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
         self._busy = busy
         self.query_one("#confirm", Button).loading = busy
 
+    _to_main = False
+
     def _verified(self, session) -> None:
         self._set_busy(False)
         self._finished = True
+        self._to_main = True
         self.app.start_session(session)
 
     def _failed(self, exc: PortPlusError) -> None:
