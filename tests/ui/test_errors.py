@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button
 
 from portplus_tui.logs import log_path
 from portplus_tui.services import companies
 from portplus_tui.ui.app import PortPlusApp
-from portplus_tui.ui.base import guarded
+from portplus_tui.ui.base import FormButton, guarded
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 
@@ -35,7 +34,7 @@ def test_an_exception_in_a_handler_is_logged_and_notified(make_app, settings, mo
             await settle(app, pilot)
             await pilot.press("f2")  # bound to the broken action
             await settle(app, pilot)
-            app.screen.query_one("#forgot", Button).press()  # and through a Button handler
+            app.screen.query_one("#forgot", FormButton).press()  # and through a button handler
             await settle(app, pilot)
             assert [type(e) for e in app.unexpected_errors] == [RuntimeError, RuntimeError]
             assert any("予期しないエラーが発生しました" in text for text in notifications(app))
@@ -130,7 +129,7 @@ def test_a_database_that_cannot_be_opened_is_explained_on_the_login_screen(tmp_p
             for name, value in (("member_no", ADMIN[0]), ("login_id", ADMIN[1]),
                                 ("password", ADMIN[2])):
                 app.screen.query_one(f"#{name}").value = value
-            app.screen.query_one("#login", Button).press()
+            app.screen.query_one("#login", FormButton).press()
             await settle(app, pilot)
             assert isinstance(app.screen, LoginScreen)
             assert "データベースを開けませんでした" in screen_text(app)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input
+from textual.widgets import Input
 
+from portplus_tui.ui.base import FormButton
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 
@@ -103,11 +104,48 @@ def test_empty_fields_are_named_beside_them(make_app):
     async def body():
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            app.screen.query_one("#login", Button).press()
+            app.screen.query_one("#login", FormButton).press()
             await settle(app, pilot)
             assert text_of(app.screen.query_one("#member_no-error")) == "会員番号を入力してください。"
             assert app.screen.query_one("#password-error").display
             assert app.focused.id == "member_no"
+
+    run(body)
+
+
+def test_the_buttons_answer_enter_space_and_a_click(make_app):
+    """ログイン and パスワードをお忘れの場合 are the screen's own light buttons
+    (ui.base.FormButton): Enter and Space on the focused one press it, as a click does."""
+    from portplus_tui.ui.screens.reset import ResetScreen
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.screen.query_one("#login", FormButton).focus()
+            await pilot.press("space")
+            await settle(app, pilot)
+            assert app.screen.query_one("#member_no-error").display  # the login was tried
+            for press in ("enter", "space", "click"):
+                assert isinstance(app.screen, LoginScreen)
+                if press == "click":
+                    assert await pilot.click("#forgot")
+                else:
+                    app.screen.query_one("#forgot", FormButton).focus()
+                    await pilot.press(press)
+                await settle(app, pilot)
+                assert isinstance(app.screen, ResetScreen), press
+                await pilot.press("escape")
+                await settle(app, pilot)
+            assert isinstance(app.screen, LoginScreen)
+            button = app.screen.query_one("#login", FormButton)
+            button.loading = True  # a login on its way: pressing again does nothing
+            app.screen.query_one("#member_no", Input).value = ""
+            app.screen.query_one("#member_no-error").display = False
+            button.press()
+            await settle(app, pilot)
+            assert not app.screen.query_one("#member_no-error").display
 
     run(body)
 

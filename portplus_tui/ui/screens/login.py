@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import (
+    FormButton,
     FormMixin,
     Guarded,
     PasswordInput,
@@ -119,12 +120,8 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
                 yield PasswordInput(id="password")
                 # The error lines (#member_no-error ... #login-error) come later:
                 # _mount_error_lines.
-                # The classes Button's watchers would add once mounted (restyling the
-                # button each time, before the first paint) are given at once.
-                yield Button(t("login.submit"), id="login", variant="primary",
-                                 classes="-primary -style-default")
-                yield Button(t("login.forgot"), id="forgot",
-                                 classes="link -style-default")
+                yield FormButton(t("login.submit"), id="login", primary=True)
+                yield FormButton(t("login.forgot"), id="forgot", classes="link")
                 # Composed as the database state is now: nothing to restyle at mount.
                 self._db_shown = getattr(self.app, "db_state", "ready")
                 text, classes, shown = self._db_status(self._db_shown)
@@ -206,7 +203,7 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
 
     def db_state_changed(self, state: str) -> None:
         status = self.query_one("#db-status", Static)
-        button = self.query_one("#login", Button)
+        button = self.query_one("#login", FormButton)
         text, classes, shown = self._db_status(state)
         if shown:
             status.update(text)
@@ -224,7 +221,7 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
             self.focus_next()  # at once, like Tab: the next keys belong to the next field
         elif focused.id in ("password", "login"):
             after_queued_keys(focused, self.login)
-        elif isinstance(focused, Button):
+        elif isinstance(focused, FormButton):
             focused.press()
 
     def action_forgot(self) -> None:
@@ -239,7 +236,7 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
             self.prefill(*result)
             self.show_notice(t("reset.done_notice"))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_form_button_pressed(self, event: FormButton.Pressed) -> None:
         event.stop()
         if event.button.id == "login":
             self.login()
@@ -262,7 +259,7 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
             self.query_one(f"#{missing[0]}", Input).focus()
             return
         self._busy = True
-        self.query_one("#login", Button).loading = True
+        self.query_one("#login", FormButton).loading = True
         app = self.app
         if app.db_state == "failed":
             app.open_database()
@@ -276,7 +273,7 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
 
     def _not_busy(self) -> None:
         self._busy = False
-        self.query_one("#login", Button).loading = False
+        self.query_one("#login", FormButton).loading = False
 
     def _logged_in(self, result) -> None:
         self._not_busy()
