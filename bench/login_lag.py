@@ -5,6 +5,8 @@ the longest lateness is the longest stall the user could have felt (keys, cursor
 spinner all wait for the loop). Measured over: typing the credentials, pressing
 Enter, the bcrypt check in its worker, and the main screen appearing; then the same
 for the two-step company up to the OTP screen, and the code entry up to the main screen.
+The logout in between is measured on its own line (it ends with one full garbage
+collection, app.release_heap); the goal is about the logins.
 Each phase ends at the first Pilot poll (every 10 ms, after the screen's pending
 messages) that finds the new screen current, so its first frame and much of its first
 pane's building fall inside. Each run is a new app in the same process: only the first
@@ -89,9 +91,15 @@ async def one_run(settings, outbox: Path) -> dict[str, float]:
         await pilot.press(*"M97-00339", "tab", *"admin@example.com", "tab", *"demo-admin-1", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
         results["login (password)"] = ticker.stop()
-        await pilot.press("ctrl+l")  # log out
-        await wait_for(pilot, lambda: screen_name(app) == "LoginScreen")
+        # Log out. The session's screens were frozen out of the collector's reach;
+        # 0.3 s after the logout one full collection frees them (app.release_heap).
+        # That is the logout's stall, not the next login's: measured on its own line.
+        ticker.start()
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: screen_name(app) == "LoginScreen"
+                       and not getattr(app, "_heap_release_due", False))
         await pilot.pause()
+        results["logout (then a full collection)"] = ticker.stop()
 
         # Two-step company: password -> OTP screen.
         for widget_id in ("member_no", "login_id", "password"):
@@ -133,10 +141,11 @@ def main() -> int:
     worst_all = 0.0
     for name in runs[0]:
         values = [run[name] * 1000 for run in runs]
-        worst_all = max(worst_all, max(values))
+        if name.startswith("login") or name.startswith("one-time"):
+            worst_all = max(worst_all, max(values))
         print(f"  {name:30s} longest stall: median {statistics.median(values):6.1f} ms, "
               f"max {max(values):6.1f} ms")
-    print(f"longest stall over all runs: {worst_all:.1f} ms "
+    print(f"longest stall during a login, over all runs: {worst_all:.1f} ms "
           f"(goal < 50 ms: {'PASS' if worst_all < 50 else 'FAIL'})")
     return 0
 
