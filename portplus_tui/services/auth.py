@@ -23,14 +23,18 @@ Login and enumeration (R-LOG-2..4)
     unknown, an unknown account, a wrong password, a deleted account and an expired
     account (with the right password, too). Every call costs exactly one bcrypt check,
     whatever the case: unknown accounts and unusable input (empty, NUL, broken
-    surrogates, more than 72 bytes) verify against a dummy hash
-    (``passwords.verify_password``). The database work around it (one or two look-ups
-    and one audit insert, plus the counter update for a known account) is small next
-    to bcrypt.
-  * Over-long input is refused by bcrypt's hard limit (72 bytes, the ceiling of every
-    configurable policy: ``password_max_length`` <= 72), not by the current
-    ``password_max_length``: lowering that setting later must not lock out people
-    whose passwords were valid when set.
+    surrogates) verify against a dummy hash (``passwords.verify_password``). The dummy
+    hash is a well-formed bcrypt string of the configured cost built without hashing,
+    so the first unknown-account login of a fresh process costs one check too. The
+    database work around it (one or two look-ups and one audit insert, plus the
+    counter update for a known account) is small next to bcrypt.
+  * Input longer than the policy allows (``password_max_length``, 20 by default; never
+    more than bcrypt's 72 bytes) is refused before bcrypt (R-LOG-3): it is never given
+    to bcrypt; one check of a fixed placeholder against the dummy hash runs instead,
+    so the refusal takes the time of a wrong password and tells nothing about the
+    account. For a live account it counts as a failure (audit reason ``too_long``).
+    Consequence: lowering ``password_max_length`` makes longer existing passwords
+    unusable; those people reset their password (the code mail is the way back).
   * Lockout, as django-axes does it: ``lockout_threshold`` consecutive failures of a
     live account set ``locked_until = now + lockout_minutes``. While locked, the
     account answers with code ``locked`` (naming the minutes left) *whatever the
@@ -54,8 +58,12 @@ Login and enumeration (R-LOG-2..4)
     characters is treated as unknown without a query.
   * Audit: ``login.success``, ``login.failure`` (with a reason), ``login.locked`` (when
     the lock is set, and when a locked account is refused). The actor is the login id
-    as typed, with non-printable characters removed, at most 100 characters; the
-    company is recorded when the member number is known. Never a password.
+    as typed, with non-printable characters removed, at most 100 characters, when it
+    names an account of the company; otherwise only a syntactically valid e-mail
+    address is kept and anything else is recorded as ``(not an e-mail address)``
+    (``NOT_AN_ADDRESS``): a password typed into the login-ID field never reaches the
+    audit log. The company is recorded when the member number is known. Never a
+    password. Nothing about a login is written to the log file.
 
 Two-step login (R-OTP-1..3)
   * After a correct password for a company with the ``two_factor`` option, a
@@ -112,13 +120,15 @@ Password reset (R-RST-1, R-RST-2)
     valid); the answer is the same.
   * ``complete_reset`` checks the format, the confirmation and the policy first (no
     try is consumed), then the code. All code failures (no token, wrong, expired,
-    voided, used, unknown account) give one message, code ``reset_failed``. Wrong
+    voided, used, unknown account, an account deleted or expired since the code was
+    sent) give one message, code ``reset_failed``. Wrong
     codes count towards the token only, not the account lockout (reset is the way out
     of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
     audits ``password.reset``. It does not log in: the next login of a two-factor
     company still asks for a one-time password.
   * ``admin_send_reset``: admin of the same company only (``authorize(admin=True)``;
-    other company or deleted account: NotFound). The mail is sent synchronously (an
+    other company or deleted account: NotFound; an expired account: ValidationError
+    code ``account_expired``, nothing sent). The mail is sent synchronously (an
     admin may see a ``MailError``) and before the token is stored, so a failure
     changes nothing. No throttle. The admin never sees the code.
 
@@ -157,7 +167,12 @@ from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
 from portplus_tui.services.context import AppContext, Session, authorize
 from portplus_tui.services.mail import MailError, OutgoingMail, otp_mail, reset_mail
-from portplus_tui.services.passwords import BCRYPT_MAX_BYTES, hash_password, verify_password
+from portplus_tui.services.passwords import (
+    BCRYPT_MAX_BYTES,
+    burn_one_check,
+    hash_password,
+    verify_password,
+)
 from portplus_tui.store import models as m
 from portplus_tui.store.db import from_db, to_db
 
@@ -342,6 +357,16 @@ def _reset_failed() -> AuthError:
     )
 
 
+def _account_expired() -> ValidationError:
+    return ValidationError(
+        "有効期限が切れたアカウントにはパスワード再設定メールを送信できません。"
+        "先に有効期限を延長してください。",
+        "The account has expired, so no password reset e-mail can be sent to it. "
+        "Extend its expiry date first.",
+        field="account_id", code="account_expired",
+    )
+
+
 def _reset_code_format() -> ValidationError:
     return ValidationError(
         f"確認コード(メールに記載の英数字{RESET_CODE_LENGTH}文字)を入力してください。",
@@ -365,6 +390,35 @@ def _printable(text: Any, limit: int) -> str:
     if not isinstance(text, str):
         return ""
     return "".join(c for c in text[: limit * 4] if c.isprintable())[:limit]
+
+
+NOT_AN_ADDRESS = "(not an e-mail address)"
+"""Audit actor of a failed login whose login ID names no account and is not an e-mail
+address: what was typed is not kept (it is often a password typed into the wrong field)."""
+
+
+def _login_actor(login_id: Any, account: m.Account | None) -> str:
+    """The audit actor of a login attempt (R-ACC-6). The login ID as typed when it named
+    an account of the company; otherwise only a syntactically valid e-mail address
+    (operators see which addresses are tried), never other text."""
+    if account is not None:
+        return _printable(login_id, _ACTOR_MAX)
+    if isinstance(login_id, str) and len(login_id) <= 4 * _KEY_MAX:
+        try:
+            address = v.normalize_email(login_id)
+        except ValidationError:
+            pass
+        else:
+            return _printable(address, _ACTOR_MAX) or NOT_AN_ADDRESS
+    return NOT_AN_ADDRESS
+
+
+def _within_policy_length(password: Any, settings: Any) -> bool:
+    """False for input that cannot be a password of the policy because it is longer
+    than ``password_max_length`` characters (or than bcrypt's 72 bytes, the ceiling of
+    that setting): such input is refused without giving it to bcrypt (R-LOG-3)."""
+    limit = min(settings.password_max_length, BCRYPT_MAX_BYTES)
+    return isinstance(password, str) and len(password) <= limit
 
 
 def _member_key(member_no: Any) -> str | None:
@@ -545,15 +599,21 @@ def login(ctx: AppContext, member_no: str, login_id: str, password: str) -> Logi
     """
     s = ctx.settings
     now = ctx.now()
-    actor = _printable(login_id, _ACTOR_MAX)
     target = _printable(member_no, 20)
     company, account = _find(_member_key(member_no), _login_key(login_id))
+    actor = _login_actor(login_id, account)
 
-    # Exactly one bcrypt check on every path (the dummy hash when there is no account
-    # or the input cannot be a password: empty, NUL, broken, over 72 bytes).
-    usable = isinstance(password, str) and len(password) <= BCRYPT_MAX_BYTES
-    ok = verify_password(password if usable else "", account.password_hash if account else None,
-                         s.bcrypt_rounds)
+    # Exactly one bcrypt check on every path. Input longer than the policy allows is
+    # refused before bcrypt: it never reaches bcrypt, a fixed placeholder is checked
+    # against the dummy hash instead, so the refusal costs what a wrong password costs
+    # (as for no account, or input that cannot be a password: empty, NUL, broken).
+    too_long = not _within_policy_length(password, s)
+    if too_long:
+        burn_one_check(s.bcrypt_rounds)
+        ok = False
+    else:
+        ok = verify_password(password, account.password_hash if account else None,
+                             s.bcrypt_rounds)
 
     company_id = company.id if company is not None else None
     if account is None or not _is_live(account, now):
@@ -577,7 +637,8 @@ def login(ctx: AppContext, member_no: str, login_id: str, password: str) -> Logi
         with ctx.db.atomic():
             locked_until = _register_failure(ctx, account.id, now)
             audit.record(ctx, "login.failure", company_id=company_id, account_id=account.id,
-                         actor=actor, target=target, after={"reason": "wrong_password"})
+                         actor=actor, target=target,
+                         after={"reason": "too_long" if too_long else "wrong_password"})
             if locked_until is not None:
                 audit.record(ctx, "login.locked", company_id=company_id, account_id=account.id,
                              actor=actor, target=target,
@@ -945,7 +1006,8 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
     company, account = _find(member_key, v.email_key(address))
     T = m.ResetToken
     token = None
-    if account is not None and not account.deleted:
+    live = account is not None and _is_live(account, now)
+    if live:  # deleted or expired since the code was sent: it cannot be used
         token = (
             T.select()
             .where((T.account == account.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
@@ -960,7 +1022,8 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
                          company_id=company.id if company is not None else None,
                          account_id=account.id if account is not None else None,
                          actor=actor, target=member_key,
-                         after={"reason": "no_token" if token is None else "expired"})
+                         after={"reason": ("account_not_live" if account is not None and not live
+                                           else "no_token" if token is None else "expired")})
         raise _reset_failed()
 
     if not matches:
@@ -1024,6 +1087,8 @@ def admin_send_reset(ctx: AppContext, session: Session, account_id: int) -> None
     if target is None:
         raise not_found("アカウント", "Account", field="account_id")
     now = ctx.now()
+    if not _is_live(target, now):
+        raise _account_expired()
     code = _new_reset_code()
     ctx.get_mailer().send(reset_mail(target.login_id, _display_reset_code(code),
                                      s.reset_valid_minutes, session.member_no))
@@ -1048,8 +1113,12 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
     if new != confirm:
         raise _confirm_mismatch("new_password_confirm")
     now = ctx.now()
-    usable = isinstance(current, str) and len(current) <= BCRYPT_MAX_BYTES
-    if not verify_password(current if usable else "", account.password_hash, s.bcrypt_rounds):
+    if _within_policy_length(current, s):
+        current_ok = verify_password(current, account.password_hash, s.bcrypt_rounds)
+    else:  # refused before bcrypt, at the cost of a wrong password
+        burn_one_check(s.bcrypt_rounds)
+        current_ok = False
+    if not current_ok:
         with ctx.db.atomic():
             locked_until = _register_failure(ctx, account.id, now)
             audit.record(ctx, "password.change_failure", session=session,

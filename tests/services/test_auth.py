@@ -5,6 +5,7 @@ Every test runs on SQLite and on a real PostgreSQL server (the ``ctx`` fixture).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ import bcrypt
 import pytest
 
 from portplus_tui.core.errors import AuthError
-from portplus_tui.services import auth
+from portplus_tui.services import auth, passwords
 from portplus_tui.services.context import AppContext
 from portplus_tui.store import models as m
 from portplus_tui.store.db import from_db
@@ -169,6 +170,55 @@ def test_unknown_account_runs_bcrypt_with_the_configured_cost(ctx, tenant, monke
     assert costs == [b"$2b$04$", b"$2b$04$"]  # the dummy hash has the accounts' cost
 
 
+@pytest.fixture
+def fresh_process(monkeypatch) -> None:
+    """The state of a new process (every SSH connection is one): no dummy hash made yet,
+    and any bcrypt hashing fails the test."""
+    monkeypatch.setattr(passwords, "_dummy_hashes", {})
+
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("bcrypt hashing (hashpw/gensalt) on a login")
+
+    monkeypatch.setattr(bcrypt, "hashpw", no_hashing)
+    monkeypatch.setattr(bcrypt, "gensalt", no_hashing)
+
+
+def test_unknown_account_in_a_fresh_process_costs_one_check_and_no_hash(
+        ctx, tenant, fresh_process, checkpw_calls):
+    # R-LOG-2: the first unknown-account login of a process costs what a wrong password
+    # costs (one checkpw), not a hash to build the dummy plus a check.
+    for member_no, login_id in [(MEMBER, "nobody@example.com"), ("M00-00000", "x@example.com"),
+                                (MEMBER, "admin@example.com")]:
+        before = len(checkpw_calls)
+        assert auth_error(auth.login, ctx, member_no, login_id, "wrong-pass-1").code == "login_failed"
+        assert len(checkpw_calls) == before + 1
+    assert set(passwords._dummy_hashes) == {4}
+
+
+BCRYPT_HASH = re.compile(rb"\$2b\$(\d\d)\$[./A-Za-z0-9]{21}[.Oeu][./A-Za-z0-9]{30}[.CGKOSWaeimquy26]")
+
+
+@pytest.mark.parametrize("rounds", [4, 10, 12, 31])
+def test_dummy_hash_is_a_well_formed_bcrypt_hash_of_the_cost(rounds, monkeypatch):
+    monkeypatch.setattr(passwords, "_dummy_hashes", {})
+    value = passwords.dummy_hash(rounds)
+    match = BCRYPT_HASH.fullmatch(value)
+    assert match and int(match.group(1)) == rounds, value
+    assert len(value) == 60
+    assert passwords.dummy_hash(rounds) is value  # made once per process and cost
+    assert passwords.make_dummy_hash(rounds) != value  # random, not a constant
+    with pytest.raises(ValueError):
+        passwords.make_dummy_hash(3)
+
+
+def test_dummy_hash_is_checked_by_bcrypt_and_matches_nothing():
+    value = passwords.make_dummy_hash(4)
+    for candidate in (b"not-the-password", b"", b"x" * 72, value):
+        if candidate:
+            assert bcrypt.checkpw(candidate, value) is False  # no ValueError: well formed
+    assert passwords.verify_password("anything-1", value.decode("ascii"), 4) is False
+
+
 def test_deleted_or_expired_account_is_never_locked_or_told_apart(ctx, tenant):
     m.Account.update(deleted=True).where(m.Account.id == tenant.user.id).execute()
     for _ in range(8):
@@ -203,6 +253,57 @@ def test_unusable_passwords_are_refused_with_auth_error_and_one_bcrypt(ctx, tena
         assert len(checkpw_calls) == before + 1
     # Each one counted as a failed login of the real account.
     assert row(tenant.admin.id).failed_count == len(BAD_PASSWORDS)
+    assert auth.login(ctx, MEMBER, "admin@example.com", ADMIN_PW).session is not None
+
+
+@pytest.fixture
+def checkpw_args(monkeypatch) -> list[tuple[bytes, bytes]]:
+    """Every (password, hash) given to bcrypt.checkpw (the real function still runs)."""
+    calls: list[tuple[bytes, bytes]] = []
+    real = bcrypt.checkpw
+
+    def spy(password, hashed):
+        calls.append((password, hashed))
+        return real(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", spy)
+    return calls
+
+
+def test_password_over_the_policy_length_never_reaches_bcrypt(ctx, tenant, checkpw_args):
+    # R-LOG-3: input longer than password_max_length (20) is refused before bcrypt: the
+    # typed text is never given to bcrypt, one check of a placeholder against the dummy
+    # hash runs instead (the time of a wrong password), with the same message.
+    too_long = "abcdefghij0123456789x"  # 21 characters, 21 bytes (bcrypt would take it)
+    real_hash = row(tenant.admin.id).password_hash.encode("ascii")
+    for member_no, login_id in [(MEMBER, "admin@example.com"), (MEMBER, "nobody@example.com"),
+                                ("M00-00000", "admin@example.com")]:
+        before = len(checkpw_args)
+        err = auth_error(auth.login, ctx, member_no, login_id, too_long)
+        assert err.code == "login_failed"
+        assert err.ja == "会員番号、アカウント、またはパスワードが正しくありません。"
+        assert len(checkpw_args) == before + 1
+        password, hashed = checkpw_args[-1]
+        assert password != too_long.encode() and hashed != real_hash
+        assert hashed == passwords.dummy_hash(4)
+    # A live account counts it as a failure, and the audit says why.
+    assert row(tenant.admin.id).failed_count == 1
+    reasons = [r.after for r in m.AuditLog.select().where(m.AuditLog.action == "login.failure")
+               .order_by(m.AuditLog.id)]
+    assert '"too_long"' in reasons[0] and '"unknown_account"' in reasons[1]
+    # 20 characters is within the policy: bcrypt checks it against the account's hash.
+    auth_error(auth.login, ctx, MEMBER, "admin@example.com", too_long[:20])
+    assert checkpw_args[-1] == (too_long[:20].encode(), real_hash)
+
+
+def test_lowered_max_length_refuses_a_longer_stored_password(ctx, tenant, checkpw_args):
+    # The limit is the current policy: after lowering password_max_length, a longer
+    # password set earlier is refused before bcrypt (the way back is a reset).
+    ctx.settings = ctx.settings.replace(password_max_length=10)
+    assert len(ADMIN_PW) == 12
+    assert auth_error(auth.login, ctx, MEMBER, "admin@example.com", ADMIN_PW).code == "login_failed"
+    assert checkpw_args == [(b"not-the-password", passwords.dummy_hash(4))]
+    ctx.settings = ctx.settings.replace(password_max_length=20)
     assert auth.login(ctx, MEMBER, "admin@example.com", ADMIN_PW).session is not None
 
 
@@ -330,6 +431,43 @@ def test_login_audit_without_secrets(ctx, tenant):
 
 
 def test_audit_actor_is_truncated_and_cleaned(ctx, tenant):
+    long_address = "c" * 64 + "@" + "d" * 60 + ".example.com"  # valid, unknown
+    auth_error(auth.login, ctx, MEMBER, long_address, "wrong-pass-1")
     auth_error(auth.login, ctx, MEMBER, "a\x00b" + "c" * 500, "wrong-pass-1")
-    r = m.AuditLog.select().where(m.AuditLog.action == "login.failure").get()
-    assert r.actor == ("ab" + "c" * 500)[:100]
+    rows = list(m.AuditLog.select().where(m.AuditLog.action == "login.failure")
+                .order_by(m.AuditLog.id))
+    assert [r.actor for r in rows] == [long_address[:100], auth.NOT_AN_ADDRESS]
+
+
+SECRET_IN_LOGIN_FIELD = "My-Secret-pw9"
+
+
+@pytest.mark.parametrize("member_no", [MEMBER, "M00-00000", "-bad-"])
+def test_text_typed_into_the_login_id_field_is_not_kept_unless_an_address(
+        ctx, tenant, member_no, caplog):
+    # R-ACC-6: a password typed into the login-ID field must not end up in the audit
+    # log (nor in the log file). Unknown e-mail addresses are kept (attacks on addresses).
+    for name in ("portplus", "portplus_tui"):  # the loggers that go to portplus.log
+        caplog.set_level(logging.DEBUG, logger=name)
+    for login_id in (SECRET_IN_LOGIN_FIELD, " My-Secret-pw9 ", "ｍｙ－ｓｅｃｒｅｔ", "a@b", "x" * 300,
+                     "no space@example.com"):
+        assert auth_error(auth.login, ctx, member_no, login_id, "wrong-pass-1").code == "login_failed"
+    auth_error(auth.login, ctx, member_no, "Someone@Example.COM", "wrong-pass-1")
+    rows = list(m.AuditLog.select().where(m.AuditLog.action == "login.failure")
+                .order_by(m.AuditLog.id))
+    assert [r.actor for r in rows] == [auth.NOT_AN_ADDRESS] * 6 + ["Someone@example.com"]
+    for r in m.AuditLog.select():
+        text = " ".join(str(x) for x in (r.actor, r.target, r.before, r.after)).lower()
+        assert "secret" not in text and "ｓｅｃｒｅｔ" not in text
+    ours = [rec for rec in caplog.records if rec.name.split(".")[0] in ("portplus", "portplus_tui")]
+    assert not [rec for rec in ours if "secret" in rec.getMessage().lower()]
+
+
+def test_login_id_of_an_account_is_kept_as_typed(ctx, tenant):
+    m.Account.update(expires=date(2026, 3, 1)).where(m.Account.id == tenant.user.id).execute()
+    auth_error(auth.login, ctx, MEMBER, " USER@example.com", USER_PW)  # expired
+    auth_error(auth.login, ctx, MEMBER, "Admin@Example.com", "wrong-pass-1")
+    rows = list(m.AuditLog.select().where(m.AuditLog.action == "login.failure")
+                .order_by(m.AuditLog.id))
+    assert [(r.actor, r.account_id) for r in rows] == [
+        (" USER@example.com", tenant.user.id), ("Admin@Example.com", tenant.admin.id)]

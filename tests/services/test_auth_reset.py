@@ -295,6 +295,35 @@ def test_deleted_account_cannot_complete_a_reset(ctx, tenant):
     assert auth_error(complete, ctx, code).code == "reset_failed"
 
 
+def test_account_expired_since_the_request_cannot_complete_the_reset(ctx, tenant, clock):
+    m.Account.update(expires=date(2026, 3, 2)).where(m.Account.id == tenant.user.id).execute()
+    clock.set(clock.now.replace(hour=14, minute=50))  # 23:50 JST, the last day
+    code = requested_code(ctx)
+    clock.advance(minutes=10)  # 00:00 JST on 03-03: expired; the code is 10 minutes old
+    assert auth_error(complete, ctx, code).code == "reset_failed"
+    entry = (m.AuditLog.select().where(m.AuditLog.action == "password.reset_failure")
+             .order_by(m.AuditLog.id.desc()).get())
+    assert '"account_not_live"' in entry.after
+    # Nothing changed: once the expiry is extended, the same code still works.
+    m.Account.update(expires=date(2099, 12, 31)).where(m.Account.id == tenant.user.id).execute()
+    complete(ctx, code)
+    assert logs_in(ctx, NEW_PW)
+
+
+@pytest.mark.parametrize("state", ["expired", "deleted"])
+def test_self_service_request_for_a_dead_account_sends_nothing(ctx, tenant, state):
+    known = request(ctx, MEMBER, "admin@example.com")
+    sent(ctx).clear()
+    if state == "expired":
+        m.Account.update(expires=date(2026, 3, 1)).where(m.Account.id == tenant.user.id).execute()
+    else:
+        m.Account.update(deleted=True).where(m.Account.id == tenant.user.id).execute()
+    answer = request(ctx, MEMBER, "user@example.com")
+    assert answer == known == request(ctx, MEMBER, "nobody@example.com")
+    assert sent(ctx) == []
+    assert m.ResetToken.select().where(m.ResetToken.account == tenant.user.id).count() == 0
+
+
 def test_ten_threads_completing_the_same_reset_one_succeeds(ctx, tenant):
     code = requested_code(ctx)
     results = run_concurrently(ctx, 10, lambda i: complete(ctx, code, f"thread-pass-{i}"))
@@ -336,6 +365,24 @@ def test_admin_cannot_reach_a_deleted_account(ctx, tenant):
     m.Account.update(deleted=True).where(m.Account.id == tenant.user.id).execute()
     with pytest.raises(NotFoundError):
         auth.admin_send_reset(ctx, tenant.admin_session, tenant.user.id)
+
+
+def test_admin_cannot_send_a_reset_mail_to_an_expired_account(ctx, tenant):
+    m.Account.update(expires=date(2026, 3, 1)).where(m.Account.id == tenant.user.id).execute()
+    audit_before = m.AuditLog.select().count()
+    with pytest.raises(ValidationError) as info:
+        auth.admin_send_reset(ctx, tenant.admin_session, tenant.user.id)
+    err = info.value
+    assert err.code == "account_expired" and err.field == "account_id"
+    assert err.ja == ("有効期限が切れたアカウントにはパスワード再設定メールを送信できません。"
+                      "先に有効期限を延長してください。")
+    assert err.en.startswith("The account has expired")
+    assert sent(ctx) == [] and m.ResetToken.select().count() == 0
+    assert m.AuditLog.select().count() == audit_before
+    # The expiry day itself (Japan time) is still live.
+    m.Account.update(expires=date(2026, 3, 2)).where(m.Account.id == tenant.user.id).execute()
+    auth.admin_send_reset(ctx, tenant.admin_session, tenant.user.id)
+    assert [mail.to for mail in sent(ctx)] == ["user@example.com"]
 
 
 def test_admin_reset_mail_failure_changes_nothing(ctx, tenant):

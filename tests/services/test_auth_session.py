@@ -137,6 +137,22 @@ def test_unusable_current_password_is_an_auth_error(ctx, tenant, current):
         == "wrong_password"
 
 
+def test_current_password_over_the_policy_length_never_reaches_bcrypt(ctx, tenant, monkeypatch):
+    import bcrypt
+
+    from portplus_tui.services import passwords
+
+    session = login(ctx)
+    seen: list[tuple[bytes, bytes]] = []
+    real = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda pw, h: seen.append((pw, h)) or real(pw, h))
+    too_long = "abcdefghij0123456789x"  # 21 characters: over password_max_length (20)
+    err = auth_error(auth.change_own_password, ctx, session, too_long, NEW_PW, NEW_PW)
+    assert err.code == "wrong_password" and err.field == "current_password"
+    assert seen == [(b"not-the-password", passwords.dummy_hash(4))]  # one check, a placeholder
+    assert row(tenant.user.id).failed_count == 1
+
+
 @pytest.mark.parametrize("new, confirm, field", [
     ("short1", "short1", "new_password"),
     ("password1", "password1", "new_password"),  # common
