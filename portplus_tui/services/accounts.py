@@ -25,7 +25,10 @@ Rules (enforced here, whatever the screens show):
   account and count, so two admins deleting each other at once leave one admin.
 - Optimistic locking: update and delete take the ``version`` the caller saw and the
   UPDATE matches only that version (ConflictError otherwise). Unlocking does not change
-  the version (the lock state is not part of the form, like the login failure count).
+  the version (the lock state is not part of the form, like the login failure count);
+  it returns an ``UnlockResult`` (an ``AccountView`` with ``was_locked`` and
+  ``changed``) and writes nothing, not even an audit entry, when there is nothing to
+  clear.
 - R-ACC-6: every change is audited in the same transaction with before/after of the
   public fields; passwords and hashes never go in.
 - Deleting is soft (``deleted``, ``deleted_at``) and frees the login ID: ``login_key``
@@ -83,6 +86,21 @@ class AccountView:
     @property
     def is_admin(self) -> bool:
         return self.role == m.ROLE_ADMIN
+
+
+@dataclass(frozen=True)
+class UnlockResult(AccountView):
+    """What ``unlock`` / ``unlock_account`` return: the account after the call (an
+    ``AccountView``) and what there was to clear.
+
+    ``was_locked``: the account was locked at the time of the call (``locked_until`` in
+    the future). ``changed``: something was cleared (a lock, an expired lock still
+    stored, or a failure count above zero); when False nothing was written, not even an
+    audit entry.
+    """
+
+    was_locked: bool = False
+    changed: bool = False
 
 
 def _view(row: m.Account) -> AccountView:
@@ -352,10 +370,27 @@ def list_accounts_for(ctx: AppContext, member_no: str) -> list[AccountView]:
     return [_view(row) for row in rows]
 
 
-def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> AccountView:
+def _unlock_result(row: m.Account, *, was_locked: bool, changed: bool) -> UnlockResult:
+    return UnlockResult(**vars(_view(row)), was_locked=was_locked, changed=changed)
+
+
+def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> UnlockResult:
+    """Clear the lock and the failure count. Writes nothing (no UPDATE, no audit entry)
+    when there is nothing to clear. Call inside a transaction."""
     before = _lock_state(row)
-    m.Account.update(failed_count=0, locked_until=None).where(m.Account.id == row.id).execute()
-    fresh = m.Account.get_by_id(row.id)
+    locked_until = before["locked_until"]
+    was_locked = locked_until is not None and locked_until > ctx.now()
+    if row.failed_count == 0 and locked_until is None:
+        return _unlock_result(row, was_locked=False, changed=False)
+    A = m.Account
+    changed = (
+        A.update(failed_count=0, locked_until=None)
+        .where((A.id == row.id) & ((A.failed_count != 0) | A.locked_until.is_null(False)))
+        .execute()
+    )
+    fresh = A.get_by_id(row.id)
+    if not changed:  # cleared by someone else since it was read
+        return _unlock_result(fresh, was_locked=False, changed=False)
     after = _lock_state(fresh)
     if session is not None:
         audit.record(ctx, "account.unlock", session=session, target=row.login_id,
@@ -363,11 +398,13 @@ def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> 
     else:
         audit.record(ctx, "account.unlock", company_id=row.company_id, actor="provider",
                      target=row.login_id, before=before, after=after)
-    return _view(fresh)
+    return _unlock_result(fresh, was_locked=was_locked, changed=True)
 
 
-def unlock_account(ctx: AppContext, member_no: str, email: str) -> AccountView:
-    """Provider (``portplus account unlock``): clear the failure count and the lock."""
+def unlock_account(ctx: AppContext, member_no: str, email: str) -> UnlockResult:
+    """Provider (``portplus account unlock``): clear the failure count and the lock.
+    ``result.was_locked`` tells whether it was locked; nothing is written when there
+    was nothing to clear (``result.changed`` False)."""
     company = _company_row(member_no)
     key = v.email_key(email or "")
     with ctx.db.atomic():
@@ -533,8 +570,9 @@ def delete_account(ctx: AppContext, session: Session, account_id: int, *, versio
                      before=_public(before), after={**_public(before), "deleted": True})
 
 
-def unlock(ctx: AppContext, session: Session, account_id: int) -> AccountView:
-    """Admin: clear an account's login failure count and lock (R-LOG-4)."""
+def unlock(ctx: AppContext, session: Session, account_id: int) -> UnlockResult:
+    """Admin: clear an account's login failure count and lock (R-LOG-4). Same result
+    as ``unlock_account``: nothing is written when there is nothing to clear."""
     authorize(ctx, session, admin=True)
     with ctx.db.atomic():
         row = _live_row(session.company_id, account_id)

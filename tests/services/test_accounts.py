@@ -722,6 +722,7 @@ def test_admin_unlocks_an_account(ctx, tenant):
     version = row(tenant.user.id).version
     view = accounts.unlock(ctx, tenant.admin_session, tenant.user.id)
     assert view.failed_count == 0 and view.locked_until is None
+    assert isinstance(view, accounts.AccountView) and view.was_locked and view.changed
     assert row(tenant.user.id).version == version
     assert accounts.list_accounts(ctx, tenant.user_session)[0].id == tenant.user.id
     entry = audit.list_entries(ctx, tenant.admin_session)[0]
@@ -729,6 +730,34 @@ def test_admin_unlocks_an_account(ctx, tenant):
     assert entry.before["failed_count"] == 5 and entry.before["locked_until"]
     assert entry.after == {"login_id": "user@example.com", "failed_count": 0,
                            "locked_until": None}
+
+
+def test_unlocking_an_account_that_is_not_locked_writes_nothing(ctx, tenant):
+    before = snapshot()
+    for result in (accounts.unlock(ctx, tenant.admin_session, tenant.user.id),
+                   accounts.unlock_account(ctx, "M97-00339", "user@example.com")):
+        assert isinstance(result, accounts.UnlockResult)
+        assert not result.was_locked and not result.changed
+        assert result.id == tenant.user.id and result.login_id == "user@example.com"
+        assert result.failed_count == 0 and result.locked_until is None
+    assert snapshot() == before  # no UPDATE, no audit entry
+
+
+@pytest.mark.parametrize("state", ["failures_only", "lock_over"])
+def test_unlock_clears_what_is_there_without_calling_it_a_lock(ctx, tenant, clock, state):
+    # Not locked now, but something to clear: a failure count, or a lock that ran out
+    # and is still stored. It is cleared and audited; was_locked says it was not locked.
+    lock(tenant.user.id, ctx)
+    if state == "failures_only":
+        m.Account.update(failed_count=3, locked_until=None).where(
+            m.Account.id == tenant.user.id).execute()
+    else:
+        clock.advance(minutes=15)
+    result = accounts.unlock(ctx, tenant.admin_session, tenant.user.id)
+    assert not result.was_locked and result.changed
+    assert result.failed_count == 0 and result.locked_until is None
+    assert row(tenant.user.id).failed_count == 0 and row(tenant.user.id).locked_until is None
+    assert len(audit_rows("account.unlock")) == 1
 
 
 def test_user_cannot_unlock_and_foreign_ids_are_not_found(ctx, tenant, other_tenant):
@@ -748,6 +777,7 @@ def test_provider_unlocks_by_member_number_and_login_id(ctx, tenant, other_tenan
     lock(other_tenant.user.id, ctx)
     view = accounts.unlock_account(ctx, "m97-00339", "USER@Example.com")
     assert view.id == tenant.user.id and view.failed_count == 0 and view.locked_until is None
+    assert view.was_locked and view.changed
     assert row(other_tenant.user.id).failed_count == 5  # the other company's namesake
     entry = audit_rows("account.unlock")[-1]
     assert entry.actor == "provider" and entry.company_id == tenant.company.id
@@ -764,6 +794,7 @@ def test_provider_unlocks_by_member_number_and_login_id(ctx, tenant, other_tenan
 def test_every_change_is_audited_without_secrets(ctx, tenant):
     view = create(ctx, tenant, role="user")
     view = update(ctx, tenant.admin_session, view, name="監査 太郎", role="admin")
+    lock(view.id, ctx)
     accounts.unlock(ctx, tenant.admin_session, view.id)
     accounts.delete_account(ctx, tenant.admin_session, view.id, version=view.version)
     actions = [e.action for e in audit.list_entries(ctx, tenant.admin_session, last=10)]
