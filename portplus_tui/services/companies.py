@@ -119,6 +119,9 @@ def _public(info: CompanyInfo) -> dict:
 def set_company(ctx: AppContext, member_no: str, *, name: str | None = None,
                 address: str | None = None, ports: str | int | None = None,
                 two_factor: bool | None = None, note: str | None = None) -> CompanyInfo:
+    """Provider (``portplus company set``): change the given fields. Only fields whose
+    value differs are written; when nothing differs nothing is written (no version or
+    ``updated_at`` bump, no audit entry) and the unchanged view is returned."""
     changes: dict[str, object] = {}
     if name is not None:
         changes["name"] = v.normalize_name(name, field="member_name", max_len=100)
@@ -131,12 +134,19 @@ def set_company(ctx: AppContext, member_no: str, *, name: str | None = None,
     with ctx.db.atomic():
         row = _get_row(member_no)
         before = _info(row)
+        current = _public(before)
+        # Only what differs is written: a call that changes nothing writes nothing (no
+        # UPDATE, no new version or updated_at, no audit entry) and returns the view.
+        changes = {key: value for key, value in changes.items() if current[key] != value}
+        set_two_factor = two_factor is not None and bool(two_factor) != before.two_factor
+        if not changes and not set_two_factor:
+            return before
         if changes:
             changes["updated_at"] = to_db(ctx.now())
             changes["version"] = m.Company.version + 1
             m.Company.update(changes).where(m.Company.id == row.id).execute()
-        if two_factor is not None:
-            _set_option(ctx, row.id, m.OPTION_TWO_FACTOR, two_factor)
+        if set_two_factor:
+            _set_option(ctx, row.id, m.OPTION_TWO_FACTOR, bool(two_factor))
         after = _info(m.Company.get_by_id(row.id))
         if after != before:
             audit.record(ctx, "company.set", company_id=row.id, actor="provider",
