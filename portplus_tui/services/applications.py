@@ -652,6 +652,19 @@ def day_totals(ctx: AppContext, session: Session, start: date, end: date) -> lis
 
 EXPORT_HEADER = ("申込番号", "適用日", "追加ポート数", "申込者", "申込日", "状態", "申込期限")
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text_cell(text: str) -> str:
+    """A free-text cell made safe for spreadsheets (CSV formula injection, OWASP): text
+    that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``, so Excel, LibreOffice or Google Sheets show it as text instead of
+    running it as a formula (``=HYPERLINK(...)``, ``@SUM(...)``). Other text is
+    unchanged. Only for text cells: numbers and dates are written as they are."""
+    if text and text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
 
 def export_rows(ctx: AppContext, session: Session, start: date | str | None = None,
                 end: date | str | None = None, *,
@@ -660,7 +673,9 @@ def export_rows(ctx: AppContext, session: Session, start: date | str | None = No
 
     ``include_cancelled=False`` leaves out cancelled applications, as the list does when
     「キャンセル済を表示」 is off (the TUI exports the list's search: its period and that
-    toggle; the CLI exports everything)."""
+    toggle; the CLI exports everything). The one free-text cell, 申込者, goes through
+    ``csv_text_cell`` (formula injection); the other cells are numbers, dates and fixed
+    words."""
     authorize(ctx, session)
     A = m.Application
     # Plain tuples of the columns needed, not model instances: building a model per row
@@ -685,7 +700,7 @@ def export_rows(ctx: AppContext, session: Session, start: date | str | None = No
             format_number(number, revision),
             apply_date.isoformat(),
             ports,
-            applicant,
+            csv_text_cell(applicant),
             from_db(applied_at).astimezone(jst).strftime("%Y-%m-%d %H:%M"),
             "キャンセル済" if status == m.STATUS_CANCELLED else "受付",
             deadline,

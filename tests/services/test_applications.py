@@ -285,6 +285,41 @@ def test_export_follows_the_lists_search(ctx, tenant, other_tenant):
     assert rows[gone.number][5] == "キャンセル済" and rows[kept.number][5] == "受付"
 
 
+FORMULAS = ['=HYPERLINK("http://x","y")', "+81-3-1234", "-2+3", "@SUM(A1:A9)", "=1+1"]
+
+
+def test_export_defuses_formulas_in_the_applicant_cell(ctx, tenant):
+    """CSV formula injection (OWASP): a text cell starting with = + - @ tab or CR gets a
+    leading ' in the export; what is stored and listed is unchanged."""
+    s = tenant.user_session
+    made = [apps.create(ctx, s, apply_date=APPLY, ports=1, applicant=text) for text in FORMULAS]
+    plain = apps.create(ctx, s, apply_date=APPLY, ports=1, applicant="山田 太郎 a=b")
+    quoted = apps.create(ctx, s, apply_date=APPLY, ports=1, applicant="'quoted")
+    # Tab and CR cannot be typed into 申込者; rows loaded by other means are covered too.
+    raw = [apps.create(ctx, s, apply_date=APPLY, ports=1, applicant="x") for _ in range(2)]
+    for view, text in zip(raw, ("\tcmd", "\r=1+1")):
+        m.Application.update(applicant=text).where(m.Application.id == view.id).execute()
+
+    rows = {row[0]: row for row in apps.export_rows(ctx, s)}
+    for view, text in zip(made, FORMULAS):
+        assert rows[view.number][3] == "'" + text
+        assert apps.get(ctx, s, view.id).applicant == text  # stored as typed
+    assert rows[raw[0].number][3] == "'\tcmd" and rows[raw[1].number][3] == "'\r=1+1"
+    assert rows[plain.number][3] == "山田 太郎 a=b" and rows[quoted.number][3] == "'quoted"
+    # Only the text cell: number, dates, ports, state and deadline are as they were.
+    first = rows[made[0].number]
+    assert first[0] == made[0].number and first[1] == APPLY.isoformat() and first[2] == 1
+    assert first[5] == "受付"
+
+
+@pytest.mark.parametrize("text, cell", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("", ""), ("a=1", "a=1"), (" =1", " =1"), ("＝1", "＝1"), ("'=1", "'=1"),
+])
+def test_csv_text_cell(text, cell):
+    assert apps.csv_text_cell(text) == cell
+
+
 # ------------------------------------------------------------------ mail, audit
 def test_confirmation_mail_and_audit(ctx, tenant):
     view = apps.create(ctx, tenant.user_session, apply_date=APPLY, ports=2)
