@@ -74,7 +74,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "calendar_view.month_view":     (A,    A,   A,    D,      D,     D,      A,      D),
     "calendar_view.day_view":       (A,    A,   A,    D,      D,     D,      A,      D),
     "calendar_view.page_containing": (A,   A,   A,    D,      D,     D,      A,      D),
-    # services.auth (rows apply when the module and the call exist)
+    # services.auth
     "auth.admin_send_reset":        (A,    D,   H,    D,      D,     D,      D,      D),
     "auth.change_own_password":     (A,    A,   A,    D,      D,     D,      A,      D),
     "auth.touch":                   (A,    A,   A,    D,      D,     D,      A,      D),
@@ -86,9 +86,6 @@ may read and change only their own account: PermissionDenied for others). Loggin
 never fails, whatever the state of the session. The other company's admin is HIDDEN
 for calls aimed at one of tenant one's objects and ALLOW for calls that only read or
 add to their own company (which must not show or change tenant one's rows)."""
-
-OPTIONAL_MODULES = frozenset({"auth"})
-"""Modules written in parallel: their rows are ignored while the module or call is absent."""
 
 MARK = "tenant-one"  # in every login ID and applicant of tenant one made here
 PASSWORD = "Spec1al-pass-9"
@@ -112,11 +109,9 @@ def discover() -> dict[str, Callable[..., Any]]:
 DISCOVERED = discover()
 
 
-def _row_applies(name: str) -> bool:
-    return name in DISCOVERED or name.split(".", 1)[0] not in OPTIONAL_MODULES
-
-
-CALLS = sorted(set(DISCOVERED) | {name for name in MATRIX if _row_applies(name)})
+CALLS = sorted(set(DISCOVERED) | set(MATRIX))
+"""Every discovered call and every row: a row whose call is gone (renamed, removed) is a
+test too, and fails in ``test_every_session_call_has_a_row_and_a_factory``."""
 
 
 # ------------------------------------------------------------------ the world of one test
@@ -324,7 +319,7 @@ def test_every_session_call_has_a_row_and_a_factory():
     assert not missing, f"session calls without a row in MATRIX: {missing}"
     no_factory = sorted(name for name in MATRIX if name not in FACTORIES)
     assert not no_factory, f"rows without an argument factory: {no_factory}"
-    stale = sorted(name for name in MATRIX if _row_applies(name) and name not in DISCOVERED)
+    stale = sorted(name for name in MATRIX if name not in DISCOVERED)
     assert not stale, f"rows for calls that do not exist (renamed?): {stale}"
     assert all(len(row) == len(ACTORS) for row in MATRIX.values())
     assert all(cell in (A, D, H) for row in MATRIX.values() for cell in row)
@@ -345,6 +340,8 @@ def test_authorization_matrix(ctx, call, subtests):
         pytest.fail(f"{call} takes (ctx, session) but has no row in MATRIX: add one")
     if call not in FACTORIES:
         pytest.fail(f"{call} has no argument factory in FACTORIES: add one")
+    if call not in DISCOVERED:
+        pytest.fail(f"MATRIX row {call} names no (ctx, session) service call: renamed or removed?")
     fn = DISCOVERED[call]
     world = build_world(ctx)
     mailer = ctx.get_mailer()
