@@ -239,9 +239,9 @@ def _parse_count(text: object, lo: int, hi: int, field: str, label: tuple[str, s
         raise _required(ja, en, field)
     if not _DIGITS.fullmatch(s):
         raise _err(
-            f"{ja}は数字だけで入力してください(符号・小数点・空白は使えません)。",
+            f"{ja}は数字だけで入力してください(符号・小数点・数字の間の空白は使えません)。",
             f"The {en} must be a whole number written with digits only "
-            "(no sign, decimal point or spaces).",
+            "(no sign, decimal point or spaces between digits).",
             field,
         )
     significant = s.lstrip("0")

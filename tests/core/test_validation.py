@@ -169,6 +169,12 @@ class TestParsePorts:
         assert "数字だけ" in err.ja and "digits only" in err.en
         assert err.field == "ports"
 
+    def test_the_message_matches_what_is_accepted(self):
+        """Spaces around the number are trimmed (" 999 " above), so the message names
+        only the spaces between digits."""
+        err = _raises(parse_ports, "1 2")
+        assert "数字の間の空白" in err.ja and "spaces between digits" in err.en
+
     def test_empty(self):
         err = _raises(parse_ports, "  ")
         assert err.ja == "追加ポート数を入力してください。"
