@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,7 +21,28 @@ APP_NAME = "portplus"
 
 
 class ConfigError(ValueError):
-    """A setting has a value that cannot be used (bad type, out of range, unknown key)."""
+    """A setting has a value that cannot be used (bad type, out of range, unknown key).
+
+    ``str(exc)`` is the English message; ``message(lang)`` gives it in the user's
+    language (as ``core.errors.PortPlusError.message`` does). ``lang`` is the language
+    the settings asked for as far as they were read before the error (else ``None``).
+    """
+
+    def __init__(self, en: str, ja: str | None = None):
+        super().__init__(en)
+        self.en = en
+        self.ja = ja or en
+        self.lang: str | None = None
+
+    def message(self, lang: str | None = None) -> str:
+        lang = lang or self.lang or "ja"
+        return self.ja if lang == "ja" else self.en
+
+    def prefixed(self, where: str) -> "ConfigError":
+        """The same error with where it came from (a file's path, ``environment``,
+        ``command line``) before both texts."""
+        where_ja = {"environment": "環境変数", "command line": "コマンドライン"}.get(where, where)
+        return ConfigError(f"{where}: {self.en}", f"{where_ja}: {self.ja}")
 
 
 def _default_data_dir() -> Path:
@@ -129,31 +151,40 @@ class Settings:
         )
         for name in positive:
             if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1")
+                raise ConfigError(f"{name} must be at least 1", f"{name} は 1 以上にしてください。")
         if not 4 <= self.bcrypt_rounds <= 31:
-            raise ConfigError("bcrypt_rounds must be between 4 and 31")
+            raise ConfigError("bcrypt_rounds must be between 4 and 31",
+                              "bcrypt_rounds は 4~31 の範囲にしてください。")
         if self.password_max_length > 72:
-            raise ConfigError("password_max_length must be at most 72 (bcrypt's limit)")
+            raise ConfigError("password_max_length must be at most 72 (bcrypt's limit)",
+                              "password_max_length は 72 以下にしてください(bcrypt の上限)。")
         if self.password_min_length > self.password_max_length:
-            raise ConfigError("password_min_length must not exceed password_max_length")
+            raise ConfigError("password_min_length must not exceed password_max_length",
+                              "password_min_length は password_max_length 以下にしてください。")
         if self.min_ports > self.max_ports:
-            raise ConfigError("min_ports must not exceed max_ports")
+            raise ConfigError("min_ports must not exceed max_ports",
+                              "min_ports は max_ports 以下にしてください。")
         if self.deadline_business_days < 0:
-            raise ConfigError("deadline_business_days must be 0 or more")
+            raise ConfigError("deadline_business_days must be 0 or more",
+                              "deadline_business_days は 0 以上にしてください。")
         if self.otp_resend_seconds < 0:
-            raise ConfigError("otp_resend_seconds must be 0 or more")
+            raise ConfigError("otp_resend_seconds must be 0 or more",
+                              "otp_resend_seconds は 0 以上にしてください。")
         if not 1 <= self.closing_day <= 28:
-            raise ConfigError("closing_day must be between 1 and 28")
+            raise ConfigError("closing_day must be between 1 and 28",
+                              "closing_day は 1~28 の範囲にしてください。")
+        sizes = ", ".join(map(str, PAGE_SIZES))
         if self.default_page_size not in PAGE_SIZES:
-            raise ConfigError(f"default_page_size must be one of {PAGE_SIZES}")
-        if self.lang not in ("ja", "en"):
-            raise ConfigError("lang must be 'ja' or 'en'")
-        if self.glyphs not in ("ascii", "unicode"):
-            raise ConfigError("glyphs must be 'ascii' or 'unicode'")
-        if self.mail_backend not in ("file", "smtp", "memory"):
-            raise ConfigError("mail_backend must be file, smtp or memory")
-        if self.smtp_security not in ("starttls", "tls", "none"):
-            raise ConfigError("smtp_security must be starttls, tls or none")
+            raise ConfigError(f"default_page_size must be one of {sizes}",
+                              f"default_page_size は {sizes} のいずれかにしてください。")
+        choices = (("lang", ("ja", "en")), ("glyphs", ("ascii", "unicode")),
+                   ("mail_backend", ("file", "smtp", "memory")),
+                   ("smtp_security", ("starttls", "tls", "none")))
+        for name, allowed in choices:
+            if getattr(self, name) not in allowed:
+                listed = ", ".join(allowed)
+                raise ConfigError(f"{name} must be one of {listed}",
+                                  f"{name} は {listed} のいずれかにしてください。")
         return self
 
 
@@ -161,9 +192,25 @@ PAGE_SIZES = (10, 20, 50, 100)
 
 # Secrets are never read from the TOML file (it may be world-readable or committed).
 _ENV_ONLY = {"smtp_password"}
+# Settings whose empty value would silently mean something else (the current folder, or
+# the default database): refused when a file says "".
+_NOT_EMPTY = ("data_dir", "database_url", "log_dir")
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_EXPECTED = {
+    "int": ("a whole number", "整数"),
+    "bool": ("true or false", "true または false"),
+    "Path": ("a folder path", "フォルダのパス"),
+    "str": ("text", "文字列"),
+}
 
 
 def _coerce(name: str, raw: Any, annotation: str) -> Any:
+    """The value of setting ``name`` from the TOML file (typed values) or the
+    environment (text). Nothing is converted that would change its meaning: a TOML
+    float or boolean for a whole number, a number for a boolean, a number for text, a
+    decimal or empty text for a number are all refused."""
     text_type = annotation.replace(" | None", "")
     if raw is None:
         return None
@@ -171,21 +218,36 @@ def _coerce(name: str, raw: Any, annotation: str) -> Any:
         if text_type == "bool":
             if isinstance(raw, bool):
                 return raw
-            value = str(raw).strip().lower()
+            if not isinstance(raw, str):  # TOML 1 / 0: not a boolean
+                raise ValueError(raw)
+            value = raw.strip().lower()
             if value in ("1", "true", "yes", "on"):
                 return True
             if value in ("0", "false", "no", "off"):
                 return False
             raise ValueError(raw)
         if text_type == "int":
-            if isinstance(raw, bool):
+            if isinstance(raw, bool):  # TOML true is an int subclass in Python
                 raise ValueError(raw)
-            return int(raw)
+            if isinstance(raw, int):
+                return raw
+            if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw.strip()):
+                return int(raw.strip())
+            raise ValueError(raw)  # a float (15.7), a decimal text, a table, ...
+        if text_type == "Path" and isinstance(raw, os.PathLike):  # from code, not a file
+            return Path(raw)
+        if not isinstance(raw, str):
+            raise ValueError(raw)
         if text_type == "Path":
-            return Path(str(raw)).expanduser()
-        return str(raw)
+            if not raw.strip():  # Path("") is the current folder: never meant
+                raise ValueError(raw)
+            return Path(raw).expanduser()
+        return raw
     except (TypeError, ValueError):
-        raise ConfigError(f"{name}: cannot use {raw!r} (expected {text_type})") from None
+        en, ja = _EXPECTED.get(text_type, (text_type, text_type))
+        shown = ("true" if raw else "false") if isinstance(raw, bool) else repr(raw)
+        raise ConfigError(f"{name}: cannot use {shown} (expected {en})",
+                          f"{name}: {shown} は使えません({ja}を指定してください)。") from None
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}
@@ -194,8 +256,11 @@ _FIELDS = {f.name: f for f in fields(Settings)}
 def _apply(values: dict[str, Any], source: Mapping[str, Any], where: str) -> None:
     for key, raw in source.items():
         if key not in _FIELDS:
-            raise ConfigError(f"{where}: unknown setting {key!r}")
-        values[key] = _coerce(key, raw, str(_FIELDS[key].type))
+            raise ConfigError(f"unknown setting {key!r}", f"不明な設定です: {key!r}").prefixed(where)
+        try:
+            values[key] = _coerce(key, raw, str(_FIELDS[key].type))
+        except ConfigError as exc:
+            raise exc.prefixed(where) from None
 
 
 def load_settings(
@@ -206,21 +271,46 @@ def load_settings(
     """Build the settings from all four layers.
 
     ``config_file``: an explicit file (must exist), else the platformdirs config file
-    when present. ``env``: defaults to ``os.environ``. ``overrides``: command-line flags
-    (``None`` values are ignored).
+    when present. ``env``: defaults to ``os.environ``; an empty ``PORTPLUS_*`` variable
+    counts as unset (the usual convention: ``PORTPLUS_DATA_DIR= portplus`` is the
+    default data dir, never the current folder). ``overrides``: command-line flags
+    (``None`` values are ignored; the command line refuses empty ones before this).
+
+    A ``ConfigError`` carries in ``lang`` the language asked for by the layers read so
+    far (flag, environment, file), so that it can be shown in that language.
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
+    try:
+        return _load(config_file, env, overrides, values)
+    except ConfigError as exc:
+        exc.lang = _lang_hint(env, overrides, values)
+        raise
 
+
+def _lang_hint(env: Mapping[str, str], overrides: Mapping[str, Any] | None,
+               values: Mapping[str, Any]) -> str | None:
+    for candidate in ((overrides or {}).get("lang"), env.get("PORTPLUS_LANG"), values.get("lang")):
+        if isinstance(candidate, str) and candidate.strip().lower() in ("ja", "en"):
+            return candidate.strip().lower()
+    return None
+
+
+def _not_found(path: Path) -> ConfigError:
+    return ConfigError(f"config file not found: {path}", f"設定ファイルが見つかりません: {path}")
+
+
+def _load(config_file: str | os.PathLike[str] | None, env: Mapping[str, str],
+          overrides: Mapping[str, Any] | None, values: dict[str, Any]) -> Settings:
     path: Path | None
     if config_file is not None:
         path = Path(config_file)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
+        if not str(config_file) or not path.is_file():
+            raise _not_found(path)
     elif env.get("PORTPLUS_CONFIG"):
         path = Path(env["PORTPLUS_CONFIG"])
         if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
+            raise _not_found(path)
     else:
         path = default_config_file()
         if not path.is_file():
@@ -230,20 +320,30 @@ def load_settings(
 
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise ConfigError(f"{path}: {exc}", f"{path}: 読み込めません ({exc})") from None
         secret = _ENV_ONLY & data.keys()
         if secret:
+            names = ", ".join(sorted(secret))
+            variable = f"PORTPLUS_{next(iter(secret)).upper()}"
             raise ConfigError(
-                f"{path}: {', '.join(sorted(secret))} may only come from the environment "
-                f"(PORTPLUS_{next(iter(secret)).upper()})"
+                f"{path}: {names} may only come from the environment ({variable})",
+                f"{path}: {names} は環境変数 ({variable}) でのみ設定できます。",
             )
+        if "lang" in data and isinstance(data["lang"], str):
+            values["lang"] = data["lang"]  # for the language of an error further down
+        for name in _NOT_EMPTY:
+            if data.get(name) == "":
+                raise ConfigError(
+                    f"{path}: {name} must not be empty (leave it out for the default)",
+                    f"{path}: {name} を空にはできません(既定値を使うには行ごと削除してください)。",
+                )
         _apply(values, data, str(path))
 
     from_env = {
         name: env[f"PORTPLUS_{name.upper()}"]
         for name in _FIELDS
-        if f"PORTPLUS_{name.upper()}" in env
+        if env.get(f"PORTPLUS_{name.upper()}", "") != ""
     }
     _apply(values, from_env, "environment")
     if overrides:

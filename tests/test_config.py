@@ -77,3 +77,83 @@ def test_secret_only_from_environment_and_not_in_repr():
 def test_every_setting_has_an_environment_name():
     names = {f"PORTPLUS_{name.upper()}" for name in Settings.__dataclass_fields__}
     assert "PORTPLUS_DATABASE_URL" in names and "PORTPLUS_DATA_DIR" in names
+
+
+@pytest.mark.parametrize("text, key", [
+    ("closing_day = 15.7\n", "closing_day"),  # was truncated to 15
+    ("closing_day = 15.0\n", "closing_day"),
+    ("closing_day = true\n", "closing_day"),  # TOML true is an int in Python
+    ("bcrypt_rounds = false\n", "bcrypt_rounds"),
+    ("year_end_closure = 1\n", "year_end_closure"),  # a number is not a boolean
+    ("mail_on_application = 0\n", "mail_on_application"),
+    ("year_end_closure = 1.0\n", "year_end_closure"),
+    ('max_ports = "12.5"\n', "max_ports"),
+    ("smtp_host = 25\n", "smtp_host"),  # a number is not text
+    ('lang = ["ja"]\n', "lang"),
+    ("data_dir = 1\n", "data_dir"),
+    ('data_dir = ""\n', "data_dir"),  # Path("") would be the current folder
+    ('database_url = ""\n', "database_url"),
+    ('log_dir = ""\n', "log_dir"),
+])
+def test_file_values_of_the_wrong_type_name_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as exc:
+        load_settings(write(tmp_path, text), env={})
+    assert key in str(exc.value) and key in exc.value.message("ja")
+
+
+def test_typed_file_values_still_work(tmp_path):
+    s = load_settings(write(tmp_path, "closing_day = 15\nyear_end_closure = false\n"
+                                      'data_dir = "~/pp"\nsmtp_port = 2525\n'), env={})
+    assert (s.closing_day, s.year_end_closure, s.smtp_port) == (15, False, 2525)
+    assert s.data_dir == Path("~/pp").expanduser()
+
+
+@pytest.mark.parametrize("name, value", [
+    ("PORTPLUS_CLOSING_DAY", "15.7"), ("PORTPLUS_CLOSING_DAY", "1_5"),
+    ("PORTPLUS_CLOSING_DAY", "１５"), ("PORTPLUS_YEAR_END_CLOSURE", "2"),
+    ("PORTPLUS_DATA_DIR", "   "),
+])
+def test_bad_environment_values(name, value):
+    with pytest.raises(ConfigError) as exc:
+        load_settings(env={name: value, "XDG_CONFIG_HOME": "/nonexistent"})
+    key = name.removeprefix("PORTPLUS_").lower()
+    assert key in str(exc.value) and str(exc.value).startswith("environment: ")
+    assert exc.value.message("ja").startswith("環境変数: ")
+
+
+def test_environment_text_values_are_converted():
+    s = load_settings(env={"PORTPLUS_CLOSING_DAY": " 15 ", "PORTPLUS_YEAR_END_CLOSURE": "off",
+                           "XDG_CONFIG_HOME": "/nonexistent"})
+    assert (s.closing_day, s.year_end_closure) == (15, False)
+
+
+def test_empty_environment_variables_count_as_unset(tmp_path):
+    env = {f"PORTPLUS_{name.upper()}": "" for name in Settings.__dataclass_fields__}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "none")
+    s = load_settings(env=env)
+    assert s == Settings()  # data_dir None: the user data dir, never Path("") (the cwd)
+    assert s.data_dir is None and s.database_url is None and s.log_dir is None
+
+
+def test_empty_file_argument_is_not_a_file(tmp_path):
+    with pytest.raises(ConfigError):
+        load_settings("", env={})
+
+
+def test_errors_in_both_languages_and_the_language_asked_for(tmp_path):
+    path = write(tmp_path, 'lang = "en"\nclosing_day = 40\n')
+    with pytest.raises(ConfigError) as exc:
+        load_settings(path, env={})
+    assert exc.value.lang == "en"
+    assert exc.value.message() == "closing_day must be between 1 and 28"
+    assert exc.value.message("ja") == "closing_day は 1~28 の範囲にしてください。"
+    with pytest.raises(ConfigError) as exc:
+        load_settings(path, env={"PORTPLUS_LANG": "ja"})
+    assert exc.value.lang == "ja"
+    with pytest.raises(ConfigError) as exc:
+        load_settings(path, env={"PORTPLUS_LANG": "ja"}, overrides={"lang": "en"})
+    assert exc.value.lang == "en"
+    with pytest.raises(ConfigError) as exc:
+        load_settings(write(tmp_path, "nonsense = 1\n"), env={})
+    assert exc.value.lang is None and exc.value.message() == exc.value.message("ja")
+    assert "不明な設定" in exc.value.message("ja") and "unknown setting" in str(exc.value)
