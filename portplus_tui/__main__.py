@@ -1,6 +1,11 @@
 """`portplus`: the TUI (no sub-command) and the provider's command line.
 
-Validation errors print a message on stderr and exit with code 2, writing nothing.
+Exit codes: 0 done; 1 a failure that is not the input's fault (a mail that could not be
+sent, someone else changed the row first, an unexpected error, logged with its
+traceback); 2 a usage or validation error (one line on stderr, nothing written);
+130 interrupted (Ctrl-C). Messages on stderr follow ``--lang`` / ``lang``; what a
+command prints on stdout (its data, its one-line confirmations) is a fixed format.
+
 Imports are kept lazy: `portplus` with no arguments must paint the login screen fast
 (bench/startup.py), so that launch does not even import argparse or build the parser of
 the sub-commands (``_bare_launch``).
@@ -17,10 +22,29 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class CliError(Exception):
-    """A usage or validation problem: message on stderr, exit 2."""
+    """A problem found by the command line itself: one line on stderr in the user's
+    language (as ``core.errors.PortPlusError.message``), exit ``code`` (2: usage)."""
+
+    def __init__(self, ja: str, en: str, *, code: int = EXIT_USAGE):
+        super().__init__(en)
+        self.ja = ja
+        self.en = en
+        self.code = code
+        self.lang: str | None = None  # set when the language is known better than main's
+
+    def message(self, lang: str = "ja") -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+def _interrupted(nothing_written: bool) -> CliError:
+    if nothing_written:
+        return CliError("中断しました。何も書き込んでいません。", "interrupted; nothing was written",
+                        code=EXIT_INTERRUPTED)
+    return CliError("中断しました。", "interrupted", code=EXIT_INTERRUPTED)
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -29,116 +53,198 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("global options")
     group.add_argument("--config", metavar="FILE", default=default,
-                       help="TOML settings file (default: the user config dir's config.toml)")
+                       help="TOML settings file (env PORTPLUS_CONFIG; default: config.toml in "
+                            "the user config dir)")
     group.add_argument("--database-url", metavar="URL", default=default,
-                       help="sqlite:///path.db or postgresql://user@host/db (env PORTPLUS_DATABASE_URL)")
+                       help="sqlite:///path.db or postgresql://user@host/db (env "
+                            "PORTPLUS_DATABASE_URL; default: portplus.db in the data dir)")
     group.add_argument("--data-dir", metavar="DIR", default=default,
-                       help="folder of the default SQLite file, the outbox and logs (env PORTPLUS_DATA_DIR)")
+                       help="folder of the default SQLite file, the outbox and logs (env "
+                            "PORTPLUS_DATA_DIR)")
     group.add_argument("--lang", choices=("ja", "en"), default=default,
-                       help="language of messages and screens (env PORTPLUS_LANG)")
+                       help="language of messages and screens (env PORTPLUS_LANG; default ja)")
+
+
+def package_version() -> str:
+    """The installed package's version (importlib.metadata), or a plain word saying it
+    is not known (running from a source tree that was never installed)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover - the standard library has it since 3.8
+        return "unknown"
+    try:
+        return version("portplus-tui")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+    except Exception:  # noqa: BLE001 - broken metadata must not break --version
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    common = argparse.ArgumentParser(add_help=False)
+    class Parser(argparse.ArgumentParser):
+        """Usage errors in one line on stderr (exit 2), pointing at --help."""
+
+        def error(self, message: str):  # type: ignore[override]
+            message = " ".join(message.split())
+            self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    class Version(argparse.Action):
+        """--version: read from the package metadata only when asked."""
+
+        def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                     help=None):
+            super().__init__(option_strings, dest, default=default, nargs=0, help=help)
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            sys.stdout.write(f"portplus {package_version()}\n")
+            parser.exit(EXIT_OK)
+
+    common = Parser(add_help=False)
     _global_options(common, suppress=True)
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="portplus",
         description="ポートプラス (Port Plus). Without a command: the terminal app.",
+        epilog="exit codes: 0 done, 1 failed (mail not sent, conflict, unexpected error), "
+               "2 usage or validation error (nothing written), 130 interrupted",
     )
+    parser.add_argument("--version", action=Version, help="print the version and exit")
     _global_options(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                help="what to do (portplus COMMAND --help for its options)")
 
     def add(name: str, help_text: str, parent=sub) -> argparse.ArgumentParser:
         return parent.add_parser(name, help=help_text, description=help_text, parents=[common])
 
+    member = "会員番号, e.g. M97-00339 (case-insensitive, full-width accepted)"
+    date_help = "YYYY-MM-DD (full-width digits accepted)"
+
     add("init", "create or upgrade the database (idempotent)")
-    add("migrate", "apply pending database migrations")
+    add("migrate", "apply pending database migrations (same as init)")
 
     company = add("company", "companies (会員)")
-    csub = company.add_subparsers(dest="action", metavar="ACTION", required=True)
+    csub = company.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                  help="one of these")
     p = add("add", "add a company", csub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("--name", required=True)
-    p.add_argument("--address", required=True)
-    p.add_argument("--ports", required=True, metavar="N")
-    p.add_argument("--two-factor", action="store_true", help="the two-step login option")
-    p = add("set", "change a company", csub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("--name")
-    p.add_argument("--address")
-    p.add_argument("--ports", metavar="N")
-    p.add_argument("--two-factor", metavar="on|off")
-    p.add_argument("--note", metavar="TEXT")
+    p.add_argument("member_no", metavar="MEMBER_NO",
+                   help="会員番号: 3-20 letters, digits and hyphens, e.g. M97-00339")
+    p.add_argument("--name", required=True, help="会員名, the company name (at most 100 characters)")
+    p.add_argument("--address", required=True, help="住所 (one line, at most 200 characters)")
+    p.add_argument("--ports", required=True, metavar="N",
+                   help="契約ポート数, contracted ports: a whole number 0-100000")
+    p.add_argument("--two-factor", action="store_true",
+                   help="turn on the two-step login option (二段階認証)")
+    p = add("set", "change a company (give at least one option)", csub)
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    p.add_argument("--name", help="new 会員名 (at most 100 characters)")
+    p.add_argument("--address", help="new 住所 (one line, at most 200 characters)")
+    p.add_argument("--ports", metavar="N", help="new 契約ポート数: a whole number 0-100000")
+    p.add_argument("--two-factor", metavar="on|off",
+                   help="the two-step login option: on or off (also yes/no, true/false, 1/0)")
+    p.add_argument("--note", metavar="TEXT",
+                   help="the company's Note (replaces it; at most 2000 characters; '' clears it)")
     p = add("show", "show a company", csub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    add("list", "list the companies", csub)
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    add("list", "list the companies, tab-separated: member_no, name, ports, two_factor "
+                "(on/off), accounts", csub)
 
     cal = add("calendar", "business days and deadlines")
-    calsub = cal.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = add("deadline", "print the deadline (申込期限) of each date", calsub)
-    p.add_argument("dates", nargs="+", metavar="DATE")
-    p = add("business-days", "list the business days from FROM to TO", calsub)
-    p.add_argument("start", metavar="FROM")
-    p.add_argument("end", metavar="TO")
+    calsub = cal.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                help="one of these")
+    p = add("deadline", "print the deadline (申込期限) of each date, one per line", calsub)
+    p.add_argument("dates", nargs="+", metavar="DATE", help=f"適用日: {date_help}")
+    p = add("business-days", "list the business days from FROM to TO (both included)", calsub)
+    p.add_argument("start", metavar="FROM", help=f"first day: {date_help}")
+    p.add_argument("end", metavar="TO", help=f"last day, included: {date_help}; at most 50 "
+                                              "years after FROM")
     p = add("billing-period", "print the first and last day of a billing month", calsub)
-    p.add_argument("month", metavar="YYYY-MM")
+    p.add_argument("month", metavar="YYYY-MM", help="the billing month, e.g. 2021-02")
     closed = add("closed-day", "provider-defined closed days", calsub)
-    closedsub = closed.add_subparsers(dest="closed_action", metavar="ACTION", required=True)
+    closedsub = closed.add_subparsers(dest="closed_action", metavar="ACTION", required=True,
+                                      help="one of these")
     p = add("add", "add a closed day", closedsub)
-    p.add_argument("date", metavar="DATE")
+    p.add_argument("date", metavar="DATE", help=date_help)
     p = add("remove", "remove a closed day", closedsub)
-    p.add_argument("date", metavar="DATE")
+    p.add_argument("date", metavar="DATE", help=date_help)
     add("list", "list the closed days", closedsub)
 
     apps = add("applications", "Port Plus applications")
-    appsub = apps.add_subparsers(dest="action", metavar="ACTION", required=True)
+    appsub = apps.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                help="one of these")
     p = add("export", "CSV (UTF-8, header row) of a company's applications on stdout", appsub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("--from", dest="start", metavar="DATE")
-    p.add_argument("--to", dest="end", metavar="DATE")
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    p.add_argument("--from", dest="start", metavar="DATE",
+                   help=f"first 適用日, included: {date_help} (default: the oldest)")
+    p.add_argument("--to", dest="end", metavar="DATE",
+                   help=f"last 適用日, included: {date_help} (default: the newest)")
 
     account = add("account", "accounts of a company")
-    asub = account.add_subparsers(dest="action", metavar="ACTION", required=True)
+    asub = account.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                  help="one of these")
     p = add("add", "add an account (asks for the password twice unless --password-stdin)", asub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("email", metavar="EMAIL")
-    p.add_argument("--name", required=True, help="担当者名")
-    p.add_argument("--role", required=True, choices=("admin", "user"), help="権限")
-    p.add_argument("--department", required=True, help="部署")
-    p.add_argument("--phone", default="", help="電話番号")
-    p.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="有効期限")
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    p.add_argument("email", metavar="EMAIL", help="the login ID, an e-mail address (unique "
+                                                  "in the company, case-insensitively)")
+    p.add_argument("--name", required=True, help="担当者名, the person's name (at most 50 characters)")
+    p.add_argument("--role", required=True, choices=("admin", "user"), help="権限: admin or user")
+    p.add_argument("--department", required=True, help="部署 (at most 50 characters)")
+    p.add_argument("--phone", default="", help="電話番号: 6-20 digits, '-', '+', '(', ')' or "
+                                               "spaces (optional)")
+    p.add_argument("--expires", required=True, metavar="YYYY-MM-DD",
+                   help="有効期限: the last day the account may log in (today or later)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
-    p = add("list", "list the accounts of a company", asub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
+    p = add("list", "list the accounts of a company, tab-separated: login id, role, name, "
+                    "department, phone, expires, state (ok, locked, expired)", asub)
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
     p = add("unlock", "clear a lock after failed logins", asub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    p.add_argument("email", metavar="EMAIL", help="the account's login ID")
     p = add("reset-password", "send the password-reset mail to an account", asub)
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    p.add_argument("email", metavar="EMAIL", help="the account's login ID")
 
     p = add("outbox", "print the newest mails of the file outbox, decoded")
-    p.add_argument("--last", type=int, default=5, metavar="N", help="how many (default 5)")
+    p.add_argument("--last", type=int, default=5, metavar="N", help="how many, 1-1000 (default 5)")
 
     p = add("audit", "print a company's audit log, newest first")
-    p.add_argument("member_no", metavar="MEMBER_NO")
-    p.add_argument("--last", type=int, default=50, metavar="N", help="how many (default 50)")
+    p.add_argument("member_no", metavar="MEMBER_NO", help=member)
+    p.add_argument("--last", type=int, default=50, metavar="N",
+                   help="how many entries, 1-1000 (default 50)")
 
     p = add("demo", "fill the database with demo data and launch the app")
     p.add_argument("--applications", type=int, default=0, metavar="N",
-                   help="add N applications to M97-00339 over the two years around today")
+                   help="add N applications (0-20000000) to M97-00339 over the two years "
+                        "around today")
     p.add_argument("--no-launch", action="store_true", help="only seed, do not start the app")
     return parser
 
 
 # ---------------------------------------------------------------- plumbing
+def _early_lang(args) -> str:
+    """The language for messages before the settings are known: the flag, else the
+    environment, else Japanese (the default)."""
+    import os
+
+    for candidate in (getattr(args, "lang", None), os.environ.get("PORTPLUS_LANG")):
+        if isinstance(candidate, str) and candidate.strip().lower() in ("ja", "en"):
+            return candidate.strip().lower()
+    return "ja"
+
+
 def _settings(args: argparse.Namespace):
     from portplus_tui.config import ConfigError, load_settings
 
+    # An empty environment variable counts as unset (config.load_settings); an empty
+    # flag is a mistake: `--data-dir ''` would otherwise mean the current folder.
+    for flag, value in (("--config", getattr(args, "config", None)),
+                        ("--database-url", getattr(args, "database_url", None)),
+                        ("--data-dir", getattr(args, "data_dir", None))):
+        if value is not None and not value.strip():
+            raise CliError(f"{flag} に空の値は指定できません(既定値を使うには {flag} を省略してください)。",
+                           f"{flag} must not be empty (leave it out for the default)")
     try:
         return load_settings(
             getattr(args, "config", None),
@@ -149,24 +255,68 @@ def _settings(args: argparse.Namespace):
             },
         )
     except ConfigError as exc:
-        raise CliError(f"configuration: {exc}") from None
+        lang = getattr(args, "lang", None) or exc.lang or _early_lang(args)
+        error = CliError(f"設定: {exc.message('ja')}", f"configuration: {exc.message('en')}")
+        error.lang = lang
+        raise error from None
+
+
+def _not_initialised() -> CliError:
+    return CliError("データベースが初期化されていません。先に `portplus init` を実行してください。",
+                    "The database is not initialised or is out of date: run `portplus init` first.")
+
+
+def _refuse_missing_sqlite_file(settings) -> None:
+    """A SQLite file that does not exist is not opened (opening would create it, and its
+    folder): only `init`, `migrate` and `demo` create the database. Where `init` could
+    not create it either (a file in the way, a folder nobody may write to), say that."""
+    import errno
+    import os
+
+    from portplus_tui.store.db import _cannot_open, is_sqlite_url, sqlite_path
+
+    url = settings.resolved_database_url
+    if not is_sqlite_url(url):
+        return
+    path = sqlite_path(url)
+    if path is None or path.name in ("", ":memory:"):
+        return  # open_database explains what is wrong with the URL
+    try:
+        os.stat(path)
+        return
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # e.g. ENOTDIR: a plain file where a folder should be
+        raise _cannot_open(path, exc) from None
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise _cannot_open(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _cannot_open(path, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+    raise _not_initialised()
 
 
 def _context(settings, *, migrate: bool = False, require_schema: bool = True):
+    """The services' context on the configured database. ``require_schema``: refuse
+    (before connecting, creating nothing) a database that `portplus init` has not set up."""
+    if require_schema and not migrate:
+        _refuse_missing_sqlite_file(settings)
     from portplus_tui.services.context import AppContext
 
     ctx = AppContext.open(settings, migrate=migrate)
     if require_schema and not migrate:
         from portplus_tui.store.migrations import LATEST, current_version
 
-        version = current_version(ctx.db)
+        try:
+            version = current_version(ctx.db)
+        except BaseException:
+            ctx.close()
+            raise
         if version < LATEST:
             ctx.close()
-            raise CliError(
-                "データベースが初期化されていません。先に `portplus init` を実行してください。"
-                if settings.lang == "ja" else
-                "The database is not initialised or is out of date: run `portplus init` first."
-            )
+            raise _not_initialised()
     return ctx
 
 
@@ -221,8 +371,10 @@ def cmd_company(args, settings) -> int:
         elif args.action == "set":
             two_factor = None if args.two_factor is None else parse_on_off(args.two_factor, "two_factor")
             if all(x is None for x in (args.name, args.address, args.ports, two_factor, args.note)):
-                raise CliError("nothing to change: give at least one of --name, --address, --ports, "
-                               "--two-factor, --note")
+                raise CliError("変更する項目がありません。--name、--address、--ports、--two-factor、"
+                               "--note のいずれかを指定してください。",
+                               "nothing to change: give at least one of --name, --address, "
+                               "--ports, --two-factor, --note")
             info = companies.set_company(ctx, args.member_no, name=args.name, address=args.address,
                                          ports=args.ports, two_factor=two_factor, note=args.note)
             _print_company(companies.find_company(ctx, info.member_no))
@@ -231,8 +383,7 @@ def cmd_company(args, settings) -> int:
         else:
             for info in companies.list_companies(ctx):
                 _out("\t".join((info.member_no, info.name, str(info.ports),
-                                f"two_factor={_yes_no(info.two_factor)}",
-                                f"accounts={info.account_count}")))
+                                _yes_no(info.two_factor), str(info.account_count))))
     finally:
         ctx.close()
     return EXIT_OK
@@ -275,9 +426,10 @@ def cmd_calendar(args, settings) -> int:
         start = parse_date(args.start, field="from")
         end = parse_date(args.end, field="to")
         if start > end:
-            raise CliError("FROM must not be after TO")
+            raise CliError("FROM の日付が TO の日付より後になっています。",
+                           "FROM must not be after TO")
         if (end - start).days > 366 * 50:
-            raise CliError("the range may span at most 50 years")
+            raise CliError("期間は最大50年までです。", "the range may span at most 50 years")
         for day in _calendar(settings).business_days(start, end):
             _out(day.isoformat())
     elif args.action == "billing-period":
@@ -310,10 +462,12 @@ def cmd_applications(args, settings) -> int:
     from portplus_tui.core.calendar import parse_date
     from portplus_tui.services import applications, companies
 
-    start = parse_date(args.start, field="from") if args.start else None
-    end = parse_date(args.end, field="to") if args.end else None
+    # An empty --from / --to is a bad date like any other, not "no limit".
+    start = None if args.start is None else parse_date(args.start, field="from")
+    end = None if args.end is None else parse_date(args.end, field="to")
     if start and end and start > end:
-        raise CliError("--from must not be after --to")
+        raise CliError("--from の日付が --to の日付より後になっています。",
+                       "--from must not be after --to")
     ctx = _context(settings)
     try:
         session = companies.provider_session(ctx, args.member_no)
@@ -334,7 +488,8 @@ def cmd_demo(args, settings) -> int:
     from portplus_tui.store.db import redact_url
 
     if args.applications < 0 or args.applications > 20_000_000:
-        raise CliError("--applications must be between 0 and 20000000")
+        raise CliError("--applications は 0~20000000 の範囲で指定してください。",
+                       "--applications must be between 0 and 20000000")
     ctx = _context(settings, migrate=True)
     try:
         started = time.perf_counter()
@@ -358,16 +513,27 @@ def _read_new_password(args) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise CliError("no password on standard input")
+            raise CliError("標準入力にパスワードがありません。何も書き込んでいません。",
+                           "no password on standard input; nothing was written")
         return line[:-1] if line.endswith("\n") else line
     if not sys.stdin.isatty():
-        raise CliError("no terminal to ask for the password: use --password-stdin")
+        raise CliError("パスワードを尋ねる端末がありません。--password-stdin を使用してください。",
+                       "no terminal to ask for the password: use --password-stdin")
     import getpass
 
-    first = getpass.getpass("パスワード / password: ")
-    second = getpass.getpass("パスワード(確認) / again: ")
+    try:
+        first = getpass.getpass("パスワード / password: ")
+        second = getpass.getpass("パスワード(確認) / again: ")
+    except (KeyboardInterrupt, EOFError) as exc:
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")  # end the prompt's line: getpass does not on Ctrl-C / Ctrl-D
+        if isinstance(exc, KeyboardInterrupt):
+            raise _interrupted(nothing_written=True) from None
+        raise CliError("パスワードが入力されませんでした。何も書き込んでいません。",
+                       "no password given; nothing was written") from None
     if first != second:
-        raise CliError("the two passwords differ; nothing was written")
+        raise CliError("2回入力したパスワードが一致しません。何も書き込んでいません。",
+                       "the two passwords differ; nothing was written")
     return first
 
 
@@ -384,42 +550,70 @@ def _find_account(ctx, member_no: str, email: str):
                         field="email")
 
 
-def _print_accounts(views) -> None:
+def _is_locked(view, now) -> bool:
+    return view.locked_until is not None and view.locked_until > now
+
+
+def _print_accounts(ctx, views) -> None:
+    now, today = ctx.now(), ctx.today()
     for view in views:
         state = []
-        if view.locked_until is not None:
+        if _is_locked(view, now):
             state.append("locked")
+        if view.expires < today:
+            state.append("expired")
+        if view.deleted:
+            state.append("deleted")
         _out("\t".join((view.login_id, view.role, view.name, view.department, view.phone or "-",
                         view.expires.isoformat(), ",".join(state) or "ok")))
+
+
+def _check_new_account(ctx, args) -> None:
+    """Everything about a new account that can be checked before its password is asked
+    for, with the services' own rules (nothing written): every field but the password,
+    then the company, then whether the login ID is taken. ``accounts.add_account``
+    checks it all again when it writes (someone may take the login ID meanwhile)."""
+    from portplus_tui.core.validation import email_key
+    from portplus_tui.services import accounts
+
+    clean, errors = accounts.validate_new_account(
+        ctx, name=args.name, role=args.role, login_id=args.email, password="",
+        password_confirm="", department=args.department, phone=args.phone,
+        expires=args.expires)
+    for field in accounts.FORM_FIELDS:
+        if field in errors and field not in ("password", "password_confirm"):
+            raise errors[field]
+    key = email_key(clean["login_id"])
+    if any(email_key(view.login_id) == key
+           for view in accounts.list_accounts_for(ctx, args.member_no)):
+        raise accounts._login_taken_error()
 
 
 def cmd_account(args, settings) -> int:
     from portplus_tui.services import accounts
 
-    if args.action == "add":
-        # Validate everything that needs no database before asking for the password.
-        from portplus_tui.core.calendar import parse_date
-        from portplus_tui.core.validation import normalize_email
-
-        normalize_email(args.email)
-        parse_date(args.expires, field="expires")
-        password = _read_new_password(args)
-        ctx = _context(settings)
-        try:
+    ctx = _context(settings)
+    try:
+        if args.action == "add":
+            _check_new_account(ctx, args)
+            if not args.password_stdin:
+                ctx.db.close()  # hold no connection while a person types (it reopens)
+            password = _read_new_password(args)
             view = accounts.add_account(ctx, args.member_no, args.email, name=args.name,
                                         role=args.role, department=args.department,
                                         phone=args.phone, expires=args.expires, password=password)
-            _print_accounts([view])
-        finally:
-            ctx.close()
-        return EXIT_OK
-    ctx = _context(settings)
-    try:
-        if args.action == "list":
-            _print_accounts(accounts.list_accounts_for(ctx, args.member_no))
+            _print_accounts(ctx, [view])
+        elif args.action == "list":
+            _print_accounts(ctx, accounts.list_accounts_for(ctx, args.member_no))
         elif args.action == "unlock":
-            view = accounts.unlock_account(ctx, args.member_no, args.email)
-            _out(f"unlocked: {view.login_id}")
+            # The service writes nothing (no audit entry) when there is nothing to clear.
+            result = accounts.unlock_account(ctx, args.member_no, args.email)
+            if result.was_locked:
+                _out(f"unlocked: {result.login_id}")
+            elif result.changed:
+                _out(f"not locked: {result.login_id} (failed-login count cleared)")
+            else:
+                _out(f"not locked: {result.login_id} (nothing changed)")
         else:
             from portplus_tui.services import auth, companies
 
@@ -435,10 +629,13 @@ def cmd_outbox(args, settings) -> int:
     from portplus_tui.services.mail import format_decoded, read_outbox
 
     if not 1 <= args.last <= 1000:
-        raise CliError("--last must be between 1 and 1000")
+        raise CliError("--last は 1~1000 の範囲で指定してください。",
+                       "--last must be between 1 and 1000")
     mails = read_outbox(settings.outbox_dir, last=args.last)
     if not mails:
-        sys.stderr.write(f"portplus: the outbox is empty ({settings.outbox_dir})\n")
+        empty = CliError(f"送信メールの控え(outbox)は空です ({settings.outbox_dir})",
+                         f"the outbox is empty ({settings.outbox_dir})")
+        sys.stderr.write(f"portplus: {empty.message(settings.lang)}\n")
     for number, mail in enumerate(mails):
         if number:
             _out("-" * 60)
@@ -453,7 +650,8 @@ def cmd_audit(args, settings) -> int:
     from portplus_tui.services import audit, companies
 
     if not 1 <= args.last <= 1000:
-        raise CliError("--last must be between 1 and 1000")
+        raise CliError("--last は 1~1000 の範囲で指定してください。",
+                       "--last must be between 1 and 1000")
     ctx = _context(settings)
     try:
         session = companies.provider_session(ctx, args.member_no)
@@ -521,20 +719,91 @@ def _bare_launch(argv: Sequence[str]) -> object | None:
                            lang=None)
 
 
+def _install_log_file_handler(settings):
+    """Send what the service modules log (a mail that could not be sent, ...) to the log
+    file, never to stderr: with no handler anywhere Python prints warnings on stderr
+    (``logging.lastResort``), a second unprefixed line under the command's message. The
+    file (and its folder) is created at the first record only, so a command that logs
+    nothing creates nothing. Returns the handler (to remove), or None when logging is
+    already configured (an app, a test suite)."""
+    import logging
+
+    if logging.root.handlers or logging.getLogger("portplus_tui").handlers:
+        return None
+
+    class LogFileOnFirstRecord(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            import logging.handlers
+
+            from portplus_tui.logs import setup_logging
+
+            services = logging.getLogger("portplus_tui")
+
+            def file_handler():
+                return next((h for h in services.handlers
+                             if isinstance(h, logging.handlers.RotatingFileHandler)), None)
+
+            ours = record.name == "portplus_tui" or record.name.startswith("portplus_tui.")
+            if ours and file_handler() is not None:
+                return  # written already, by the file's handler on its way up to here
+            try:
+                setup_logging(settings)
+            except OSError:
+                return  # no log file possible: dropped, still not on stderr
+            target = file_handler()
+            if target is not None:
+                target.handle(record)
+
+    handler = LogFileOnFirstRecord(logging.WARNING)
+    logging.root.addHandler(handler)
+    return handler
+
+
+def _read_only(args) -> bool:
+    """Whether the command never writes (what Ctrl-C may then say)."""
+    command, action = getattr(args, "command", None), getattr(args, "action", None)
+    if command in ("outbox", "audit", "applications"):
+        return True
+    if command == "company":
+        return action in ("show", "list")
+    if command == "account":
+        return action == "list"
+    if command == "calendar":
+        return action != "closed-day" or getattr(args, "closed_action", None) == "list"
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
+    state: dict = {"lang": None, "args": None}
+    try:
+        return _main(argv, state)
+    except KeyboardInterrupt:  # Ctrl-C anywhere: one line, no traceback
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        args = state["args"]
+        error = _interrupted(nothing_written=args is not None and _read_only(args))
+        sys.stderr.write(f"portplus: {error.message(state['lang'] or _early_lang(args))}\n")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str], state: dict) -> int:
     args = _bare_launch(argv) or build_parser().parse_args(argv)
-    lang = "ja"
+    state["args"] = args
+    lang = _early_lang(args)
+    settings = None
+    log_handler = None
     try:
         settings = _settings(args)
-        lang = settings.lang
+        lang = state["lang"] = settings.lang
         if args.command is None:
             return launch_tui(settings)
+        log_handler = _install_log_file_handler(settings)
         return COMMANDS[args.command](args, settings)
     except CliError as exc:
-        sys.stderr.write(f"portplus: {exc}\n")
-        return EXIT_USAGE
+        sys.stderr.write(f"portplus: {exc.message(exc.lang or lang)}\n")
+        return exc.code
     except BrokenPipeError:  # `portplus applications export ... | head`
         import os
 
@@ -545,7 +814,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, PortPlusError):
             sys.stderr.write(f"portplus: {exc.message(lang)}\n")
-            return EXIT_ERROR if isinstance(exc, ConflictError) else EXIT_USAGE
+            # Not the input's fault: someone else was first, or the mail could not be
+            # handed over (services.mail.MailError; the reason is in the log file).
+            if isinstance(exc, ConflictError) or exc.code == "mail":
+                return EXIT_ERROR
+            return EXIT_USAGE
         from portplus_tui.logs import log_unexpected
 
         if type(exc).__module__ == "peewee":
@@ -553,13 +826,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             typed = as_user_error(exc)
             if typed is not None:
-                log_unexpected(exc, settings=locals().get("settings"), where="cli")
+                log_unexpected(exc, settings=settings, where="cli")
                 sys.stderr.write(f"portplus: {typed.message(lang)}\n")
                 return EXIT_USAGE  # as a DatabaseUnavailable raised by a service
 
-        path = log_unexpected(exc, settings=locals().get("settings"))
-        sys.stderr.write(f"portplus: unexpected error ({type(exc).__name__}); details in {path}\n")
+        path = log_unexpected(exc, settings=settings)
+        unexpected = CliError(f"予期しないエラーが発生しました ({type(exc).__name__})。詳細: {path}",
+                              f"unexpected error ({type(exc).__name__}); details in {path}")
+        sys.stderr.write(f"portplus: {unexpected.message(lang)}\n")
         return EXIT_ERROR
+    finally:
+        if log_handler is not None:
+            import logging
+
+            logging.root.removeHandler(log_handler)
 
 
 if __name__ == "__main__":
