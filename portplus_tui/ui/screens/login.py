@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import (
@@ -112,11 +112,11 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
                                 classes="notice-error" if self._notice_is_error else "notice")
                 notice.display = bool(self._notice)
                 yield notice
-                yield Label(t("login.member_no"), classes="field-label", markup=False)
+                yield Static(t("login.member_no"), classes="field-label", markup=False)
                 yield Input(self._member_no, id="member_no")
-                yield Label(t("login.login_id"), classes="field-label", markup=False)
+                yield Static(t("login.login_id"), classes="field-label", markup=False)
                 yield Input(self._login_id, id="login_id")
-                yield Label(t("login.password"), classes="field-label", markup=False)
+                yield Static(t("login.password"), classes="field-label", markup=False)
                 yield PasswordInput(id="password")
                 # The error lines (#member_no-error ... #login-error) come later:
                 # _mount_error_lines.
