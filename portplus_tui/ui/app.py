@@ -202,14 +202,16 @@ class PortPlusApp(Guarded, App[int]):
                                               context=contextvars.Context())
 
     # ================================================================= start-up
+    def get_default_screen(self) -> Screen:
+        """The login screen is the first screen: no blank screen under it to build, lay
+        out and resume first (~8 ms of the start-up). The stack is [current screen,
+        dialogs]. It asks for the database once it has been painted (LoginScreen.on_mount):
+        importing the data layer in a thread takes the GIL for ~300 ms, which must not
+        compete with the first paint."""
+        return LoginScreen()
+
     def on_mount(self) -> None:
         self._freeze_heap()
-        # The login screen goes on top of Textual's blank default screen (which cannot be
-        # switched away in Textual 8.2); the stack is [default, current screen, dialogs].
-        # The login screen asks for the database once it has been painted
-        # (LoginScreen.on_mount): importing the data layer in a thread takes the GIL
-        # for ~300 ms, which must not compete with the first paint.
-        self.push_screen(LoginScreen())
         self.set_interval(1.0, guarded(self, self.check_idle_timeout), name="idle-check")
         self.set_interval(SESSION_CHECK_SECONDS, guarded(self, self.check_session),
                           name="session-check")
@@ -403,20 +405,25 @@ class PortPlusApp(Guarded, App[int]):
                                       notice_is_error=error))
 
     def _replace_all(self, screen: Screen) -> None:
-        stack = self._screen_stack  # Textual 8.2: the current mode's stack
-        if len(stack) > 2:
-            # Take the screens between the default one and the top out quietly: popping
-            # them one by one would resume (lay out and draw) each one on the way, e.g.
-            # the login screen under the OTP screen, for nothing (a 60-100 ms stall).
-            between = stack[1:-1]
-            del stack[1:-1]
-            for old in reversed(between):
+        """``screen`` becomes the only screen of the stack (Textual 8.2 internals)."""
+        stack = self._screen_stack  # the current mode's stack
+        under = list(stack)
+        self.push_screen(screen)
+        # Then the screens under it go, quietly: popping them one by one would resume
+        # (lay out and draw) each one on the way, e.g. the login screen under the OTP
+        # screen, for nothing (a 60-100 ms stall). Not switch_screen: Textual cannot
+        # switch away the first screen, which has no result callback.
+        del stack[:-1]
+        for old in reversed(under):
+            if old._result_callbacks:
                 old._pop_result_callback()
-                self.call_later(self._replace_screen, old)
-        if len(self.screen_stack) == 2:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
+            self.call_later(self._replace_screen, old)
+            if old is self._compose_screen:
+                # The first screen: a child of the app itself, which removing it does
+                # not undo (Textual only unlinks a widget from a Widget parent), and the
+                # app's "compose screen". It would stay alive for the app's life.
+                self._nodes._remove(old)
+                self._compose_screen = None
 
     def logout(self) -> None:
         """ログアウト: record it, back to the login screen."""
