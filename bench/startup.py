@@ -4,7 +4,8 @@ Each run starts a fresh Python process in a real pseudo-terminal (120x36,
 TERM=xterm-256color) and measures the time until the screen's text appears in the
 terminal output: 「CompanyID」 for the login screen of `python -m portplus_tui`, and
 the label of a one-label Textual app for the baseline. Runs alternate (A, B, A, B, ...)
-so both see the same machine load; the figure is the ratio of the medians.
+so both see the same machine load; the figure is the median of the ratios of each run
+over the bare run just before it (the ratio of the medians is printed too).
 
 Goal (SPEC §10, issue 6): at most 1.15.
 
@@ -126,14 +127,20 @@ def main() -> int:
             ours.append(time_to_text(ours_argv, "CompanyID".encode(), env))
 
     m_ours, m_base = statistics.median(ours), statistics.median(base)
-    ratio = m_ours / m_base
+    ratio_of_medians = m_ours / m_base
+    # Each run of ours is paired with the bare run just before it: the two saw the same
+    # machine (the load of this 2-core VM drifts from second to second, moving both
+    # medians by up to 20%); the median of these ratios is the figure.
+    ratio = statistics.median(o / b for o, b in zip(ours, base))
     print()
     print(f"runs: {args.runs} of each, alternating, in a 120x36 pseudo-terminal")
     print(f"bare Textual app, launch to painted label:   median {m_base * 1000:7.1f} ms"
           f"  (min {min(base) * 1000:.1f}, max {max(base) * 1000:.1f})")
     print(f"portplus, launch to painted login screen:    median {m_ours * 1000:7.1f} ms"
           f"  (min {min(ours) * 1000:.1f}, max {max(ours) * 1000:.1f})")
-    print(f"ratio of medians: {ratio:.3f}  (goal <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'})")
+    print(f"ratio of medians: {ratio_of_medians:.3f}")
+    print(f"median ratio (each run over the bare run before it): {ratio:.3f}  "
+          f"(goal <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'})")
     return 0
 
 
