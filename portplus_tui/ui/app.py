@@ -26,6 +26,7 @@ import concurrent.futures
 import contextvars
 import gc
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -72,6 +73,11 @@ SESSION_CHECK_SECONDS = 60.0
 GC_PAUSE_LIMIT = 5.0
 #: after a logout, when the session's screens are freed by one full collection (seconds)
 HEAP_RELEASE_DELAY = 0.3
+#: during a session: no full collection on the collector's own (its third threshold, a
+#: count of middle-generation collections, is out of reach); the app runs one when idle
+SESSION_GC_THRESHOLD2 = 1_000_000_000
+#: seconds without a key or click before the app's own full collection in a session
+IDLE_COLLECT_SECONDS = 10.0
 
 _KEY_NAMES = {
     "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space", "backspace": "BS",
@@ -143,14 +149,23 @@ class PortPlusApp(Guarded, App[int]):
         return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 
     # ================================================================= the collector
-    # A full garbage collection walks every object alive: at 100-250k objects (Textual,
-    # our modules, the data layer, a session's screens) that stalled the event loop for
-    # 50-230 ms now and then (bench/login_lag.py, bench/tui_paging.py). What stays alive
-    # for long is moved out of its reach (gc.freeze) once built, and no collection runs
-    # while a big screen is being built.
+    # A full garbage collection walks every object alive and not frozen: over Textual,
+    # our modules and the data layer (~200k objects) that stalled the event loop for
+    # 50-230 ms now and then (bench/login_lag.py, bench/tui_paging.py). So:
+    # - what is alive once the app has started, and again once the database is open,
+    #   is frozen (gc.freeze) for the app's life: no collection walks it again;
+    # - no collection at all while the screen that a password or code opens is built
+    #   (pause_gc .. settle_heap);
+    # - during a session the collector makes no full collection on its own (young
+    #   generations only, a few ms): one runs once no key has come for
+    #   IDLE_COLLECT_SECONDS, and one at logout (it frees the session's screens).
     _gc_paused = False
     _gc_limit: Any = None
     _heap_release_due = False
+    _session_gc = False  # full collections left to the app (a session is open)
+    _saved_gc_threshold: tuple[int, int, int] | None = None
+    _garbage_since_collect = False
+    _last_input_mono = 0.0
 
     @staticmethod
     def _freeze_heap() -> None:
@@ -172,21 +187,42 @@ class PortPlusApp(Guarded, App[int]):
             GC_PAUSE_LIMIT, self.settle_heap, context=contextvars.Context())
 
     def settle_heap(self) -> None:
-        """The new screen is drawn: freeze what it built, collection back on."""
-        gc.freeze()
+        """The new screen is drawn: collection back on; within a session, without full
+        collections of its own."""
         if self._gc_paused:
             self._gc_paused = False
             if self._gc_limit is not None:
                 self._gc_limit.cancel()
                 self._gc_limit = None
             gc.enable()
+        if self.session is not None and not self._session_gc:
+            self._session_gc = True
+            self._saved_gc_threshold = gc.get_threshold()
+            young, middle, _ = self._saved_gc_threshold
+            gc.set_threshold(young, middle, SESSION_GC_THRESHOLD2)
+            self._garbage_since_collect = True
+
+    def _end_session_gc(self) -> None:
+        if self._session_gc:
+            self._session_gc = False
+            if self._saved_gc_threshold is not None:
+                gc.set_threshold(*self._saved_gc_threshold)
+
+    def collect_when_idle(self) -> None:
+        """Called every second: during a session, one full collection once no key or
+        click has come for IDLE_COLLECT_SECONDS since the last one (nobody is waiting
+        for the screen then)."""
+        if not self._session_gc or not self._garbage_since_collect or self._gc_paused:
+            return
+        if time.monotonic() - self._last_input_mono >= IDLE_COLLECT_SECONDS:
+            self._garbage_since_collect = False
+            gc.collect()
 
     def release_heap(self) -> None:
-        """A session's screens are going (logout): frozen, they would never be freed
-        (+6 MB a login, measured). Everything goes back to the collector and, once the
-        screens are out (HEAP_RELEASE_DELAY), one full collection frees them and the rest
-        is frozen again."""
-        gc.unfreeze()
+        """A session's screens are going (logout, or back from the code screen): once
+        they are out (HEAP_RELEASE_DELAY), one full collection frees them. It walks
+        what is not frozen: the session's objects, not the app's."""
+        self._end_session_gc()
         if self._heap_release_due:
             return
         self._heap_release_due = True
@@ -194,10 +230,9 @@ class PortPlusApp(Guarded, App[int]):
         def collect() -> None:
             self._heap_release_due = False
             gc.collect()
-            gc.freeze()
 
-        # Not at once: Textual is still taking the screens down (they would be found
-        # alive and frozen again). An empty context, as in pause_gc.
+        # Not at once: Textual is still taking the screens down. An empty context, as
+        # in pause_gc.
         asyncio.get_running_loop().call_later(HEAP_RELEASE_DELAY, collect,
                                               context=contextvars.Context())
 
@@ -283,6 +318,7 @@ class PortPlusApp(Guarded, App[int]):
         if self._gc_paused:
             self._gc_paused = False
             gc.enable()
+        self._end_session_gc()
         gc.unfreeze()  # what this app leaves behind can be collected again
         if self.session is not None and self._ctx is not None:
             try:  # quitting while logged in: record the logout (a quick write)
@@ -458,9 +494,12 @@ class PortPlusApp(Guarded, App[int]):
         return now - self._last_input > timedelta(minutes=self.settings.idle_timeout_minutes)
 
     def check_idle_timeout(self) -> None:
-        """Called every second: end an idle session (R-LOG-6)."""
+        """Called every second: end an idle session (R-LOG-6); collect garbage while
+        nobody types."""
         if self.session is not None and self._idle_over(self.now()):
             self.end_session(t("session.idle_logout"))
+            return
+        self.collect_when_idle()
 
     def check_session(self) -> None:
         """Ask the service whether the session still holds (deleted, expired, locked
@@ -479,6 +518,8 @@ class PortPlusApp(Guarded, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and not event.is_forwarded:
             self.note_activity()
+            self._last_input_mono = time.monotonic()
+            self._garbage_since_collect = True
             if isinstance(event, events.Paste):
                 event.text = without_controls(event.text)
         if isinstance(event, TAKES_TURNS) and not event.is_forwarded:

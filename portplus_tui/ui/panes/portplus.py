@@ -24,7 +24,6 @@ after a newer request is dropped, so fast key presses never show an older page l
 
 from __future__ import annotations
 
-import gc
 from datetime import date
 from typing import Any
 
@@ -427,7 +426,6 @@ class PortPlusPane(Pane):
         self._release_busy = None  # ends the busy look of the table or calendar
         self._pending_focus_id: int | None = None
         self._started = False
-        self._heap_frozen = False
         self._size_wanted: int | None = None  # 表示数 asked for with p, until answered
 
     # ================================================================= layout
@@ -829,18 +827,6 @@ class PortPlusPane(Pane):
             summary += "  " + t("pp.cancelled_hidden")
         update_line(self.query_one("#pp-summary", Static), summary, summary)
         self.query_one("#pp-pager", Pager).show_page(page)
-        if not self._heap_frozen:
-            self._heap_frozen = True
-            self.call_after_refresh(self._freeze_heap)
-
-    @staticmethod
-    def _freeze_heap() -> None:
-        """Once the list is on screen, move the objects alive now (the main screen and
-        this pane, some 60,000 objects created after the app's own ``gc.freeze()`` at
-        start) out of the garbage collector's reach: a full collection over them took
-        60-180 ms, now and then in the middle of a page turn (bench/tui_paging.py).
-        The main screen gives them back to the collector at logout (app.release_heap)."""
-        gc.freeze()
 
     def _current_id(self) -> int | None:
         view = self.current_row()

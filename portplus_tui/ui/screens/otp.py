@@ -182,14 +182,6 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
         # The garbage-collection pause of the password step (LoginScreen) ends here.
         self.after_first_frame(self._settle_heap)
 
-    def on_unmount(self) -> None:
-        # Back to the login screen (cancel, expired code): this screen was frozen with
-        # the rest; give it back to the collector. On to the main screen: that screen
-        # does it at logout.
-        release = getattr(self.app, "release_heap", None)
-        if release is not None and not self._to_main:
-            release()
-
     def _prepare_main_screen(self) -> None:
         app = self.app
 
@@ -274,12 +266,9 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
         self._busy = busy
         self.query_one("#confirm", Button).loading = busy
 
-    _to_main = False
-
     def _verified(self, session) -> None:
         self._set_busy(False)
         self._finished = True
-        self._to_main = True
         self.app.start_session(session)
 
     def _failed(self, exc: PortPlusError) -> None:
