@@ -150,6 +150,26 @@ def test_the_buttons_answer_enter_space_and_a_click(make_app):
     run(body)
 
 
+def test_tab_goes_round_the_form_without_a_hidden_stop(make_app):
+    """Tab visits the three fields and the two buttons, then the first field again: the
+    scrolling container around the form is no stop of its own (a Tab landed there, out
+    of sight, and the next keys typed went nowhere)."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            visited = [app.focused.id]
+            for _ in range(5):
+                await pilot.press("tab")
+                await settle(app, pilot)
+                visited.append(app.focused.id)
+            assert visited == ["member_no", "login_id", "password", "login", "forgot",
+                               "member_no"]
+
+    run(body)
+
+
 def test_typeahead_through_pilot_press_lands_in_the_right_fields(make_app):
     app = make_app()
 

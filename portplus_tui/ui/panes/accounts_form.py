@@ -84,7 +84,7 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
             notice = Static("", id="account-form-notice", classes="notice", markup=False)
             notice.display = False
             yield notice
-            fields = VerticalScroll(id="account-fields")
+            fields = VerticalScroll(id="account-fields", can_focus=False)
             fields.can_focus = False  # the fields take the focus (and scroll into view)
             with fields:
                 yield from self._row("name", t("accounts.f_name"),

@@ -91,7 +91,7 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
     def compose(self) -> ComposeResult:
         title = t("pp.form.title_new" if self.mode == "new" else "pp.form.title_change")
         yield Static(t("app.name"), id="topbar", markup=False)
-        with VerticalScroll(classes="form-scroll"):
+        with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(classes="card", id="pp-form-card"):
                 yield Static(title, classes="card-title", markup=False, id="pp-form-title")
                 if self.mode == "change":

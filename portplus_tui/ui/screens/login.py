@@ -105,7 +105,7 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Static(t("app.name"), id="topbar", markup=False)
-        with VerticalScroll(id="login-scroll", classes="form-scroll"):
+        with VerticalScroll(id="login-scroll", classes="form-scroll", can_focus=False):
             with Vertical(id="login-box", classes="card"):
                 yield Static(t("login.title"), classes="card-title", markup=False)
                 notice = Static(self._notice or "", id="login-notice", markup=False,

@@ -151,7 +151,7 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
     def compose(self) -> ComposeResult:
         minutes = self.app.settings.otp_valid_minutes
         yield Static(t("app.name"), id="topbar", markup=False)
-        with VerticalScroll(classes="form-scroll"):
+        with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(id="otp-box", classes="card"):
                 yield Static(t("otp.title"), classes="card-title", markup=False)
                 yield Static(t("otp.sent", email=self.challenge.masked_email), id="otp-sent",

@@ -44,7 +44,7 @@ class ResetScreen(Guarded, FormMixin, Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         s = self.app.settings
         yield Static(t("app.name"), id="topbar", markup=False)
-        with VerticalScroll(classes="form-scroll"):
+        with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(id="reset-box", classes="card"):
                 yield Static(t("reset.title"), classes="card-title", markup=False)
                 with ContentSwitcher(initial="step-request", id="reset-steps"):
