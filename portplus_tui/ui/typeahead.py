@@ -91,7 +91,12 @@ class KeyTurns:
                 or getattr(node, "_pending_message", None) is not None]  # (peeked)
 
     def _settle(self, turn: int, busy: list[Any] | None = None) -> None:
-        if turn != self._turn:
+        if turn != self._turn or self._since is None:
+            return  # a later input's turn, or nothing in hand any more
+        if time.monotonic() - self._since > EXPIRE:
+            # A widget that never stops being busy (an animation posting to itself)
+            # would keep this loop of callbacks going for ever: the turn is over.
+            self.app.call_later(self._next, turn, True)
             return
         if busy is None:
             busy = self._busy()
