@@ -273,7 +273,7 @@ def _refuse_missing_sqlite_file(settings) -> None:
     import errno
     import os
 
-    from portplus_tui.store.db import _cannot_open, is_sqlite_url, sqlite_path
+    from portplus_tui.store.db import cannot_open, is_sqlite_url, sqlite_path
 
     url = settings.resolved_database_url
     if not is_sqlite_url(url):
@@ -287,14 +287,14 @@ def _refuse_missing_sqlite_file(settings) -> None:
     except FileNotFoundError:
         pass
     except OSError as exc:  # e.g. ENOTDIR: a plain file where a folder should be
-        raise _cannot_open(path, exc) from None
+        raise cannot_open(path, exc) from None
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise _cannot_open(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+        raise cannot_open(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _cannot_open(path, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+        raise cannot_open(path, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
     raise _not_initialised()
 
 
@@ -568,34 +568,16 @@ def _print_accounts(ctx, views) -> None:
                         view.expires.isoformat(), ",".join(state) or "ok")))
 
 
-def _check_new_account(ctx, args) -> None:
-    """Everything about a new account that can be checked before its password is asked
-    for, with the services' own rules (nothing written): every field but the password,
-    then the company, then whether the login ID is taken. ``accounts.add_account``
-    checks it all again when it writes (someone may take the login ID meanwhile)."""
-    from portplus_tui.core.validation import email_key
-    from portplus_tui.services import accounts
-
-    clean, errors = accounts.validate_new_account(
-        ctx, name=args.name, role=args.role, login_id=args.email, password="",
-        password_confirm="", department=args.department, phone=args.phone,
-        expires=args.expires)
-    for field in accounts.FORM_FIELDS:
-        if field in errors and field not in ("password", "password_confirm"):
-            raise errors[field]
-    key = email_key(clean["login_id"])
-    if any(email_key(view.login_id) == key
-           for view in accounts.list_accounts_for(ctx, args.member_no)):
-        raise accounts._login_taken_error()
-
-
 def cmd_account(args, settings) -> int:
     from portplus_tui.services import accounts
 
     ctx = _context(settings)
     try:
         if args.action == "add":
-            _check_new_account(ctx, args)
+            # Everything but the password first: the prompt comes after the checks.
+            accounts.check_new_account(ctx, args.member_no, args.email, name=args.name,
+                                       role=args.role, department=args.department,
+                                       phone=args.phone, expires=args.expires)
             if not args.password_stdin:
                 ctx.db.close()  # hold no connection while a person types (it reopens)
             password = _read_new_password(args)

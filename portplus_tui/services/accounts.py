@@ -359,6 +359,23 @@ def add_account(ctx: AppContext, member_no: str, email: str, *, name: str, role:
     return _insert(ctx, company.id, clean, session=None)
 
 
+def check_new_account(ctx: AppContext, member_no: str, email: str, *, name: str, role: str,
+                      department: str, expires: date | str, phone: str = "") -> None:
+    """Provider: what ``add_account`` checks before it needs the password (every field
+    but the password, the company, whether the login ID is taken), writing nothing: the
+    command line asks for the password only after this. ``add_account`` checks it all
+    again when it writes."""
+    clean, errors = validate_new_account(
+        ctx, name=name, role=role, login_id=email, password="", password_confirm="",
+        department=department, phone=phone, expires=expires)
+    for field in FORM_FIELDS:
+        if field in errors and field not in ("password", "password_confirm"):
+            raise errors[field]
+    company = _company_row(member_no)
+    if _login_taken(company.id, v.email_key(clean["login_id"])):
+        raise _login_taken_error()
+
+
 def list_accounts_for(ctx: AppContext, member_no: str) -> list[AccountView]:
     """Provider: every live account of a company."""
     company = _company_row(member_no)

@@ -71,7 +71,7 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # a file in the way, no permission, read-only disk
-                raise _cannot_open(path, exc) from None
+                raise cannot_open(path, exc) from None
         _ensure_wal(path, busy_timeout_ms)
         return peewee.SqliteDatabase(
             str(path),
@@ -176,7 +176,7 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
         return super().connection()
 
 
-def _cannot_open(path: Path, exc: BaseException) -> ConfigurationError:
+def cannot_open(path: Path, exc: BaseException) -> ConfigurationError:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return ConfigurationError(
         f"データベースファイルを開けません: {path} ({reason})",
@@ -200,7 +200,7 @@ def _ensure_wal(path: Path, busy_timeout_ms: int) -> None:
     try:
         conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000)
     except sqlite3.Error as exc:  # e.g. a folder it may not create the file in
-        raise _cannot_open(path, exc) from None
+        raise cannot_open(path, exc) from None
     try:
         deadline = time.monotonic() + busy_timeout_ms / 1000
         while True:

@@ -325,6 +325,26 @@ def test_concurrent_creation_of_one_login_id_makes_one_account(ctx, tenant):
                                      & (m.Account.login_key == "ichiro@example.com")).count()) == 1
 
 
+def test_check_new_account_refuses_what_add_account_would_and_writes_nothing(ctx, tenant):
+    """What the command line checks before it asks for a password: the same refusals as
+    add_account (fields but the password, unknown member, a login ID taken in any case)."""
+    member_no = tenant.company.member_no
+    base = dict(name="X", role="user", department="D", expires=FUTURE)
+    before = snapshot()
+    for field, over in (("phone", dict(phone="abc")), ("role", dict(role="owner")),
+                        ("expires", dict(expires="2026-03-01")), ("name", dict(name=""))):
+        with pytest.raises(ValidationError) as exc:
+            accounts.check_new_account(ctx, member_no, "new@example.com", **{**base, **over})
+        assert exc.value.field == field
+    with pytest.raises(ValidationError) as exc:
+        accounts.check_new_account(ctx, member_no, "ADMIN@example.com", **base)
+    assert exc.value.field == "login_id"
+    with pytest.raises(NotFoundError):
+        accounts.check_new_account(ctx, "ZZ-0000", "new@example.com", **base)
+    assert accounts.check_new_account(ctx, member_no, "New@Example.com", **base) is None
+    assert snapshot() == before
+
+
 def test_add_account_shares_the_validation(ctx, tenant):
     member_no = tenant.company.member_no
     base = dict(name="X", role="user", department="D", expires=FUTURE, password="Valid-pass-99")
