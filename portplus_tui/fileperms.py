@@ -1,0 +1,125 @@
+"""File modes of everything the app creates on disk (data, secrets, exports, logs, mail).
+
+Two modes (SPEC: the app is reached over SSH and from a browser by people we do not
+control, on hosts other people log in to):
+
+* **private** (the default): folders ``0700``, files ``0600``; the process umask is
+  ``077`` before anything is opened, so SQLite's ``-wal`` / ``-shm`` files and anything
+  a library creates are private too.
+* **shared group** (setting ``shared_group = "portplus"``, the SSH deployment where every
+  operator is an OS user of that group): folders ``2770`` owned by that group (the
+  set-group-id bit makes new files inherit the group), files ``0660``, umask ``007``.
+  Nobody outside the group can read anything.
+
+Only the standard library: this module is imported by ``__main__`` before anything else
+is opened, by the store (database files), the services (exports, key file) and the logs.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import stat
+from pathlib import Path
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+SHARED_DIR = 0o2770
+SHARED_FILE = 0o660
+
+
+class PermissionProblem(OSError):
+    """A folder or file cannot be given the mode it needs (the message says which)."""
+
+
+def umask_for(shared_group: str | None) -> int:
+    return 0o007 if shared_group else 0o077
+
+
+def set_process_umask(shared_group: str | None = None) -> int:
+    """Set the umask of the process for the mode; returns the previous one. Call before
+    any file is opened (``__main__.main`` does, for the app and every command)."""
+    return os.umask(umask_for(shared_group))
+
+
+def dir_mode(shared_group: str | None) -> int:
+    return SHARED_DIR if shared_group else PRIVATE_DIR
+
+
+def file_mode(shared_group: str | None) -> int:
+    return SHARED_FILE if shared_group else PRIVATE_FILE
+
+
+def group_id(shared_group: str) -> int:
+    """The id of the shared group; ``PermissionProblem`` when the host has no such group."""
+    try:
+        return grp.getgrnam(shared_group).gr_gid
+    except KeyError:
+        raise PermissionProblem(f"no group {shared_group!r} on this host (setting "
+                                f"shared_group); create it with: groupadd {shared_group}") from None
+
+
+def _fix(path: Path, mode: int, shared_group: str | None, *, is_dir: bool) -> None:
+    """Give ``path`` its mode (and group) when this process owns it; leave others' files
+    alone (an administrator set them up; ``readable_by_others`` reports what is wrong)."""
+    info = path.stat()
+    if info.st_uid != os.geteuid():
+        return
+    if shared_group:
+        gid = group_id(shared_group)
+        if info.st_gid != gid:
+            os.chown(path, -1, gid)
+    if stat.S_IMODE(info.st_mode) != mode:
+        os.chmod(path, mode)
+
+
+def private_dir(path: str | os.PathLike[str], shared_group: str | None = None) -> Path:
+    """Make ``path`` (and missing parents) a folder of the mode; return it.
+
+    Folders this call creates get ``0700`` (``2770`` and the group in the shared mode);
+    an existing leaf folder owned by this process is tightened to that mode. Parents that
+    already exist are not touched (``~`` stays as it is)."""
+    folder = Path(path)
+    mode = dir_mode(shared_group)
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for item in reversed(missing):
+        try:
+            item.mkdir(mode=mode & 0o777)
+        except FileExistsError:
+            pass  # another process made it meanwhile
+        _fix(item, mode, shared_group, is_dir=True)
+    if not folder.is_dir():
+        raise NotADirectoryError(20, os.strerror(20), str(folder))
+    _fix(folder, mode, shared_group, is_dir=True)
+    return folder
+
+
+def tighten_file(path: str | os.PathLike[str], shared_group: str | None = None) -> None:
+    """Give an existing file of this process the file mode (``0600`` / ``0660``)."""
+    target = Path(path)
+    if target.is_file():
+        _fix(target, file_mode(shared_group), shared_group, is_dir=False)
+
+
+def readable_by_others(path: str | os.PathLike[str], shared_group: str | None = None) -> bool:
+    """Whether someone outside the owner (and, in the shared mode, outside the group)
+    can read or write ``path``."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o006:
+        return True
+    if mode & 0o060:
+        if not shared_group:
+            return True
+        try:
+            return info.st_gid != group_id(shared_group)
+        except PermissionProblem:
+            return True
+    return False
