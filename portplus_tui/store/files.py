@@ -11,7 +11,7 @@ control, on hosts other people log in to):
   set-group-id bit makes new files inherit the group), files ``0660``, umask ``007``.
   Nobody outside the group can read anything.
 
-Only the standard library: this module is imported by ``__main__`` before anything else
+Only the standard library (no peewee): ``__main__`` imports it before anything else
 is opened, by the store (database files), the services (exports, key file) and the logs.
 """
 
