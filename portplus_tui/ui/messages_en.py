@@ -387,7 +387,7 @@ MESSAGES: dict[str, str] = {
     "pp.export.what_active": "The applications of the current search ({start} - {end}), cancelled ones left out.",
     "pp.export.folder": "Export folder: {folder}",
     "pp.export.browser": "The file is saved as a download of your browser.",
-    "pp.export.name": "File name (UTF-8; .csv is added; no folder):",
+    "pp.export.name": "File name (UTF-8; .csv is added):",
     "pp.export.run": "Export",
     "pp.export.exists": "{path} already exists. Press Export again to overwrite it.",
     "pp.export.failed": "Could not write {path}: {reason}",

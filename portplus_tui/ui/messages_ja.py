@@ -389,7 +389,7 @@ MESSAGES: dict[str, str] = {
     "pp.export.what_active": "現在の検索条件 ({start} - {end}) の申込を、キャンセル済を除いて出力します。",
     "pp.export.folder": "出力先フォルダ: {folder}",
     "pp.export.browser": "ファイルはブラウザのダウンロードとして保存されます。",
-    "pp.export.name": "ファイル名 (UTF-8、.csv は自動で付きます。フォルダは指定できません):",
+    "pp.export.name": "ファイル名 (UTF-8、.csv は自動で付きます):",
     "pp.export.run": "出力",
     "pp.export.exists": "{path} は既にあります。上書きする場合はもう一度「出力」を押してください。",
     "pp.export.failed": "{path} に書き込めませんでした: {reason}",
