@@ -68,6 +68,9 @@ class Settings:
     data_dir: Path | None = None  # None: platformdirs user data dir
     database_url: str | None = None  # None: sqlite:///<data_dir>/portplus.db
     log_dir: Path | None = None  # None: user log dir, or <data_dir>/logs when data_dir is set
+    # The one folder the TUI's CSV export writes into (the user types a file name only,
+    # never a path). None: <data_dir>/exports. Created 0700 (2770 with shared_group).
+    export_dir: Path | None = None
     lang: str = "ja"
     # "ascii": box lines, input edges, scrollbars and tab bars drawn without East-Asian
     # ambiguous-width glyphs (R-UI-3; safe in every terminal). "unicode": Textual's own
@@ -127,6 +130,12 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.resolved_data_dir / "outbox"
+
+    @property
+    def resolved_export_dir(self) -> Path:
+        if self.export_dir:
+            return Path(self.export_dir)
+        return self.resolved_data_dir / "exports"
 
     @property
     def resolved_log_dir(self) -> Path:
@@ -194,7 +203,7 @@ PAGE_SIZES = (10, 20, 50, 100)
 _ENV_ONLY = {"smtp_password"}
 # Settings whose empty value would silently mean something else (the current folder, or
 # the default database): refused when a file says "".
-_NOT_EMPTY = ("data_dir", "database_url", "log_dir")
+_NOT_EMPTY = ("data_dir", "database_url", "log_dir", "export_dir")
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)

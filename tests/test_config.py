@@ -35,6 +35,19 @@ def test_layers_in_order(tmp_path):
     assert s.resolved_database_url == f"sqlite:///{tmp_path / 'd' / 'portplus.db'}"
     assert s.outbox_dir == tmp_path / "d" / "outbox"
     assert s.resolved_log_dir == tmp_path / "d" / "logs"
+    assert s.resolved_export_dir == tmp_path / "d" / "exports"
+
+
+def test_export_dir_is_its_own_setting(tmp_path):
+    """The CSV export's one folder: <data_dir>/exports unless export_dir names another
+    (file, environment; ~ expanded)."""
+    path = write(tmp_path, 'export_dir = "~/pp-exports"\n')
+    s = load_settings(path, env={"PORTPLUS_DATA_DIR": str(tmp_path / "d")})
+    assert s.export_dir == Path("~/pp-exports").expanduser() == s.resolved_export_dir
+    s = load_settings(env={"PORTPLUS_EXPORT_DIR": str(tmp_path / "x"),
+                           "XDG_CONFIG_HOME": "/nonexistent"})
+    assert s.resolved_export_dir == tmp_path / "x"
+    assert Settings(data_dir=tmp_path).resolved_export_dir == tmp_path / "exports"
 
 
 def test_config_file_from_environment(tmp_path):
@@ -94,6 +107,7 @@ def test_every_setting_has_an_environment_name():
     ('data_dir = ""\n', "data_dir"),  # Path("") would be the current folder
     ('database_url = ""\n', "database_url"),
     ('log_dir = ""\n', "log_dir"),
+    ('export_dir = ""\n', "export_dir"),  # "" would be the current folder
 ])
 def test_file_values_of_the_wrong_type_name_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as exc:

@@ -9,7 +9,7 @@ Every text field: login (会員番号, アカウント, パスワード), the on
 reset (会員番号, メールアドレス; code, new password twice), account 新規登録 (all seven
 fields; 権限 is a Select) and 更新 of one's own account (with the password fields), the
 ポートプラス search bar (月, from, to), the new and change application forms (適用日,
-追加ポート数, 申込者), the CSV export path, and the command palette. The audit log has
+追加ポート数, 申込者), the CSV export file name, and the command palette. The audit log has
 no filter field; it is read after the login and account examples, whose text it shows.
 
 Hypothesis draws the examples (tests/ui/hostile.py: what is drawn, how it is typed,
@@ -21,6 +21,7 @@ number of examples of every test.
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 from hypothesis import strategies as st
@@ -602,23 +603,28 @@ def test_application_form(make_app, errors, clock, settings, mode):
 
 
 # ----------------------------------------------------------------------------- CSV export
-def _stays_in_sandbox(value: tuple[str, str]) -> bool:
-    """Typed paths that cannot leave the test's folders (cwd and HOME are tmp folders)."""
-    path = h.expected_value(*value).strip()
-    return not (path.startswith("/") or ".." in path
-                or path.startswith("~") and not (path == "~" or path.startswith("~/")))
+def _outside(home, cwd) -> list[str]:
+    return sorted(str(p.relative_to(home.parent)) for root in (home, cwd)
+                  for p in root.rglob("*"))
 
 
-def test_export_path(make_app, errors, clock, settings, tmp_path, monkeypatch):
+def test_export_name(make_app, errors, clock, settings, tmp_path, monkeypatch):
+    """The export takes a file NAME in the export folder (issue 11): whatever is typed,
+    nothing is written outside that folder, and only ``<name>.csv`` files are left in it
+    (no temporary file, nothing hidden)."""
     home, cwd = tmp_path / "home", tmp_path / "cwd"
     home.mkdir()
     cwd.mkdir()
+    (home / ".bashrc").write_text("# mine\n")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(cwd)
+    folder = settings.resolved_export_dir
     app = make_app()
     plausible = ["out.csv", "~/x.csv", "no-such-dir/x.csv", ".", "~", "a\x00b.csv", "ｘ.csv",
-                 "\x1b[31m.csv", "😀.csv", "x" * 300 + ".csv", "\u202egnp.csv"]
-    strategy = entry(plausible).filter(_stays_in_sandbox)
+                 "\x1b[31m.csv", "😀.csv", "x" * 300 + ".csv", "\u202egnp.csv", "../x.csv",
+                 "/tmp/x.sh", "~/.bashrc", ".bashrc", "..\\x.csv", "x.CSV", "a:b"]
+    strategy = entry(plausible)
+    before_outside = _outside(home, cwd)
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
@@ -627,16 +633,22 @@ def test_export_path(make_app, errors, clock, settings, tmp_path, monkeypatch):
             await settle(app, pilot)
             modal = app.screen
             assert isinstance(modal, ExportModal)
-            path_input = modal.query_one("#pp-export-path", Input)
+            name_input = modal.query_one("#pp-export-name", Input)
 
             async def check(value) -> None:
-                what = "export path " + h.shown(value)
+                what = "export name " + h.shown(value)
                 before = h.snapshot()
-                h.put(app, path_input, value)
+                h.put(app, name_input, value)
                 await press(app, pilot, "enter")  # 出力
                 h.assert_sane(app, (ExportModal,), errors, what)
                 assert app.screen is modal, what
                 h.assert_db(before, NOTHING, what)
+                assert _outside(home, cwd) == before_outside, what
+                assert (home / ".bashrc").read_text() == "# mine\n", what
+                left = os.listdir(folder) if folder.exists() else []
+                assert all(n.lower().endswith(".csv") and not n.startswith(".")
+                           and (folder / n).is_file() and not (folder / n).is_symlink()
+                           for n in left), (what, left)
                 h.outcome("export", "written" if modal.query_one("#pp-export-done").display
                           else "refused")
 
@@ -644,7 +656,8 @@ def test_export_path(make_app, errors, clock, settings, tmp_path, monkeypatch):
             # and the path was repeated raw (ESC, NUL) in the message under the field.
             await h.fuzz(strategy, check, max_examples=30, name="export",
                          explicit=[("paste", "a\x00b.csv"), ("paste", "\x1b]0;x\x07.csv"),
-                                   ("paste", "x" * 10_000)])
+                                   ("paste", "x" * 10_000), ("paste", "~/.bashrc"),
+                                   ("paste", "/tmp/x.sh"), ("paste", "../../x.csv")])
 
     run(body)
 

@@ -6,6 +6,8 @@ so the list opens on billing month 2026-02 (2026-02-21 .. 2026-03-20)."""
 from __future__ import annotations
 
 import csv
+import os
+import stat
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
@@ -696,48 +698,71 @@ def test_calendar_refuses_a_new_application_on_a_closed_day(make_app, ctx):
 
 
 # ------------------------------------------------------------------ export
-def test_export_writes_the_current_search(make_app, ctx, tmp_path):
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def csv_rows(path: Path) -> list[tuple[str, ...]]:
+    return [tuple(r) for r in csv.reader(path.read_text(encoding="utf-8").splitlines())]
+
+
+async def open_export(app, pilot) -> ExportModal:
+    await pilot.press("e")
+    await settle(app, pilot)
+    modal = app.screen
+    assert isinstance(modal, ExportModal)
+    return modal
+
+
+async def export_as(app, pilot, modal, name: str) -> None:
+    """Empty the name field, type ``name`` (a burst of keys) and press Enter (出力)."""
+    field = modal.query_one("#pp-export-name", Input)
+    field.focus()
+    field.value = ""
+    await settle(app, pilot)
+    await type_text(app, pilot, name + "\r")
+    await settle(app, pilot)
+
+
+def test_export_writes_the_current_search_into_the_export_folder(make_app, ctx, settings):
     app = make_app()
     session = session_of(ctx, ADMIN)
+    folder = settings.resolved_export_dir
+    assert folder == settings.resolved_data_dir / "exports"
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
             pane = await open_list(app, pilot, ADMIN)
-            await pilot.press("e")
-            await settle(app, pilot)
-            modal = app.screen
-            assert isinstance(modal, ExportModal)
-            path_input = modal.query_one("#pp-export-path", Input)
-            assert path_input.value.startswith("~/portplus-2026") and path_input.value.endswith(
-                ".csv")
-            target = tmp_path / "out.csv"
-            path_input.value = str(target)
-            await pilot.press("enter")
+            modal = await open_export(app, pilot)
+            name_input = modal.query_one("#pp-export-name", Input)
+            # The default: a name only (no folder, no ~), the folder shown above it.
+            assert name_input.value.startswith("portplus-2026") and name_input.value.endswith(
+                ".csv") and "/" not in name_input.value
+            assert text(modal.query_one("#pp-export-folder")) == f"出力先フォルダ: {folder}"
+            await export_as(app, pilot, modal, "march")
             await wait_for(app, pilot, lambda: modal.written is not None)
+            target = folder / "march.csv"
+            assert modal.written == target
             done = text(modal.query_one("#pp-export-done"))
             assert str(target) in done and f"{pane.page.total} 件" in done
-            rows = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))
-            assert tuple(rows[0]) == apps.EXPORT_HEADER
+            rows = csv_rows(target)
+            assert rows[0] == apps.EXPORT_HEADER
             expected = list(apps.export_rows(ctx, session, pane.page.query.start,
                                              pane.page.query.end))
-            assert [tuple(r) for r in rows[1:]] == [tuple(str(c) for c in r) for r in expected]
+            assert rows[1:] == [tuple(str(c) for c in r) for r in expected]
+            assert mode_of(folder) == 0o700 and mode_of(target) == 0o600
+            assert sorted(os.listdir(folder)) == ["march.csv"]
             assert app.focused is modal.query_one("#pp-export-close")
-            # The same file again: asks before overwriting.
-            path_input.focus()
+            # The same name again: asks before overwriting; 出力 again replaces it.
+            name_input.focus()
             await pilot.press("enter")
             await settle(app, pilot)
             assert "既にあります" in text(modal.query_one("#pp-export-error"))
             await pilot.press("enter")
             await settle(app, pilot)
             assert not modal.query_one("#pp-export-error").display
-            # An unwritable place: said clearly, nothing written.
-            path_input.value = str(tmp_path / "no-such-dir" / "x.csv")
-            path_input.focus()
-            await pilot.press("enter")
-            await settle(app, pilot)
-            error = text(modal.query_one("#pp-export-error"))
-            assert "書き込めませんでした" in error and "no-such-dir" in error
-            assert not (tmp_path / "no-such-dir").exists()
+            assert modal.query_one("#pp-export-done").display
+            assert csv_rows(target) == rows and sorted(os.listdir(folder)) == ["march.csv"]
             await pilot.press("escape")
             await settle(app, pilot)
             assert not isinstance(app.screen, ExportModal)
@@ -746,7 +771,111 @@ def test_export_writes_the_current_search(make_app, ctx, tmp_path):
     run(body)
 
 
-def test_export_leaves_out_cancelled_rows_when_the_list_hides_them(make_app, ctx, tmp_path):
+def test_export_refuses_paths_for_a_user(make_app, ctx, settings, tmp_path, monkeypatch):
+    """Issue 11: a role-user account typed ~/.bashrc (or any path) and the export
+    overwrote it. Now only a name in the export folder is accepted, and the message under
+    the field says why; nothing is written anywhere else."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd" / "deep"
+    cwd.mkdir(parents=True)
+    (home / ".ssh").mkdir(parents=True)
+    bashrc = home / ".bashrc"
+    bashrc.write_text("# mine\n")
+    keys = home / ".ssh" / "authorized_keys"
+    keys.write_text("ssh-ed25519 AAAA mine\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    folder = settings.resolved_export_dir
+    planted = Path("/tmp/x.sh")
+    planted_before = os.lstat(planted) if os.path.lexists(planted) else None
+    app = make_app()
+
+    def unchanged() -> None:
+        assert bashrc.read_text() == "# mine\n" and keys.read_text() == "ssh-ed25519 AAAA mine\n"
+        assert sorted(os.listdir(home)) == [".bashrc", ".ssh"] and os.listdir(cwd) == []
+        assert sorted(os.listdir(tmp_path / "cwd")) == ["deep"]
+        now = os.lstat(planted) if os.path.lexists(planted) else None
+        assert (now and (now.st_ino, now.st_mtime_ns)) == (
+            planted_before and (planted_before.st_ino, planted_before.st_mtime_ns))
+        assert not folder.exists() or [p for p in os.listdir(folder)
+                                       if not p.startswith("link")] == []
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await open_list(app, pilot, USER)
+            modal = await open_export(app, pilot)
+            error = modal.query_one("#pp-export-error")
+            for name in ("/tmp/x.sh", "../../x.csv", "~/.bashrc", str(keys), "a\\b.csv"):
+                await export_as(app, pilot, modal, name)
+                assert modal.query_one("#pp-export-name", Input).value == name
+                said = text(error)
+                assert error.display and "ファイル名だけを入力してください" in said, name
+                assert "/" in said and "\\" in said, said
+                assert modal.written is None and not modal.query_one("#pp-export-done").display
+                unchanged()
+            await export_as(app, pilot, modal, ".bashrc")
+            assert "「.」で始める" in text(error)
+            await export_as(app, pilot, modal, "")
+            assert "ファイル名を入力してください" in text(error)
+            unchanged()
+            # A symbolic link planted in the export folder is refused, not followed.
+            folder.mkdir(mode=0o700, parents=True)
+            (folder / "link.csv").symlink_to(bashrc)
+            for _ in range(2):  # 出力 twice: still refused (no overwrite of a link)
+                await export_as(app, pilot, modal, "link")
+                assert "シンボリックリンク" in text(error) and "上書きしません" in text(error)
+            assert (folder / "link.csv").is_symlink()
+            unchanged()
+            # A plain name: written in the export folder.
+            await export_as(app, pilot, modal, "ok")
+            await wait_for(app, pilot, lambda: modal.written is not None)
+            assert modal.written == folder / "ok.csv" and mode_of(folder / "ok.csv") == 0o600
+            assert not error.display
+            assert (folder / "link.csv").is_symlink() and bashrc.read_text() == "# mine\n"
+
+    run(body)
+
+
+def test_export_in_a_browser_goes_to_the_browser(make_app, ctx, settings, monkeypatch):
+    """Under textual-serve (``is_web``) nothing is written on the host: the CSV is handed
+    to ``deliver_text`` as a download."""
+    from portplus_tui.ui.app import PortPlusApp
+
+    monkeypatch.setattr(PortPlusApp, "is_web", property(lambda self: True))
+    app = make_app()
+    session = session_of(ctx, USER)
+    delivered: list = []
+
+    def deliver_text(path_or_file, **kwargs):
+        delivered.append((path_or_file.read(), kwargs))
+        path_or_file.close()
+        return "key-1"
+
+    app.deliver_text = deliver_text
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, USER)
+            modal = await open_export(app, pilot)
+            assert "ブラウザのダウンロード" in text(modal.query_one("#pp-export-folder"))
+            await export_as(app, pilot, modal, "~/.bashrc")
+            assert "ファイル名だけ" in text(modal.query_one("#pp-export-error"))
+            assert delivered == []
+            await export_as(app, pilot, modal, "for-me")
+            await wait_for(app, pilot, lambda: modal.written is not None)
+            ((content, kwargs),) = delivered
+            assert kwargs == {"save_filename": "for-me.csv", "mime_type": "text/csv"}
+            rows = [tuple(r) for r in csv.reader(content.splitlines())]
+            q = pane.page.query
+            expected = list(apps.export_rows(ctx, session, q.start, q.end))
+            assert rows == [apps.EXPORT_HEADER, *[tuple(str(c) for c in r) for r in expected]]
+            done = text(modal.query_one("#pp-export-done"))
+            assert "for-me.csv" in done and "ブラウザ" in done and f"{pane.page.total} 件" in done
+            assert not settings.resolved_export_dir.exists()
+
+    run(body)
+
+
+def test_export_leaves_out_cancelled_rows_when_the_list_hides_them(make_app, ctx, settings):
     """「キャンセル済を表示」 off (t): the export is the list's search, cancelled rows out."""
     app = make_app()
     session = session_of(ctx, ADMIN)
@@ -758,20 +887,15 @@ def test_export_leaves_out_cancelled_rows_when_the_list_hides_them(make_app, ctx
             await settle(app, pilot)
             query = pane.page.query
             assert not query.include_cancelled
-            await pilot.press("e")
-            await settle(app, pilot)
-            modal = app.screen
-            assert isinstance(modal, ExportModal)
+            modal = await open_export(app, pilot)
             assert "キャンセル済を除いて" in " ".join(
                 text(w) for w in modal.query(".pp-message"))
-            target = tmp_path / "active.csv"
-            modal.query_one("#pp-export-path", Input).value = str(target)
-            await pilot.press("enter")
+            await export_as(app, pilot, modal, "active")
             await wait_for(app, pilot, lambda: modal.written is not None)
-            rows = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))[1:]
+            rows = csv_rows(settings.resolved_export_dir / "active.csv")[1:]
             expected = list(apps.export_rows(ctx, session, query.start, query.end,
                                              include_cancelled=False))
-            assert [tuple(r) for r in rows] == [tuple(str(c) for c in r) for r in expected]
+            assert rows == [tuple(str(c) for c in r) for r in expected]
             assert len(rows) == pane.page.total
             assert "キャンセル済" not in {r[5] for r in rows}
             everything = list(apps.export_rows(ctx, session, query.start, query.end))

@@ -1013,9 +1013,12 @@ class PortPlusPane(Pane):
     def action_export(self) -> None:
         if self.page is None:
             return
-        from portplus_tui.ui.panes.portplus_dialogs import ExportModal, default_export_path
+        from portplus_tui.services import exports
+        from portplus_tui.ui.panes.portplus_dialogs import ExportModal
 
-        self.app.push_screen(ExportModal(self.page.query, default_export_path(self.app.now())))
+        app = self.app
+        self.app.push_screen(ExportModal(self.page.query, exports.default_name(app.now()),
+                                         exports.export_dir(app.settings), web=app.is_web))
 
     # ================================================================= widgets
     def action_focus_search(self) -> None:

@@ -6,11 +6,8 @@ through ``app.run_service``; the dialog shows ``loading`` meanwhile.
 
 from __future__ import annotations
 
-import csv
-import errno
-import os
+import io
 import unicodedata
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -250,61 +247,28 @@ class HistoryModal(PortPlusDialog):
 
 # ------------------------------------------------------------------ CSV export
 def shown_path(path: object) -> str:
-    """A typed path as a message may show it: control and format characters (ESC, NUL,
+    """A path or name as a message may show it: control and format characters (ESC, NUL,
     bidi overrides) as ``\\xNN`` / ``\\uNNNN``, never sent raw to the terminal."""
     return "".join(char if unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp")
                    else ascii(char)[1:-1] for char in str(path))
 
 
-def default_export_path(now: datetime) -> str:
-    """``~/portplus-YYYYMMDD-HHMMSS.csv`` (local time of the machine running the app)."""
-    stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
-    return str(Path("~") / f"portplus-{stamp}.csv")
-
-
-def write_export(rows, header, path: str, overwrite: bool = False) -> tuple[Path, int]:
-    """Write ``header`` and ``rows`` as UTF-8 CSV to ``path`` (``~`` expanded).
-
-    Refuses an existing file unless ``overwrite`` (FileExistsError). The rows go to a
-    temporary file beside the target, renamed over it at the end: a failure half-way
-    leaves no half-written file. Returns (absolute path, rows written)."""
-    target = Path(os.path.expanduser(path.strip()))
-    if not target.is_absolute():
-        target = Path.cwd() / target
-    if target.is_dir():
-        raise IsADirectoryError(21, os.strerror(21), str(target))
-    if target.exists() and not overwrite:
-        raise FileExistsError(17, os.strerror(17), str(target))
-    rows = iter(rows)
-    first = next(rows, None)  # the service checks the session here, before any file exists
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    count = 0
-    try:
-        with open(temp, "x", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            if first is not None:
-                writer.writerow(first)
-                count = 1
-                for row in rows:
-                    writer.writerow(row)
-                    count += 1
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target, count
-
-
 class ExportModal(PortPlusDialog):
     """CSV出力: the list's current search (its period, and cancelled rows only when the
-    list shows them) to a file the user names."""
+    list shows them) to a file the user names in the export folder (``export_dir``).
 
-    def __init__(self, query, default_path: str) -> None:
+    The user types a file NAME, never a path: ``services.exports`` refuses paths and
+    other names and says why under the field; an earlier export of the same name is
+    replaced only when 出力 is pressed again. In a browser (textual-serve) nothing is
+    written on the host: the CSV is handed to the browser as a download."""
+
+    def __init__(self, query, default_name: str, folder: Path, *, web: bool = False) -> None:
         super().__init__(id="pp-export")
         self.list_query = query
-        self.default_path = default_path
-        self.written: Path | None = None
+        self.default_name = default_name
+        self.folder = folder
+        self.web = web
+        self.written: Path | None = None  # the file written (or, in a browser, its name)
         self._overwrite_asked = ""
 
     def compose(self) -> ComposeResult:
@@ -314,8 +278,11 @@ class ExportModal(PortPlusDialog):
             what = "pp.export.what" if q.include_cancelled else "pp.export.what_active"
             yield Static(t(what, start=fmt_date(q.start), end=fmt_date(q.end)),
                          markup=False, classes="pp-message")
-            yield Static(t("pp.export.path"), classes="pp-message", markup=False)
-            yield Input(self.default_path, id="pp-export-path")
+            where = (t("pp.export.browser") if self.web
+                     else t("pp.export.folder", folder=shown_path(self.folder)))
+            yield Static(where, classes="pp-message", markup=False, id="pp-export-folder")
+            yield Static(t("pp.export.name"), classes="pp-message", markup=False)
+            yield Input(self.default_name, id="pp-export-name")
             yield self.hidden(Static("", classes="pp-error", markup=False, id="pp-export-error"))
             yield self.hidden(Static("", classes="pp-done", markup=False, id="pp-export-done"))
             with Horizontal(classes="pp-buttons"):
@@ -324,7 +291,7 @@ class ExportModal(PortPlusDialog):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#pp-export-path", Input).focus()
+        self.query_one("#pp-export-name", Input).focus()
 
     def action_close(self) -> None:
         if not self._busy:
@@ -347,55 +314,56 @@ class ExportModal(PortPlusDialog):
     def run_export(self) -> None:
         if self._busy:
             return
-        path = self.query_one("#pp-export-path", Input).value.strip()
+        name = self.query_one("#pp-export-name", Input).value
         self.say("#pp-export-error", "")
         self.say("#pp-export-done", "")
-        if not path:
-            self.say("#pp-export-error", t("pp.export.no_path"))
-            return
-        overwrite = self._overwrite_asked == path
+        overwrite = bool(self._overwrite_asked) and self._overwrite_asked == name
+        self._overwrite_asked = ""
         self._busy = True
         app = self.app
         session = app.session
         q = self.list_query
+        web = self.web
 
         def job(ctx):
-            from portplus_tui.services import applications
+            from portplus_tui.services import exports
 
-            rows = applications.export_rows(ctx, session, q.start, q.end,
-                                            include_cancelled=q.include_cancelled)
-            try:
-                return write_export(rows, applications.EXPORT_HEADER, path, overwrite)
-            except FileExistsError:
-                return ("exists", path)
-            except OSError as exc:
-                return ("oserror", exc)
-            except ValueError:  # a NUL in the path (open() refuses it): not a valid name
-                return ("oserror", OSError(errno.EINVAL, os.strerror(errno.EINVAL)))
+            if web:
+                return exports.download(ctx, session, name, q.start, q.end,
+                                        include_cancelled=q.include_cancelled)
+            return exports.write_csv(ctx, session, name, q.start, q.end,
+                                     include_cancelled=q.include_cancelled,
+                                     overwrite=overwrite)
 
         app.run_service(self, job, done=self._done, failed=self._failed,
                         busy=self.query_one("#pp-export-run", Button), name="portplus.export")
 
     def _done(self, result) -> None:
         self._busy = False
-        if isinstance(result, tuple) and result and result[0] == "exists":
-            self._overwrite_asked = result[1]
-            self.say("#pp-export-error", t("pp.export.exists", path=shown_path(result[1])))
-            return
-        if isinstance(result, tuple) and result and result[0] == "oserror":
-            exc = result[1]
-            reason = exc.strerror or type(exc).__name__
-            where = os.path.expanduser(self.query_one("#pp-export-path", Input).value.strip())
-            self.say("#pp-export-error",
-                     t("pp.export.failed", path=shown_path(where), reason=reason))
-            return
-        target, count = result
-        self.written = target
-        self.say("#pp-export-done", t("pp.export.done", path=shown_path(target), count=count))
-        self.app.notify(t("pp.export.done", path=shown_path(target), count=count), markup=False,
-                        timeout=8)
+        if self.web:
+            # Handed to the browser (textual-serve): nothing is written on the host.
+            self.app.deliver_text(io.StringIO(result.text), save_filename=result.name,
+                                  mime_type="text/csv")
+            self.written = Path(result.name)
+            text = t("pp.export.sent", name=shown_path(result.name), count=result.count)
+        else:
+            self.written = result.path
+            text = t("pp.export.done", path=shown_path(result.path), count=result.count)
+        self.say("#pp-export-done", text)
+        self.app.notify(text, markup=False, timeout=8)
         self.query_one("#pp-export-close", Button).focus()
 
     def _failed(self, exc: PortPlusError) -> None:
+        from portplus_tui.services.exports import ExportExists, ExportFailed
+
         self._busy = False
-        self.say("#pp-export-error", exc.message(get_lang()))
+        if isinstance(exc, ExportExists):
+            # Asked once; 出力 again (the same name) replaces the earlier export.
+            self._overwrite_asked = self.query_one("#pp-export-name", Input).value
+            text = t("pp.export.exists", path=shown_path(exc.path))
+        elif isinstance(exc, ExportFailed):
+            text = t("pp.export.failed", path=shown_path(exc.path),
+                     reason=shown_path(exc.reason))
+        else:  # the name refused, something at the name that is not ours, the session
+            text = shown_path(exc.message(get_lang()))
+        self.say("#pp-export-error", text)
