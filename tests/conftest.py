@@ -76,6 +76,27 @@ def stoppable_pg_server() -> Iterator[pg.PgServer]:
 # === end of databases ===
 
 
+# === the user config folder ===
+#
+# The secret key file defaults to <user config dir>/secret.key, and the app makes it when
+# missing: every test (and every process a test starts) gets a config folder of the
+# session's instead of the real ~/.config. Tests that want their own set XDG_CONFIG_HOME.
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import os
+
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("XDG_CONFIG_HOME", None)
+        else:
+            os.environ["XDG_CONFIG_HOME"] = before
+
+
 # === secrets in the log files (tests/secrets_scan.py, tests/secrets_registry.py) ===
 #
 # After the last test of the session (of each xdist worker): no password, one-time code,

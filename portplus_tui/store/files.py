@@ -136,6 +136,11 @@ def readable_by_others(path: str | os.PathLike[str], shared_group: str | None = 
         info = os.stat(path)
     except OSError:
         return False
+    return exposed(info, shared_group)
+
+
+def exposed(info: os.stat_result, shared_group: str | None = None) -> bool:
+    """``readable_by_others`` for a ``stat`` result (of an open file: ``os.fstat``)."""
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o006:
         return True
