@@ -97,6 +97,20 @@ def _no_real_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
             os.environ["XDG_CONFIG_HOME"] = before
 
 
+@pytest.fixture(autouse=True)
+def _restore_umask() -> Iterator[None]:
+    """`portplus` sets the process umask (077, or 007 in the shared mode) for good, as
+    a process should; a test that runs it in-process gets the suite's umask back."""
+    import os
+
+    before = os.umask(0o022)
+    os.umask(before)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
 # === secrets in the log files (tests/secrets_scan.py, tests/secrets_registry.py) ===
 #
 # After the last test of the session (of each xdist worker): no password, one-time code,

@@ -67,7 +67,8 @@ class AppContext:
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = system_clock, mailer: object | None = None,
              migrate: bool = False) -> "AppContext":
-        db = open_database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        db = open_database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                           shared_group=settings.shared_group)
         bind(db)
         if migrate:
             from portplus_tui.store.migrations import migrate as run_migrations
