@@ -214,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--last", type=int, default=50, metavar="N",
                    help="how many entries, 1-1000 (default 50)")
 
-    p = add("demo", "fill the database with demo data and launch the app")
+    p = add("demo", "fill a demo database (default: demo.db in the data dir, never the "
+                    "configured one unless --database-url / PORTPLUS_DATABASE_URL / "
+                    "database_url names it) with demo data and launch the app on it; refused "
+                    "on a database holding companies the demo did not create")
     p.add_argument("--applications", type=int, default=0, metavar="N",
                    help="add N applications (0-20000000) to M97-00339 over the two years "
                         "around today")
@@ -509,17 +512,32 @@ def cmd_applications(args, settings) -> int:
     return EXIT_OK
 
 
+def demo_settings(settings):
+    """The demo's settings: its own SQLite file ``<data dir>/demo.db`` unless a database
+    URL was given (flag, environment or file), so that its well-known logins never land
+    in the real database by accident."""
+    if settings.database_url:
+        return settings
+    return settings.replace(database_url=f"sqlite:///{settings.resolved_data_dir / 'demo.db'}")
+
+
 def cmd_demo(args, settings) -> int:
     import time
 
     from portplus_tui.services import demo
     from portplus_tui.store.db import redact_url
+    from portplus_tui.store.migrations import migrate
 
     if args.applications < 0 or args.applications > 20_000_000:
         raise CliError("--applications は 0~20000000 の範囲で指定してください。",
                        "--applications must be between 0 and 20000000")
-    ctx = _context(settings, migrate=True)
+    settings = demo_settings(settings)
+    _warn_if_exposed(settings)
+    ctx = _context(settings, require_schema=False)
     try:
+        demo.check_database(ctx)  # before migrating: a refusal writes nothing at all
+        migrate(ctx.db)
+        _ensure_secret_key(ctx)
         started = time.perf_counter()
         result = demo.seed(ctx, applications=args.applications)
         took = time.perf_counter() - started
@@ -859,7 +877,7 @@ def _main(argv: Sequence[str], state: dict) -> int:
         if args.command is None:
             return launch_tui(settings)
         log_handler = _install_log_file_handler(settings)
-        if args.command not in ("init", "migrate"):  # those make the files private
+        if args.command not in ("init", "migrate", "demo"):  # init fixes; demo: its own file
             _warn_if_exposed(settings)
         return COMMANDS[args.command](args, settings)
     except CliError as exc:
