@@ -70,7 +70,7 @@ Two-step login (R-OTP-1..3)
     6-digit code (``secrets.randbelow``) is mailed and ``LoginResult.challenge`` is
     returned. ``attempt`` is ``secrets.token_urlsafe(32)``; the database keeps only
     its SHA-256 (a database reader cannot complete someone's pending login).
-  * Codes are stored as ``hmac-sha256k$<salt>$<digest>``: HMAC-SHA256, under the
+  * Codes are stored as ``hmac-sha256k$<key id>$<salt>$<digest>``: HMAC-SHA256, under the
     server's secret key (``AppContext.secret_key``: not in the database, not in the data
     folder), of a per-challenge random salt followed by the code, so a copy of the
     database alone does not give away a live code (10^6 guesses of a keyless hash
@@ -443,25 +443,43 @@ def _login_key(login_id: Any) -> str | None:
     return key
 
 
+def _key_id(key: bytes) -> str:
+    """A short fingerprint of the secret key (not the key, and useless to guess it): it
+    tells a code made under another key from a wrong code."""
+    return hmac.new(key, b"portplus secret key id", hashlib.sha256).hexdigest()[:8]
+
+
 def _hash_secret(secret: str, key: bytes) -> str:
-    """``hmac-sha256k$<salt>$<digest>``: HMAC-SHA256 under the server's secret key of the
-    random salt followed by the code. Without the key (it is not in the database) the
-    stored value says nothing about the code."""
+    """``hmac-sha256k$<key id>$<salt>$<digest>``: HMAC-SHA256 under the server's secret
+    key of the random salt followed by the code. Without the key (it is not in the
+    database) the stored value says nothing about the code."""
     salt = secrets.token_bytes(16)
     digest = hmac.new(key, salt + secret.encode("ascii"), hashlib.sha256).hexdigest()
-    return f"{_HASH_SCHEME}${salt.hex()}${digest}"
+    return f"{_HASH_SCHEME}${_key_id(key)}${salt.hex()}${digest}"
+
+
+_other_keys_seen: set[str] = set()
 
 
 def _check_secret(secret: str, stored: str, key: bytes) -> bool:
     """Whether ``secret`` is the code behind ``stored``, under ``key`` (constant time;
-    rows of the older, keyless scheme never match: they expire within minutes)."""
+    rows of the older, keyless scheme never match: they expire within minutes). A code
+    stored under another key (processes sharing the database with different keys, or a
+    replaced key) never matches either; the log file says so once per key id."""
     try:
-        scheme, salt_hex, digest = stored.split("$")
+        scheme, key_id, salt_hex, digest = stored.split("$")
         salt = bytes.fromhex(salt_hex)
     except (ValueError, AttributeError):
-        salt, scheme, digest = b"\0" * 16, "", ""
+        salt, scheme, key_id, digest = b"\0" * 16, "", "", ""
     expected = hmac.new(key, salt + secret.encode("ascii"), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, digest) and scheme == _HASH_SCHEME
+    ok = hmac.compare_digest(expected, digest) and scheme == _HASH_SCHEME
+    if scheme == _HASH_SCHEME and key_id != _key_id(key) and key_id not in _other_keys_seen:
+        _other_keys_seen.add(key_id)
+        log.warning("a code was stored under another secret key (key id %s, this process "
+                    "uses %s): every process sharing the database needs the same key "
+                    "(PORTPLUS_SECRET_KEY or secret_key_file); a replaced key voids the codes "
+                    "sent before", key_id, _key_id(key))
+    return ok
 
 
 def _attempt_key(attempt: Any) -> str | None:
