@@ -333,9 +333,9 @@ def _yes_no(flag: bool) -> str:
 
 # ---------------------------------------------------------------- commands
 def _secure_files(settings) -> list:
-    """What `init` (and `demo`) owe installs made by older versions: the data folder
-    and the SQLite files this process owns get their modes (0700 / 0600, or 2770 / 0660
-    in the shared mode). Returns the files that others could read before."""
+    """What `init` owes installs made by older versions: the data folder and the SQLite
+    files this process owns get their modes (0700 / 0600, or 2770 / 0660 in the shared
+    mode). Returns the files that others could read before."""
     from portplus_tui.store.db import tighten_sqlite_files
     from portplus_tui.store.files import PermissionProblem, private_dir, sqlite_file
 
