@@ -131,6 +131,7 @@ def _no_secrets_in_logs(request: pytest.FixtureRequest,
     before = secrets_scan.sizes(path for folder in secrets_scan.user_log_dirs()
                                 for path in secrets_scan.log_files(folder))
     undo = secrets_registry.capture_mailed_codes()
+    undo_keys = secrets_registry.capture_secret_keys()
     # Until a test points the product's log elsewhere (an app opening its database, an
     # unexpected error), what it logs goes to a file of the suite's: scanned as well.
     from portplus_tui.config import Settings
@@ -141,6 +142,7 @@ def _no_secrets_in_logs(request: pytest.FixtureRequest,
         yield
     finally:
         undo()
+        undo_keys()
     modules = {item.module for item in request.session.items
                if getattr(item, "module", None) is not None}
     secrets_registry.collect_from_modules(modules)
