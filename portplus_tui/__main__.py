@@ -214,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--last", type=int, default=50, metavar="N",
                    help="how many entries, 1-1000 (default 50)")
 
-    p = add("demo", "fill the database with demo data and launch the app")
+    p = add("demo", "fill a demo database (default: demo.db in the data dir, never the "
+                    "configured one unless --database-url / PORTPLUS_DATABASE_URL / "
+                    "database_url names it) with demo data and launch the app on it; refused "
+                    "on a database holding companies the demo did not create")
     p.add_argument("--applications", type=int, default=0, metavar="N",
                    help="add N applications (0-20000000) to M97-00339 over the two years "
                         "around today")
@@ -329,6 +332,30 @@ def _yes_no(flag: bool) -> str:
 
 
 # ---------------------------------------------------------------- commands
+def _secure_files(settings) -> list:
+    """What `init` owes installs made by older versions: the data folder and the SQLite
+    files this process owns get their modes (0700 / 0600, or 2770 / 0660 in the shared
+    mode). Returns the files that others could read before."""
+    from portplus_tui.store.db import tighten_sqlite_files
+    from portplus_tui.store.files import PermissionProblem, private_dir, sqlite_file
+
+    try:
+        private_dir(settings.resolved_data_dir, settings.shared_group)
+        path = sqlite_file(settings.resolved_database_url)
+        return tighten_sqlite_files(path, settings.shared_group) if path is not None else []
+    except NotADirectoryError:
+        return []  # the database step reports it
+    except PermissionProblem as exc:
+        raise CliError(f"ファイルの権限を設定できません: {exc}",
+                       f"cannot set file permissions: {exc}") from None
+
+
+def _ensure_secret_key(ctx) -> None:
+    """Make the key file now (when no PORTPLUS_SECRET_KEY is set), so that the app
+    never has to, and check it: a key file others can read stops here."""
+    ctx.secret_key()
+
+
 def cmd_init(args, settings) -> int:
     from portplus_tui.store.db import redact_url
     from portplus_tui.store.migrations import LATEST
@@ -338,6 +365,8 @@ def cmd_init(args, settings) -> int:
         from portplus_tui.store.migrations import migrate
 
         applied = migrate(ctx.db)
+        fixed = _secure_files(settings)
+        _ensure_secret_key(ctx)
     finally:
         ctx.close()
     where = redact_url(settings.resolved_database_url)
@@ -345,6 +374,8 @@ def cmd_init(args, settings) -> int:
         _out(f"{where}: applied migrations {', '.join(map(str, applied))} (schema version {LATEST})")
     else:
         _out(f"{where}: up to date (schema version {LATEST})")
+    for path in fixed:
+        _out(f"made private (others could read it): {path}")
     return EXIT_OK
 
 
@@ -481,17 +512,32 @@ def cmd_applications(args, settings) -> int:
     return EXIT_OK
 
 
+def demo_settings(settings):
+    """The demo's settings: its own SQLite file ``<data dir>/demo.db`` unless a database
+    URL was given (flag, environment or file), so that its well-known logins never land
+    in the real database by accident."""
+    if settings.database_url:
+        return settings
+    return settings.replace(database_url=f"sqlite:///{settings.resolved_data_dir / 'demo.db'}")
+
+
 def cmd_demo(args, settings) -> int:
     import time
 
     from portplus_tui.services import demo
     from portplus_tui.store.db import redact_url
+    from portplus_tui.store.migrations import migrate
 
     if args.applications < 0 or args.applications > 20_000_000:
         raise CliError("--applications は 0~20000000 の範囲で指定してください。",
                        "--applications must be between 0 and 20000000")
-    ctx = _context(settings, migrate=True)
+    settings = demo_settings(settings)
+    _warn_if_exposed(settings)
+    ctx = _context(settings, require_schema=False)
     try:
+        demo.check_database(ctx)  # before migrating: a refusal writes nothing at all
+        migrate(ctx.db)
+        _ensure_secret_key(ctx)
         started = time.perf_counter()
         result = demo.seed(ctx, applications=args.applications)
         took = time.perf_counter() - started
@@ -649,10 +695,37 @@ def cmd_audit(args, settings) -> int:
     return EXIT_OK
 
 
+_warned: set = set()
+
+
+def _warn_if_exposed(settings) -> None:
+    """One line on stderr (and in the log file) when others can read the SQLite file,
+    with the command that fixes it; then go on. One ``os.stat``, no peewee."""
+    from portplus_tui.store.files import fix_command, readable_by_others, sqlite_file
+
+    path = sqlite_file(settings.resolved_database_url)
+    if path is None or path in _warned or not readable_by_others(path, settings.shared_group):
+        return
+    _warned.add(path)
+    fix = fix_command(path, settings.shared_group)
+    others = "このグループ以外の" if settings.shared_group else "他の"
+    warning = CliError(
+        f"警告: データベースファイル {path} はこのコンピューターの{others}ユーザーが読み取れます。"
+        f"修正するには: {fix} (または portplus init)",
+        f"warning: the database file {path} can be read by other users of this computer; "
+        f"fix it with: {fix} (or portplus init)")
+    sys.stderr.write(f"portplus: {warning.message(settings.lang)}\n")
+    from portplus_tui.logs import log_warning
+
+    log_warning(warning.message("en"), settings)
+
+
 def launch_tui(settings) -> int:
     import gc
 
     import threading
+
+    _warn_if_exposed(settings)
 
     # No garbage collection from here to the login screen's first paint: importing
     # Textual and building the first screen allocate ~100k objects that all stay alive,
@@ -756,6 +829,11 @@ def _read_only(args) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Private files before anything is opened (the database and its -wal / -shm, logs,
+    # the outbox, the key file): umask 077; 007 once the settings ask for a shared group.
+    from portplus_tui.store.files import set_process_umask
+
+    set_process_umask(None)
     if argv is None:
         argv = sys.argv[1:]
     state: dict = {"lang": None, "args": None}
@@ -770,6 +848,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _shared_mode(settings) -> None:
+    """With ``shared_group``: umask 007 (files 0660, folders 2770 of that group), once
+    the group is known to exist."""
+    if not settings.shared_group:
+        return
+    from portplus_tui.store.files import PermissionProblem, group_id, set_process_umask
+
+    try:
+        group_id(settings.shared_group)
+    except PermissionProblem as exc:
+        raise CliError(f"設定: shared_group のグループ {settings.shared_group!r} がありません "
+                       f"(作成するには: groupadd {settings.shared_group})",
+                       f"configuration: {exc}") from None
+    set_process_umask(settings.shared_group)
+
+
 def _main(argv: Sequence[str], state: dict) -> int:
     args = _bare_launch(argv) or build_parser().parse_args(argv)
     state["args"] = args
@@ -779,9 +873,12 @@ def _main(argv: Sequence[str], state: dict) -> int:
     try:
         settings = _settings(args)
         lang = state["lang"] = settings.lang
+        _shared_mode(settings)
         if args.command is None:
             return launch_tui(settings)
         log_handler = _install_log_file_handler(settings)
+        if args.command not in ("init", "migrate", "demo"):  # init fixes; demo: its own file
+            _warn_if_exposed(settings)
         return COMMANDS[args.command](args, settings)
     except CliError as exc:
         sys.stderr.write(f"portplus: {exc.message(exc.lang or lang)}\n")

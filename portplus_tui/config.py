@@ -116,6 +116,16 @@ class Settings:
     # Store
     sqlite_busy_timeout_ms: int = 5000
 
+    # Security
+    # None: private files (folders 0700, files 0600). A group name: folders 2770 and
+    # files 0660 of that group, for operators who are OS users of one group.
+    shared_group: str | None = None
+    # Key of the HMAC that stores one-time and reset codes: environment only, at least
+    # 32 bytes as hex or URL-safe base64. None: read (or create) secret_key_file.
+    secret_key: str | None = field(default=None, repr=False)
+    # None: <user config dir>/secret.key (never in the data folder, beside the database).
+    secret_key_file: Path | None = None
+
     # ------------------------------------------------------------------ derived
     @property
     def resolved_data_dir(self) -> Path:
@@ -146,6 +156,14 @@ class Settings:
         from platformdirs import user_log_dir
 
         return Path(user_log_dir(APP_NAME, appauthor=False))
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        if self.secret_key_file:
+            return Path(self.secret_key_file)
+        from platformdirs import user_config_dir
+
+        return Path(user_config_dir(APP_NAME, appauthor=False)) / "secret.key"
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -194,16 +212,31 @@ class Settings:
                 listed = ", ".join(allowed)
                 raise ConfigError(f"{name} must be one of {listed}",
                                   f"{name} は {listed} のいずれかにしてください。")
+        if self.shared_group is not None and not self.shared_group.strip():
+            raise ConfigError("shared_group must not be empty (leave it out for private files)",
+                              "shared_group を空にはできません(使わない場合は行ごと削除してください)。")
+        if self.secret_key is not None:
+            from portplus_tui.core.secret_key import MIN_BYTES, BadSecretKey, HOW_TO_MAKE, parse_key
+
+            try:
+                parse_key(self.secret_key)
+            except BadSecretKey:
+                raise ConfigError(
+                    f"secret_key must be at least {MIN_BYTES} random bytes as hex "
+                    f"({2 * MIN_BYTES} characters) or URL-safe base64; make one with: {HOW_TO_MAKE}",
+                    f"secret_key は {MIN_BYTES} バイト以上のランダムな値を16進数({2 * MIN_BYTES}文字)"
+                    f"または URL-safe base64 で指定してください。作成例: {HOW_TO_MAKE}",
+                ) from None
         return self
 
 
 PAGE_SIZES = (10, 20, 50, 100)
 
 # Secrets are never read from the TOML file (it may be world-readable or committed).
-_ENV_ONLY = {"smtp_password"}
+_ENV_ONLY = {"smtp_password", "secret_key"}
 # Settings whose empty value would silently mean something else (the current folder, or
 # the default database): refused when a file says "".
-_NOT_EMPTY = ("data_dir", "database_url", "log_dir", "export_dir")
+_NOT_EMPTY = ("data_dir", "database_url", "log_dir", "export_dir", "secret_key_file")
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -334,7 +367,7 @@ def _load(config_file: str | os.PathLike[str] | None, env: Mapping[str, str],
         secret = _ENV_ONLY & data.keys()
         if secret:
             names = ", ".join(sorted(secret))
-            variable = f"PORTPLUS_{next(iter(secret)).upper()}"
+            variable = f"PORTPLUS_{sorted(secret)[0].upper()}"
             raise ConfigError(
                 f"{path}: {names} may only come from the environment ({variable})",
                 f"{path}: {names} は環境変数 ({variable}) でのみ設定できます。",

@@ -30,13 +30,18 @@ def setup_logging(settings=None, level: int = logging.INFO) -> Path:
     path = log_path(settings)
     if _configured == path:
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.chmod(path.parent, 0o700)
-    except OSError:
-        pass
+    from portplus_tui.store.files import private_dir, tighten_file
+
+    shared_group = getattr(settings, "shared_group", None)
+    private_dir(path.parent, shared_group)  # 0700 (2770 in the shared mode)
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3,
                                                    encoding="utf-8")
+    # 0600 (0660): the umask of __main__ gives that to new files (rotated ones too);
+    # a file made by an older version, or by a process with another umask, is fixed here.
+    try:
+        tighten_file(path, shared_group)
+    except OSError:
+        pass
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s pid=%(process)d: %(message)s"))
     logger = logging.getLogger("portplus")
     # The service modules log under their module names (portplus_tui.services.mail and
@@ -52,6 +57,17 @@ def setup_logging(settings=None, level: int = logging.INFO) -> Path:
     logger.setLevel(level)
     logger.propagate = False
     _configured = path
+    return path
+
+
+def log_warning(message: str, settings=None) -> Path | None:
+    """Write a warning to the log file (e.g. a database file others can read); the
+    file's path, or None when there can be no log file."""
+    try:
+        path = setup_logging(settings)
+    except OSError:
+        return None
+    logging.getLogger("portplus.security").warning("%s", message)
     return path
 
 

@@ -76,6 +76,41 @@ def stoppable_pg_server() -> Iterator[pg.PgServer]:
 # === end of databases ===
 
 
+# === the user config folder ===
+#
+# The secret key file defaults to <user config dir>/secret.key, and the app makes it when
+# missing: every test (and every process a test starts) gets a config folder of the
+# session's instead of the real ~/.config. Tests that want their own set XDG_CONFIG_HOME.
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import os
+
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("XDG_CONFIG_HOME", None)
+        else:
+            os.environ["XDG_CONFIG_HOME"] = before
+
+
+@pytest.fixture(autouse=True)
+def _restore_umask() -> Iterator[None]:
+    """`portplus` sets the process umask (077, or 007 in the shared mode) for good, as
+    a process should; a test that runs it in-process gets the suite's umask back."""
+    import os
+
+    before = os.umask(0o022)
+    os.umask(before)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
 # === secrets in the log files (tests/secrets_scan.py, tests/secrets_registry.py) ===
 #
 # After the last test of the session (of each xdist worker): no password, one-time code,
@@ -96,6 +131,7 @@ def _no_secrets_in_logs(request: pytest.FixtureRequest,
     before = secrets_scan.sizes(path for folder in secrets_scan.user_log_dirs()
                                 for path in secrets_scan.log_files(folder))
     undo = secrets_registry.capture_mailed_codes()
+    undo_keys = secrets_registry.capture_secret_keys()
     # Until a test points the product's log elsewhere (an app opening its database, an
     # unexpected error), what it logs goes to a file of the suite's: scanned as well.
     from portplus_tui.config import Settings
@@ -106,6 +142,7 @@ def _no_secrets_in_logs(request: pytest.FixtureRequest,
         yield
     finally:
         undo()
+        undo_keys()
     modules = {item.module for item in request.session.items
                if getattr(item, "module", None) is not None}
     secrets_registry.collect_from_modules(modules)

@@ -9,6 +9,9 @@ Three sources, all merged by ``known_secrets()``:
   (``ADMIN_PW``, ``NEW_PASSWORD``, ``SMTP_PASSWORD`` ...): ``collect_from_modules``,
 * whatever a test or fixture hands to ``remember_secret`` while it runs.
 
+Server secret keys (``PORTPLUS_SECRET_KEY``, key files): ``capture_secret_keys`` registers
+every key the product reads in this process, as a secret.
+
 One-time and reset codes: ``capture_mailed_codes`` registers every code the product
 mails in this process, whatever the backend (memory, file, SMTP); the scan also reads
 the .eml files the suite left in its outboxes (codes mailed by subprocesses), and tests
@@ -105,6 +108,32 @@ def capture_mailed_codes() -> Callable[[], None]:
     def undo() -> None:
         for module, name, original in replaced:
             setattr(module, name, original)
+
+    return undo
+
+
+def capture_secret_keys() -> Callable[[], None]:
+    """Wrap ``parse_key`` (settings, key files) so that every server secret key read in
+    this process is registered as a secret. Returns the call that undoes it."""
+    from portplus_tui.core import secret_key
+    from portplus_tui.store import keyfile
+
+    original = secret_key.parse_key
+
+    @functools.wraps(original)
+    def parse_key(text, *args, **kwargs):
+        if isinstance(text, str):
+            remember_secret(text.strip())
+        return original(text, *args, **kwargs)
+
+    replaced = [module for module in (secret_key, keyfile)
+                if getattr(module, "parse_key", None) is original]
+    for module in replaced:
+        module.parse_key = parse_key
+
+    def undo() -> None:
+        for module in replaced:
+            module.parse_key = original
 
     return undo
 

@@ -75,5 +75,12 @@ class DatabaseUnavailable(PortPlusError):
     code = "database"
 
 
+class DemoRefused(PortPlusError):
+    """``portplus demo`` will not add its well-known logins to a database holding
+    companies it did not create (nothing was written)."""
+
+    code = "demo_refused"
+
+
 def not_found(what_ja: str, what_en: str, field: str | None = None) -> NotFoundError:
     return NotFoundError(f"{what_ja}が見つかりません。", f"{what_en} not found.", field=field)

@@ -70,10 +70,14 @@ Two-step login (R-OTP-1..3)
     6-digit code (``secrets.randbelow``) is mailed and ``LoginResult.challenge`` is
     returned. ``attempt`` is ``secrets.token_urlsafe(32)``; the database keeps only
     its SHA-256 (a database reader cannot complete someone's pending login).
-  * Codes are stored as ``hmac-sha256$<salt>$<digest>`` with a per-challenge random
-    salt. A fast hash is enough here: a code lives ``otp_valid_minutes``, is used
-    once and allows ``otp_max_attempts`` wrong entries, so what a leaked backup holds
-    is expired by the time anyone reads it; a slow hash would only make each
+  * Codes are stored as ``hmac-sha256k$<key id>$<salt>$<digest>``: HMAC-SHA256, under the
+    server's secret key (``AppContext.secret_key``: not in the database, not in the data
+    folder), of a per-challenge random salt followed by the code, so a copy of the
+    database alone does not give away a live code (10^6 guesses of a keyless hash
+    did, in under a second). Replacing the key voids the codes pending. A fast hash
+    is enough here: a code lives ``otp_valid_minutes``, is used once and allows
+    ``otp_max_attempts`` wrong entries, so what a leaked backup holds is expired by
+    the time anyone reads it; a slow hash would only make each
     verification (and a flood of them) expensive. Comparison is constant-time.
   * The mail is sent *before* anything is written: when it fails (``MailError``) the
     login fails with code ``mail``, no challenge exists, the failure count is not
@@ -200,7 +204,7 @@ log = logging.getLogger(__name__)
 OTP_DIGITS = 6
 RESET_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESET_CODE_LENGTH = 8
-_HASH_SCHEME = "hmac-sha256"
+_HASH_SCHEME = "hmac-sha256k"  # keyed: see _hash_secret
 _ACTOR_MAX = 100
 _KEY_MAX = 254
 _ATTEMPT_RE = re.compile(r"[A-Za-z0-9_-]{16,100}", re.ASCII)
@@ -439,20 +443,43 @@ def _login_key(login_id: Any) -> str | None:
     return key
 
 
-def _hash_secret(secret: str) -> str:
-    salt = secrets.token_hex(16)
-    digest = hmac.new(bytes.fromhex(salt), secret.encode("ascii"), hashlib.sha256).hexdigest()
-    return f"{_HASH_SCHEME}${salt}${digest}"
+def _key_id(key: bytes) -> str:
+    """A short fingerprint of the secret key (not the key, and useless to guess it): it
+    tells a code made under another key from a wrong code."""
+    return hmac.new(key, b"portplus secret key id", hashlib.sha256).hexdigest()[:8]
 
 
-def _check_secret(secret: str, stored: str) -> bool:
+def _hash_secret(secret: str, key: bytes) -> str:
+    """``hmac-sha256k$<key id>$<salt>$<digest>``: HMAC-SHA256 under the server's secret
+    key of the random salt followed by the code. Without the key (it is not in the
+    database) the stored value says nothing about the code."""
+    salt = secrets.token_bytes(16)
+    digest = hmac.new(key, salt + secret.encode("ascii"), hashlib.sha256).hexdigest()
+    return f"{_HASH_SCHEME}${_key_id(key)}${salt.hex()}${digest}"
+
+
+_other_keys_seen: set[str] = set()
+
+
+def _check_secret(secret: str, stored: str, key: bytes) -> bool:
+    """Whether ``secret`` is the code behind ``stored``, under ``key`` (constant time;
+    rows of the older, keyless scheme never match: they expire within minutes). A code
+    stored under another key (processes sharing the database with different keys, or a
+    replaced key) never matches either; the log file says so once per key id."""
     try:
-        scheme, salt, digest = stored.split("$")
-        key = bytes.fromhex(salt)
+        scheme, key_id, salt_hex, digest = stored.split("$")
+        salt = bytes.fromhex(salt_hex)
     except (ValueError, AttributeError):
-        key, scheme, digest = b"\0" * 16, "", ""
-    expected = hmac.new(key, secret.encode("ascii"), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, digest) and scheme == _HASH_SCHEME
+        salt, scheme, key_id, digest = b"\0" * 16, "", "", ""
+    expected = hmac.new(key, salt + secret.encode("ascii"), hashlib.sha256).hexdigest()
+    ok = hmac.compare_digest(expected, digest) and scheme == _HASH_SCHEME
+    if scheme == _HASH_SCHEME and key_id != _key_id(key) and key_id not in _other_keys_seen:
+        _other_keys_seen.add(key_id)
+        log.warning("a code was stored under another secret key (key id %s, this process "
+                    "uses %s): every process sharing the database needs the same key "
+                    "(PORTPLUS_SECRET_KEY or secret_key_file); a replaced key voids the codes "
+                    "sent before", key_id, _key_id(key))
+    return ok
 
 
 def _attempt_key(attempt: Any) -> str | None:
@@ -673,6 +700,7 @@ def _issue_challenge(ctx: AppContext, company: m.Company, account: m.Account, no
     s = ctx.settings
     attempt = secrets.token_urlsafe(32)
     code = _new_otp_code()
+    code_hash = _hash_secret(code, ctx.secret_key())  # before the mail: no key, no code sent
     expires_at = now + timedelta(minutes=s.otp_valid_minutes)
     try:
         ctx.get_mailer().send(otp_mail(account.login_id, code, s.otp_valid_minutes))
@@ -685,7 +713,7 @@ def _issue_challenge(ctx: AppContext, company: m.Company, account: m.Account, no
     with ctx.db.atomic():
         _void_live_challenges(account.id)
         m.OtpChallenge.create(
-            account=account.id, attempt=_attempt_key(attempt), code_hash=_hash_secret(code),
+            account=account.id, attempt=_attempt_key(attempt), code_hash=code_hash,
             issued_at=to_db(now), expires_at=to_db(expires_at),
         )
         audit.record(ctx, "login.otp_sent", company_id=company.id, account_id=account.id,
@@ -773,7 +801,7 @@ def verify_otp(ctx: AppContext, attempt: str, code: str) -> Session:
     _check_account_for_challenge(ctx, challenge, account, company, now)
     C = m.OtpChallenge
 
-    if not _check_secret(digits, challenge.code_hash):
+    if not _check_secret(digits, challenge.code_hash, ctx.secret_key()):
         limit = s.otp_max_attempts
         with ctx.db.atomic():
             changed = (
@@ -828,6 +856,7 @@ def resend_otp(ctx: AppContext, attempt: str) -> OtpChallengeInfo:
         raise _otp_resend_wait(max(1, math.ceil((ready_at - now).total_seconds())))
 
     code = _new_otp_code()
+    code_hash = _hash_secret(code, ctx.secret_key())  # before the mail: no key, no code sent
     try:
         ctx.get_mailer().send(otp_mail(account.login_id, code, s.otp_valid_minutes))
     except MailError:
@@ -839,7 +868,7 @@ def resend_otp(ctx: AppContext, attempt: str) -> OtpChallengeInfo:
     with ctx.db.atomic():
         changed = (
             C.update({
-                C.code_hash: _hash_secret(code),
+                C.code_hash: code_hash,
                 C.issued_at: to_db(now),
                 C.expires_at: to_db(expires_at),
                 C.version: C.version + 1,
@@ -935,7 +964,8 @@ def _store_reset_token(ctx: AppContext, account_id: int, code: str, now: datetim
     """Void older tokens and store a new one. Call inside a transaction."""
     _void_live_tokens(account_id)
     m.ResetToken.create(
-        account=account_id, code_hash=_hash_secret(code), issued_at=to_db(now),
+        account=account_id, code_hash=_hash_secret(code, ctx.secret_key()),
+        issued_at=to_db(now),
         expires_at=to_db(now + timedelta(minutes=ctx.settings.reset_valid_minutes)),
     )
 
@@ -955,7 +985,7 @@ def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested
     account_id = account.id if live else 0  # 0: no such row, the UPDATE below matches nothing
 
     code = _new_reset_code()
-    code_hash = _hash_secret(code)  # the same work as storing one
+    code_hash = _hash_secret(code, ctx.secret_key())  # the same work as storing one
     mail = reset_mail(account.login_id if live else _UNKNOWN_ADDRESS, _display_reset_code(code),
                       s.reset_valid_minutes, member_key)
     T = m.ResetToken
@@ -1015,7 +1045,8 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
             .first()
         )
     actor = _printable(email, _ACTOR_MAX)
-    matches = _check_secret(clean_code, token.code_hash if token is not None else "")
+    matches = _check_secret(clean_code, token.code_hash if token is not None else "",
+                            ctx.secret_key())
     if token is None or now > from_db(token.expires_at):
         with ctx.db.atomic():
             audit.record(ctx, "password.reset_failure",

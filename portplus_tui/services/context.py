@@ -62,11 +62,13 @@ class AppContext:
     clock: Clock = system_clock
     mailer: object | None = None  # services.mail.MailBackend; built lazily from settings
     _calendar_cache: dict = field(default_factory=dict, repr=False)
+    _secret_key: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = system_clock, mailer: object | None = None,
              migrate: bool = False) -> "AppContext":
-        db = open_database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        db = open_database(settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                           shared_group=settings.shared_group)
         bind(db)
         if migrate:
             from portplus_tui.store.migrations import migrate as run_migrations
@@ -104,6 +106,25 @@ class AppContext:
             ))
             self._calendar_cache["base"] = base
         return base.with_closed_days(closed) if closed else base
+
+    def secret_key(self) -> bytes:
+        """The server's secret key (one-time and reset codes are HMAC'd under it), read
+        once, when a code is first hashed or checked: ``PORTPLUS_SECRET_KEY``, else the
+        key file (created when missing). ``ConfigurationError`` names the file when it
+        cannot be made or read, or when others can read it."""
+        key = self._secret_key
+        if key is None:
+            s = self.settings
+            if s.secret_key:
+                from portplus_tui.core.secret_key import parse_key
+
+                key = parse_key(s.secret_key)  # validated with the settings
+            else:
+                from portplus_tui.store.keyfile import load_key_file
+
+                key = load_key_file(s.resolved_secret_key_file, s.shared_group)
+            self._secret_key = key
+        return key
 
     def close(self) -> None:
         if not self.db.is_closed():

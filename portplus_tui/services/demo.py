@@ -1,5 +1,10 @@
 """Demo data: two companies, their accounts, and applications around today.
 
+The demo accounts have well-known passwords (they are printed): they must never reach a
+database with real customers. The companies the demo creates are recorded
+(``DemoMarker``), and the demo refuses (``DemoRefused``, nothing written) a database that
+holds any other company. An empty database is seeded; a demo database is seeded again.
+
 Applications are bulk-loaded (one million in well under a minute) with their revision
 rows and per-day counts, so the demo looks exactly like data made through the service.
 """
@@ -10,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
-from portplus_tui.core.errors import NotFoundError
+from portplus_tui.core.errors import DemoRefused, NotFoundError
 from portplus_tui.services import accounts, companies
 from portplus_tui.services.context import AppContext
 from portplus_tui.store import bulk
@@ -34,19 +39,49 @@ class DemoResult:
     applications: int
 
 
+def check_database(ctx: AppContext) -> None:
+    """Refuse (``DemoRefused``) a database holding a company the demo did not create.
+    Reads only, and works before the database is migrated (no table yet: empty)."""
+    db = ctx.db
+    if not db.table_exists(m.Company._meta.table_name):
+        return
+    members = [row.member_no for row in m.Company.select(m.Company.member_no)]
+    if not members:
+        return
+    ours: set[str] = set()
+    if db.table_exists(m.DemoMarker._meta.table_name):
+        ours = {row.member_no for row in m.DemoMarker.select(m.DemoMarker.member_no)}
+    foreign = sorted(set(members) - ours)
+    if foreign:
+        raise DemoRefused(
+            f"このデータベースにはデモ以外の会員が登録されています({len(foreign)}件、例: {foreign[0]})。"
+            "既知のパスワードを持つデモ用アカウントは追加しません(何も書き込んでいません)。"
+            "デモは専用のデータベースで実行してください(--database-url を省略すると <データフォルダ>/demo.db)。",
+            f"this database holds companies the demo did not create ({len(foreign)}, e.g. "
+            f"{foreign[0]}): refusing to add demo logins with well-known passwords; nothing was "
+            "written. Run the demo on a database of its own (without --database-url it uses "
+            "<data dir>/demo.db).",
+        )
+
+
 def _ensure_company(ctx: AppContext, member_no: str, **fields) -> bool:
     try:
         companies.find_company(ctx, member_no)
         return False
     except NotFoundError:
-        companies.add_company(ctx, member_no, **fields)
+        with ctx.db.atomic():
+            companies.add_company(ctx, member_no, **fields)
+            m.DemoMarker.create(member_no=member_no,
+                                created_at=ctx.now().astimezone(timezone.utc).replace(tzinfo=None))
         return True
 
 
 def seed(ctx: AppContext, *, applications: int = 0, rng: random.Random | None = None) -> DemoResult:
     """Create the demo companies and accounts if missing; give M97-00339 about 60
     applications around today when it has none; then add ``applications`` more spread
-    over the two years around today."""
+    over the two years around today. ``DemoRefused`` (nothing written) on a database
+    with companies of its own (``check_database``)."""
+    check_database(ctx)
     rng = rng or random.Random(339)
     made: list[str] = []
     if _ensure_company(ctx, DEMO_COMPANY, name="NTT BizLink", address="東京都文京区小石川1-4-1", ports=30):

@@ -204,9 +204,11 @@ class FileBackend:
     _clock_lock = threading.Lock()
     _last_ns = 0
 
-    def __init__(self, folder: str | os.PathLike[str], *, sender: str = "portplus@localhost"):
+    def __init__(self, folder: str | os.PathLike[str], *, sender: str = "portplus@localhost",
+                 shared_group: str | None = None):
         self.folder = Path(folder)
         self.sender = sender
+        self.shared_group = shared_group  # folder 2770 and files 0660 of that group
 
     @classmethod
     def _timestamp_ns(cls) -> int:
@@ -226,14 +228,11 @@ class FileBackend:
     def _ensure_folder(self) -> None:
         if self.folder.is_dir():
             return
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.folder.mkdir(mode=0o700)
-        except FileExistsError:
-            if not self.folder.is_dir():
-                raise
-            return  # another writer created it first
-        os.chmod(self.folder, 0o700)  # whatever the umask did
+        from portplus_tui.store.files import private_dir
+
+        # Missing folders (the outbox and its parents) are made 0700 (2770), whatever
+        # the umask; an outbox another writer has just made is left as it is.
+        private_dir(self.folder, self.shared_group, tighten=False)
 
     def send(self, mail: OutgoingMail) -> None:
         msg = build_message(mail, self.sender)
@@ -243,7 +242,13 @@ class FileBackend:
             self._ensure_folder()
             fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=self.folder)
             try:
-                os.fchmod(fd, 0o600)
+                if self.shared_group:
+                    from portplus_tui.store.files import SHARED_FILE, group_id
+
+                    os.fchown(fd, -1, group_id(self.shared_group))
+                    os.fchmod(fd, SHARED_FILE)
+                else:
+                    os.fchmod(fd, 0o600)
                 view = memoryview(data)
                 while view:
                     written = os.write(fd, view)
@@ -431,7 +436,8 @@ def backend_from_settings(settings: Any) -> MailBackend:
     """
     kind = settings.mail_backend
     if kind == "file":
-        return FileBackend(settings.outbox_dir, sender=settings.mail_from)
+        return FileBackend(settings.outbox_dir, sender=settings.mail_from,
+                           shared_group=getattr(settings, "shared_group", None))
     if kind == "smtp":
         return SmtpBackend(
             settings.smtp_host,

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee
 
 from portplus_tui.core.errors import ConfigurationError
+from portplus_tui.store import files
 
 database_proxy = peewee.DatabaseProxy()
 
@@ -58,8 +59,14 @@ def sqlite_path(url: str) -> Path | None:
     return Path(unquote(url[len("sqlite:///"):].split("?", 1)[0]))
 
 
-def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = True) -> peewee.Database:
-    """Open (lazily: peewee connects on first use) the database a URL names."""
+def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = True,
+                  shared_group: str | None = None) -> peewee.Database:
+    """Open (lazily: peewee connects on first use) the database a URL names.
+
+    SQLite: folders it creates are ``0700`` and a file it creates ``0600`` (``2770`` /
+    ``0660`` of ``shared_group``); SQLite gives the ``-wal`` and ``-shm`` files the mode
+    of the database file. Existing folders and files are left as they are (``portplus
+    init`` tightens them: ``tighten_sqlite_files``)."""
     parsed = urlparse(url)
     scheme = parsed.scheme
     if scheme in SQLITE_SCHEMES:
@@ -69,10 +76,16 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
                            "メモリ上のSQLiteはスレッド間で共有できません。ファイルを指定してください")
         if create_dirs:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                files.private_dir(path.parent, shared_group, tighten=False)
             except OSError as exc:  # a file in the way, no permission, read-only disk
                 raise cannot_open(path, exc) from None
+        existed = path.exists()
         _ensure_wal(path, busy_timeout_ms)
+        if not existed:
+            try:
+                tighten_sqlite_files(path, shared_group)
+            except OSError as exc:
+                raise cannot_open(path, exc) from None
         return peewee.SqliteDatabase(
             str(path),
             pragmas={
@@ -174,6 +187,18 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
     def connection(self):
         self._fresh_if_broken()
         return super().connection()
+
+
+def tighten_sqlite_files(path: str | Path, shared_group: str | None = None) -> list[Path]:
+    """Give the SQLite file and its ``-wal`` / ``-shm`` the file mode (those this
+    process owns); returns those that were readable by others before."""
+    changed = []
+    for item in files.sqlite_files(path):
+        before = files.readable_by_others(item, shared_group)
+        files.tighten_file(item, shared_group)
+        if before and not files.readable_by_others(item, shared_group):
+            changed.append(item)
+    return changed
 
 
 def cannot_open(path: Path, exc: BaseException) -> ConfigurationError:

@@ -59,25 +59,48 @@ def group_id(shared_group: str) -> int:
                                 f"shared_group); create it with: groupadd {shared_group}") from None
 
 
-def _fix(path: Path, mode: int, shared_group: str | None, *, is_dir: bool) -> None:
+def _never_tightened(path: Path, info: os.stat_result) -> bool:
+    """Shared folders the app must never narrow, even when this process owns them (as
+    root it owns ``/tmp``): a sticky folder (``/tmp``, ``/var/tmp``), the home folder
+    and the file-system root."""
+    if stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX:
+        return True
+    try:
+        resolved = path.resolve()
+        return resolved == Path.home().resolve() or resolved == resolved.parent
+    except (OSError, RuntimeError):
+        return True
+
+
+def _fix(path: Path, mode: int, shared_group: str | None) -> None:
     """Give ``path`` its mode (and group) when this process owns it; leave others' files
     alone (an administrator set them up; ``readable_by_others`` reports what is wrong)."""
     info = path.stat()
-    if info.st_uid != os.geteuid():
+    if info.st_uid != os.geteuid() or _never_tightened(path, info):
         return
-    if shared_group:
-        gid = group_id(shared_group)
-        if info.st_gid != gid:
-            os.chown(path, -1, gid)
-    if stat.S_IMODE(info.st_mode) != mode:
-        os.chmod(path, mode)
+    try:
+        if shared_group:
+            gid = group_id(shared_group)
+            if info.st_gid != gid:
+                os.chown(path, -1, gid)
+        # After the chown: changing the group may clear the set-group-id bit.
+        if stat.S_IMODE(os.stat(path).st_mode) != mode:
+            os.chmod(path, mode)
+    except PermissionProblem:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        group = f" (group {shared_group})" if shared_group else ""
+        raise PermissionProblem(f"cannot give {path} the mode {mode:o}{group}: {reason}") from None
 
 
-def private_dir(path: str | os.PathLike[str], shared_group: str | None = None) -> Path:
+def private_dir(path: str | os.PathLike[str], shared_group: str | None = None, *,
+                tighten: bool = True) -> Path:
     """Make ``path`` (and missing parents) a folder of the mode; return it.
 
     Folders this call creates get ``0700`` (``2770`` and the group in the shared mode);
-    an existing leaf folder owned by this process is tightened to that mode. Parents that
+    with ``tighten`` an existing leaf folder owned by this process is tightened to that
+    mode too (never a sticky folder such as ``/tmp``, nor the home folder). Parents that
     already exist are not touched (``~`` stays as it is)."""
     folder = Path(path)
     mode = dir_mode(shared_group)
@@ -91,10 +114,11 @@ def private_dir(path: str | os.PathLike[str], shared_group: str | None = None) -
             item.mkdir(mode=mode & 0o777)
         except FileExistsError:
             pass  # another process made it meanwhile
-        _fix(item, mode, shared_group, is_dir=True)
+        _fix(item, mode, shared_group)
     if not folder.is_dir():
         raise NotADirectoryError(20, os.strerror(20), str(folder))
-    _fix(folder, mode, shared_group, is_dir=True)
+    if tighten:
+        _fix(folder, mode, shared_group)
     return folder
 
 
@@ -102,7 +126,7 @@ def tighten_file(path: str | os.PathLike[str], shared_group: str | None = None) 
     """Give an existing file of this process the file mode (``0600`` / ``0660``)."""
     target = Path(path)
     if target.is_file():
-        _fix(target, file_mode(shared_group), shared_group, is_dir=False)
+        _fix(target, file_mode(shared_group), shared_group)
 
 
 def readable_by_others(path: str | os.PathLike[str], shared_group: str | None = None) -> bool:
@@ -112,6 +136,11 @@ def readable_by_others(path: str | os.PathLike[str], shared_group: str | None = 
         info = os.stat(path)
     except OSError:
         return False
+    return exposed(info, shared_group)
+
+
+def exposed(info: os.stat_result, shared_group: str | None = None) -> bool:
+    """``readable_by_others`` for a ``stat`` result (of an open file: ``os.fstat``)."""
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o006:
         return True
@@ -123,3 +152,30 @@ def readable_by_others(path: str | os.PathLike[str], shared_group: str | None = 
         except PermissionProblem:
             return True
     return False
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names (``None`` for any other database, or one in
+    memory). Parsed here without peewee, for the checks on the way to the first paint."""
+    if not url.startswith("sqlite:///"):
+        return None
+    from urllib.parse import unquote
+
+    name = unquote(url[len("sqlite:///"):].split("?", 1)[0])
+    return None if name in ("", ":memory:") else Path(name)
+
+
+def sqlite_files(path: str | os.PathLike[str]) -> list[Path]:
+    """A SQLite database file and its ``-wal`` / ``-shm`` companions."""
+    base = Path(path)
+    return [base, base.with_name(base.name + "-wal"), base.with_name(base.name + "-shm")]
+
+
+def fix_command(path: str | os.PathLike[str], shared_group: str | None = None) -> str:
+    """The shell command that gives ``path`` its private (or shared-group) file mode."""
+    import shlex
+
+    quoted = shlex.quote(str(path))
+    if shared_group:
+        return f"chgrp {shlex.quote(shared_group)} {quoted} && chmod 660 {quoted}"
+    return f"chmod 600 {quoted}"

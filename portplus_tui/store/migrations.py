@@ -21,12 +21,22 @@ Migration = tuple[int, str, Callable[[peewee.Database], None]]
 _ADVISORY_LOCK_KEY = 7_700_339  # arbitrary, constant
 
 
+# Tables that later migrations add: migration 1 leaves them out (it creates the tables
+# of the current models, so an upgraded database and a new one end up the same).
+_LATER = (m.SchemaVersion, m.DemoMarker)
+
+
 def _initial(db: peewee.Database) -> None:
-    db.create_tables([model for model in m.ALL_MODELS if model is not m.SchemaVersion], safe=True)
+    db.create_tables([model for model in m.ALL_MODELS if model not in _LATER], safe=True)
+
+
+def _demo_marker(db: peewee.Database) -> None:
+    db.create_tables([m.DemoMarker], safe=True)
 
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
+    (2, "demo marker", _demo_marker),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -175,6 +175,14 @@ class AuditLog(BaseModel):
         indexes = ((("company", "id"), False),)
 
 
+class DemoMarker(BaseModel):
+    """A company that ``portplus demo`` created (by member number): the demo adds its
+    well-known logins only to a database whose companies are all its own. Migration 2."""
+
+    member_no = pw.CharField(max_length=20, unique=True)
+    created_at = pw.DateTimeField()
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion,
     Company,
@@ -187,4 +195,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     OtpChallenge,
     ResetToken,
     AuditLog,
+    DemoMarker,
 )

@@ -3,6 +3,7 @@ injectable clock, a memory mailer, the demo-like company and its sessions."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
@@ -40,8 +41,9 @@ class FakeClock:
 
 
 def make_settings(database_url: str, tmp_path, **overrides) -> Settings:
+    # A key of the test's own (as PORTPLUS_SECRET_KEY gives one): no key file anywhere.
     values = dict(data_dir=tmp_path, database_url=database_url, bcrypt_rounds=4,
-                  mail_backend="memory")
+                  mail_backend="memory", secret_key=secrets.token_hex(32))
     values.update(overrides)
     return Settings(**values).validate()
 

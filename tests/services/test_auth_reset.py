@@ -93,9 +93,9 @@ def test_unknown_account_does_the_same_work(ctx, tenant, monkeypatch):
         statements.append(sql.split()[0].upper())
         return real_execute(sql, params, *args, **kwargs)
 
-    def spy_hash(secret):
+    def spy_hash(secret, key):
         hashes.append(1)
-        return real_hash(secret)
+        return real_hash(secret, key)
 
     def spy_mail(to, *args):
         mails.append(to)

@@ -43,6 +43,8 @@ class Terminal:
         }
         self.env.update({
             "PORTPLUS_DATA_DIR": str(data_dir),
+            # `portplus demo` fills its own demo.db; named here, the app opens it too.
+            "PORTPLUS_DATABASE_URL": f"sqlite:///{data_dir / 'demo.db'}",
             "PORTPLUS_BCRYPT_ROUNDS": "4",
             "XDG_CONFIG_HOME": str(data_dir / "config"),  # no user config file
             "TERM": "xterm-256color",

@@ -1,0 +1,136 @@
+"""The secret key file (setting ``secret_key_file``): created once, atomically, private.
+
+Like ssh with a private key, a key file that others can read is refused (group-readable
+only in the shared mode, and only for that group). The key never appears in a message.
+Only the standard library and our core: no peewee.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from portplus_tui.core.errors import ConfigurationError
+from portplus_tui.core.secret_key import BadSecretKey, new_key_text, parse_key
+from portplus_tui.store import files
+
+_MAX_SIZE = 4096
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def cannot_create(path: Path, exc: BaseException) -> ConfigurationError:
+    reason = _reason(exc)
+    return ConfigurationError(
+        f"秘密鍵ファイルを作成できません: {path} ({reason})。アプリを実行するユーザーで "
+        "`portplus init` を実行するか、secret_key_file または PORTPLUS_SECRET_KEY を設定してください。",
+        f"Cannot create the secret key file {path} ({reason}): run `portplus init` as the "
+        "user that runs the app, or set secret_key_file or PORTPLUS_SECRET_KEY.",
+        field="secret_key_file",
+    )
+
+
+def _unreadable(path: Path, exc: BaseException) -> ConfigurationError:
+    reason = _reason(exc)
+    return ConfigurationError(
+        f"秘密鍵ファイルを読み込めません: {path} ({reason})",
+        f"Cannot read the secret key file {path} ({reason})",
+        field="secret_key_file",
+    )
+
+
+def _exposed(path: Path, shared_group: str | None) -> ConfigurationError:
+    if shared_group:
+        fix = f"chgrp {shared_group} {path} && chmod 640 {path}"
+    else:
+        fix = files.fix_command(path)
+    return ConfigurationError(
+        f"秘密鍵ファイル {path} は他のユーザーが読み取れるため使用しません。修正するには: {fix}",
+        f"The secret key file {path} can be read by other users; it is not used. Fix it with: {fix}",
+        field="secret_key_file",
+    )
+
+
+def _malformed(path: Path) -> ConfigurationError:
+    return ConfigurationError(
+        f"秘密鍵ファイル {path} の内容が鍵として使えません(32バイト以上の16進数または URL-safe base64)。"
+        "ファイルを削除すると新しい鍵が作られます(送信済みのコードは無効になります)。",
+        f"The secret key file {path} does not hold a usable key (at least 32 bytes as hex or "
+        "URL-safe base64). Delete it and a new key is made (codes already sent stop working).",
+        field="secret_key_file",
+    )
+
+
+def create_key_file(path: str | os.PathLike[str], shared_group: str | None = None) -> bool:
+    """Create the key file with a new random key unless it exists; True when this call
+    made it. Atomic: the key is written to a private temporary file in the same folder,
+    which is then hard-linked to the final name, so nobody ever reads a half-written
+    key, and when two processes race the first link wins (the other reads that key).
+    The file is ``0600`` (``0640`` of the group in the shared mode); folders this call
+    creates are ``0700`` (``2770``)."""
+    target = Path(path)
+    if target.exists():
+        return False
+    tmp: str | None = None
+    try:
+        files.private_dir(target.parent, shared_group, tighten=False)
+        fd, tmp = tempfile.mkstemp(prefix=".secret-key-", suffix=".tmp", dir=target.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            if shared_group:
+                os.fchown(fd, -1, files.group_id(shared_group))
+                os.fchmod(fd, 0o640)
+            os.write(fd, (new_key_text() + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            return False  # another process made it first: theirs is the key
+        return True
+    except OSError as exc:
+        raise cannot_create(target, exc) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def read_key_file(path: str | os.PathLike[str], shared_group: str | None = None) -> bytes:
+    """The key in the file; ``ConfigurationError`` when it is missing, unreadable,
+    malformed, or readable by others (checked on the open file: no window between the
+    check and the read)."""
+    target = Path(path)
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _unreadable(target, exc) from None
+    try:
+        if files.exposed(os.fstat(fd), shared_group):
+            raise _exposed(target, shared_group)
+        data = os.read(fd, _MAX_SIZE + 1)
+    except OSError as exc:
+        raise _unreadable(target, exc) from None
+    finally:
+        os.close(fd)
+    try:
+        if len(data) > _MAX_SIZE:
+            raise BadSecretKey("too long")
+        return parse_key(data.decode("ascii"))
+    except (UnicodeDecodeError, BadSecretKey):
+        raise _malformed(target) from None
+
+
+def load_key_file(path: str | os.PathLike[str], shared_group: str | None = None) -> bytes:
+    """The key in the file, made first when the file does not exist (installs from
+    before the key file keep working)."""
+    target = Path(path)
+    if not target.exists():
+        create_key_file(target, shared_group)
+    return read_key_file(target, shared_group)
