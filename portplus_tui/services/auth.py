@@ -133,13 +133,19 @@ Password reset (R-RST-1, R-RST-2)
     changes nothing. No throttle. The admin never sees the code.
 
 Own password, sessions
-  * ``change_own_password``: confirmation and policy first, then the current password
-    with bcrypt. A wrong current password counts as a failed authentication (so an
-    unattended terminal cannot be used to guess it; the lock then ends the session
-    at its next call). The new password must differ from the current one. Success
-    voids pending OTP challenges and reset tokens; audits ``password.change``.
+  * ``change_own_password``: confirmation and policy first; a locked account is
+    refused at once with ``locked`` (before bcrypt, nothing counted, nothing written);
+    then the current password with bcrypt. A wrong current password counts as a
+    failed authentication (so an unattended terminal cannot be used to guess it: the
+    lock then stops further tries). The new password must differ from the current
+    one. Success voids pending OTP challenges and reset tokens; audits
+    ``password.change``.
+  * A lock from failed logins guards the password, not the sessions already logged
+    in (R-SEC-4): anyone who knows a login ID can set it, so it must not be a way to
+    throw the owner out. A locked account cannot log in, verify a code or change its
+    password; its open sessions go on.
   * ``touch`` and ``check_session`` use ``context.authorize`` (idle timeout, deleted,
-    expired, locked, role re-read). ``check_session`` does not count as activity.
+    expired, role re-read; not the lock). ``check_session`` does not count as activity.
   * ``logout`` records ``logout``; sessions are values held by the UI, which drops it.
 """
 
@@ -1113,6 +1119,9 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
     if new != confirm:
         raise _confirm_mismatch("new_password_confirm")
     now = ctx.now()
+    locked_until = _is_locked(account, now)
+    if locked_until is not None:  # a locked account changes nothing: refused before bcrypt
+        raise _locked(locked_until, now)
     if _within_policy_length(current, s):
         current_ok = verify_password(current, account.password_hash, s.bcrypt_rounds)
     else:  # refused before bcrypt, at the cost of a wrong password

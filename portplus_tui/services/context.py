@@ -14,7 +14,7 @@ from portplus_tui.config import Settings
 from portplus_tui.core.calendar import BusinessCalendar, CalendarRules, today_jst
 from portplus_tui.core.errors import AuthError, DatabaseUnavailable, PermissionDenied, PortPlusError
 from portplus_tui.store import models as m
-from portplus_tui.store.db import bind, from_db, open_database
+from portplus_tui.store.db import bind, open_database
 
 Clock = Callable[[], datetime]
 
@@ -151,9 +151,9 @@ def authorize(ctx: AppContext, session: Session, *, admin: bool = False) -> m.Ac
         raise session_revoked_error()
     if account.expires < today_jst(now):
         raise session_revoked_error()
-    locked_until = from_db(account.locked_until)
-    if locked_until is not None and locked_until > now:
-        raise session_revoked_error()
+    # A lock from failed logins guards the password, not the sessions already logged
+    # in (R-SEC-4): anyone who knows a login ID can set it. Login and password change
+    # check it themselves.
     session.role = account.role
     session.name = account.name
     if admin and account.role != m.ROLE_ADMIN:
