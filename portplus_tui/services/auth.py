@@ -138,7 +138,13 @@ Own password, sessions
     then the current password with bcrypt. A wrong current password counts as a
     failed authentication (so an unattended terminal cannot be used to guess it: the
     lock then stops further tries). The new password must differ from the current
-    one. Success voids pending OTP challenges and reset tokens; audits
+    one. The UPDATE that stores it matches only the row as read: same ``version``,
+    not deleted, not locked (``locked_until`` empty or past) *and the same
+    ``failed_count``* (failures do not move the version). So a lock, or a failure,
+    counted by a concurrent attempt while bcrypt ran wins: the change is refused
+    with ``locked`` (or ``ConflictError`` when a failure was counted without a lock)
+    and nothing is written; 20 concurrent calls with one right password never change
+    a locked account. Success voids pending OTP challenges and reset tokens; audits
     ``password.change``.
   * A lock from failed logins guards the password, not the sessions already logged
     in (R-SEC-4): anyone who knows a login ID can set it, so it must not be a way to
@@ -1150,20 +1156,31 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
         )
     new_hash = hash_password(new, s.bcrypt_rounds)
     A = m.Account
+    now_db = to_db(now)
     with ctx.db.atomic():
+        # Guarded: only the row as it was read (version), still live, not locked, and
+        # with no failure counted since (failed_count is not part of the version): a
+        # lock or a failure that lands while bcrypt ran wins over this change.
         changed = (
             A.update({
                 A.password_hash: new_hash,
                 A.failed_count: 0,
-                A.password_changed_at: to_db(now),
-                A.updated_at: to_db(now),
+                A.locked_until: None,
+                A.password_changed_at: now_db,
+                A.updated_at: now_db,
                 A.version: A.version + 1,
             })
             .where((A.id == account.id) & (A.version == account.version)
-                   & (A.deleted == False))  # noqa: E712
+                   & (A.deleted == False)  # noqa: E712
+                   & (A.locked_until.is_null() | (A.locked_until <= now_db))
+                   & (A.failed_count == account.failed_count))
             .execute()
         )
         if changed != 1:
+            fresh = A.get_or_none(A.id == account.id)
+            until = _is_locked(fresh, now) if fresh is not None else None
+            if until is not None:
+                raise _locked(until, now)
             raise ConflictError(
                 "アカウントが他の操作で変更されました。画面を開き直してから、もう一度お試しください。",
                 "The account was changed by someone else. Reload and try again.",
