@@ -104,8 +104,19 @@ Password reset (R-RST-1, R-RST-2)
     about 40 bits, mailed as ``ABCD-EFGH``; input is case-insensitive, full-width and
     hyphens/spaces are accepted. Stored as salted HMAC-SHA256 like OTP codes; valid
     ``reset_valid_minutes``; single use (same guarded UPDATE as OTP); ``otp_max_attempts``
-    wrong entries void it; a new token voids the older ones; a successful reset voids
-    every other reset token and every pending OTP challenge of the account.
+    wrong entries void it; a successful reset voids every other reset token and every
+    pending OTP challenge of the account.
+  * A new request (self-service or admin-sent) does *not* void a code already mailed
+    (otherwise anyone who knows a login ID could keep voiding the owner's code): each
+    live code works until it is used, voided or expires. The alternatives were worse:
+    sending nothing while a code is live strands a user whose mail was lost, and the
+    same code cannot be sent again (only its hash is stored). Several live codes give
+    no more guesses: a wrong entry counts against *every* live code of the account, so
+    ``otp_max_attempts`` wrong entries void them all. ``complete_reset`` compares the
+    input with the ``RESET_CODES_CHECKED`` (10) newest live codes, always that many
+    comparisons (padded with a dummy), so the time tells nothing about how many are
+    live; self-service requests are limited (below), so more than 10 live codes only
+    arise from many admin sends, and then the older ones cannot be used.
   * ``request_reset`` gives the same ``ResetRequested`` value whether or not the
     account exists, and does the same work: the same look-up, a code and its hash,
     the same UPDATE (voiding older tokens; it matches nothing for an unknown account),
@@ -122,7 +133,7 @@ Password reset (R-RST-1, R-RST-2)
     try is consumed), then the code. All code failures (no token, wrong, expired,
     voided, used, unknown account, an account deleted or expired since the code was
     sent) give one message, code ``reset_failed``. Wrong
-    codes count towards the token only, not the account lockout (reset is the way out
+    codes count towards the tokens only, not the account lockout (reset is the way out
     of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
     audits ``password.reset``. It does not log in: the next login of a two-factor
     company still asks for a one-time password.
@@ -130,7 +141,8 @@ Password reset (R-RST-1, R-RST-2)
     other company or deleted account: NotFound; an expired account: ValidationError
     code ``account_expired``, nothing sent). The mail is sent synchronously (an
     admin may see a ``MailError``) and before the token is stored, so a failure
-    changes nothing. No throttle. The admin never sees the code.
+    changes nothing. No throttle; older live codes stay valid. The admin never sees
+    the code.
 
 Own password, sessions
   * ``change_own_password``: confirmation and policy first; a locked account is
@@ -212,6 +224,9 @@ log = logging.getLogger(__name__)
 OTP_DIGITS = 6
 RESET_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESET_CODE_LENGTH = 8
+RESET_CODES_CHECKED = 10
+"""How many of an account's live reset codes (the newest) ``complete_reset`` checks;
+always this many comparisons (padded), so the time does not tell how many are live."""
 _HASH_SCHEME = "hmac-sha256"
 _ACTOR_MAX = 100
 _KEY_MAX = 254
@@ -944,8 +959,8 @@ def wait_for_mail(timeout: float | None = None) -> bool:
 
 
 def _store_reset_token(ctx: AppContext, account_id: int, code: str, now: datetime) -> None:
-    """Void older tokens and store a new one. Call inside a transaction."""
-    _void_live_tokens(account_id)
+    """Store a new token; older live ones stay valid (a code already mailed is not
+    taken away by a new request). Call inside a transaction."""
     m.ResetToken.create(
         account=account_id, code_hash=_hash_secret(code), issued_at=to_db(now),
         expires_at=to_db(now + timedelta(minutes=ctx.settings.reset_valid_minutes)),
@@ -984,7 +999,6 @@ def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested
             .exists()
         )
         send = live and not recent
-        _void_live_tokens(account_id if send else 0)  # the same statement in every case
         if send:
             T.create(account=account_id, code_hash=code_hash, issued_at=to_db(now),
                      expires_at=to_db(now + timedelta(minutes=s.reset_valid_minutes)))
@@ -1017,28 +1031,35 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
     now = ctx.now()
     company, account = _find(member_key, v.email_key(address))
     T = m.ResetToken
-    token = None
+    tokens: list[m.ResetToken] = []
     live = account is not None and _is_live(account, now)
     if live:  # deleted or expired since the code was sent: it cannot be used
-        token = (
+        tokens = list(
             T.select()
-            .where((T.account == account.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+            .where((T.account == account.id) & T.used_at.is_null()
+                   & (T.voided == False)  # noqa: E712
+                   & (T.expires_at >= to_db(now)))
             .order_by(T.id.desc())
-            .first()
+            .limit(RESET_CODES_CHECKED)
         )
     actor = _printable(email, _ACTOR_MAX)
-    matches = _check_secret(clean_code, token.code_hash if token is not None else "")
-    if token is None or now > from_db(token.expires_at):
+    # Every live code is checked (several may be live: a new request does not void
+    # the code already mailed), and always RESET_CODES_CHECKED comparisons, padded
+    # with a dummy: the number of live codes does not show in the time.
+    hashes = [t.code_hash for t in tokens] + [""] * (RESET_CODES_CHECKED - len(tokens))
+    matches = [_check_secret(clean_code, stored) for stored in hashes]
+    token = next((t for t, ok in zip(tokens, matches) if ok), None)
+    if not tokens:
         with ctx.db.atomic():
             audit.record(ctx, "password.reset_failure",
                          company_id=company.id if company is not None else None,
                          account_id=account.id if account is not None else None,
                          actor=actor, target=member_key,
                          after={"reason": ("account_not_live" if account is not None and not live
-                                           else "no_token" if token is None else "expired")})
+                                           else "no_token")})
         raise _reset_failed()
 
-    if not matches:
+    if token is None:  # a wrong code counts against every live code of the account
         limit = s.otp_max_attempts
         with ctx.db.atomic():
             (T.update({
@@ -1046,7 +1067,8 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
                 T.voided: peewee.Case(None, [(T.failures + 1 >= limit, True)], T.voided),
                 T.version: T.version + 1,
             })
-             .where((T.id == token.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+             .where(T.id.in_([t.id for t in tokens]) & T.used_at.is_null()
+                    & (T.voided == False))  # noqa: E712
              .execute())
             audit.record(ctx, "password.reset_failure", company_id=company.id,
                          account_id=account.id, actor=actor, target=member_key,
