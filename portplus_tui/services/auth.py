@@ -126,9 +126,17 @@ Password reset (R-RST-1, R-RST-2)
     time and cannot tell the cases apart; for the same reason a mail failure is not
     reported to the caller (that would reveal the account), only logged.
     ``wait_for_mail`` waits for pending deliveries (tests, the CLI).
-  * Mail-bombing guard: when a live token was issued less than ``otp_resend_seconds``
-    ago, a new request issues nothing and sends nothing (the earlier code stays
-    valid); the answer is the same.
+  * Mail-bombing guard: at most ``reset_mail_limit`` (3) reset mails per account in
+    any ``reset_mail_window_minutes`` (15): the ResetToken rows issued for the account
+    in the window are counted *whatever their state* (voided by wrong entries, used,
+    expired), so "request, five wrong codes, request again" cannot flood a mailbox
+    (it sent 50 mails in 0.8 s before). Also, when a live token was issued less than
+    ``otp_resend_seconds`` ago, a new request issues nothing (the earlier code stays
+    valid). Either way the answer and the audit row are the same (``sent`` false in
+    the row). One statement counts both; on PostgreSQL the account row is locked
+    first (``FOR NO KEY UPDATE``) so concurrent requests count one after another (on
+    SQLite the write transaction is ``BEGIN IMMEDIATE``). Admin-sent mails are not
+    limited but their tokens count towards the self-service limit.
   * ``complete_reset`` checks the format, the confirmation and the policy first (no
     try is consumed), then the code. All code failures (no token, wrong, expired,
     voided, used, unknown account, an account deleted or expired since the code was
@@ -198,7 +206,7 @@ from portplus_tui.services.passwords import (
     verify_password,
 )
 from portplus_tui.store import models as m
-from portplus_tui.store.db import from_db, to_db
+from portplus_tui.store.db import from_db, is_postgres, to_db
 
 __all__ = [
     "LoginResult",
@@ -967,6 +975,35 @@ def _store_reset_token(ctx: AppContext, account_id: int, code: str, now: datetim
     )
 
 
+def _lock_account_row(ctx: AppContext, account_id: int) -> None:
+    """PostgreSQL: lock the account row until the end of the transaction, so that
+    concurrent reset requests count the tokens one after another (SQLite: the write
+    transaction already holds the database's write lock). Matches nothing for 0."""
+    if is_postgres(ctx.db):
+        A = m.Account
+        A.select(A.id).where(A.id == account_id).for_update("FOR NO KEY UPDATE").execute()
+
+
+def _reset_mail_counts(ctx: AppContext, account_id: int, now: datetime) -> tuple[int, int]:
+    """One statement: the reset tokens issued for the account in the last
+    ``reset_mail_window_minutes`` (whatever their state: voided and used ones count),
+    and the live ones issued in the last ``otp_resend_seconds``."""
+    s = ctx.settings
+    T = m.ResetToken
+    window_start = to_db(now - timedelta(minutes=s.reset_mail_window_minutes))
+    resend_start = to_db(now - timedelta(seconds=s.otp_resend_seconds))
+    recent_live = ((T.issued_at > resend_start) & T.used_at.is_null()
+                   & (T.voided == False)  # noqa: E712
+                   & (T.expires_at >= to_db(now)))
+    issued, recent = (
+        T.select(peewee.fn.SUM(peewee.Case(None, [(T.issued_at > window_start, 1)], 0)),
+                 peewee.fn.SUM(peewee.Case(None, [(recent_live, 1)], 0)))
+        .where((T.account == account_id) & (T.issued_at > min(window_start, resend_start)))
+        .scalar(as_tuple=True)
+    )
+    return int(issued or 0), int(recent or 0)
+
+
 def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested:
     """パスワードをお忘れの場合: mail a reset code to a live account (R-RST-1).
 
@@ -987,18 +1024,9 @@ def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested
                       s.reset_valid_minutes, member_key)
     T = m.ResetToken
     with ctx.db.atomic():
-        recent = (
-            T.select()
-            .where(
-                (T.account == account_id)
-                & T.used_at.is_null()
-                & (T.voided == False)  # noqa: E712
-                & (T.issued_at > to_db(now - timedelta(seconds=s.otp_resend_seconds)))
-                & (T.expires_at >= to_db(now))
-            )
-            .exists()
-        )
-        send = live and not recent
+        _lock_account_row(ctx, account_id)  # concurrent requests count one after another
+        issued, recent = _reset_mail_counts(ctx, account_id, now)
+        send = live and not recent and issued < s.reset_mail_limit
         if send:
             T.create(account=account_id, code_hash=code_hash, issued_at=to_db(now),
                      expires_at=to_db(now + timedelta(minutes=s.reset_valid_minutes)))
