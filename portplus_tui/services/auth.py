@@ -176,8 +176,19 @@ Own password, sessions
     in (R-SEC-4): anyone who knows a login ID can set it, so it must not be a way to
     throw the owner out. A locked account cannot log in, verify a code or change its
     password; its open sessions go on.
+  * A password change or a completed reset (self-service or admin-sent) ends every
+    *other* session of the account at its next call (R-SEC-4; Django's session auth
+    hash): a Session made at login / OTP verification carries ``credential``, a short
+    SHA-256 of the account's password hash (``context.credential_stamp``; never the
+    bcrypt hash itself), and ``authorize`` compares it with the stored hash each call
+    (constant-time), answering ``AuthError`` code ``session_password_changed``
+    (「パスワードが変更されたため、ログアウトしました。…」) on a mismatch. The session
+    that changed its own password gets the new value in place and goes on. Provider
+    sessions have no account and are not affected; a profile update, unlock or role
+    change does not touch the hash and ends nothing.
   * ``touch`` and ``check_session`` use ``context.authorize`` (idle timeout, deleted,
-    expired, role re-read; not the lock). ``check_session`` does not count as activity.
+    expired, password changed elsewhere, role re-read; not the lock).
+    ``check_session`` does not count as activity.
   * ``logout`` records ``logout``; sessions are values held by the UI, which drops it.
 """
 
@@ -203,7 +214,7 @@ from portplus_tui.core.calendar import today_jst
 from portplus_tui.core.errors import AuthError, ConflictError, PermissionDenied, ValidationError, not_found
 from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
-from portplus_tui.services.context import AppContext, Session, authorize
+from portplus_tui.services.context import AppContext, Session, authorize, credential_stamp
 from portplus_tui.services.mail import MailError, OutgoingMail, otp_mail, reset_mail
 from portplus_tui.services.passwords import (
     BCRYPT_MAX_BYTES,
@@ -616,7 +627,7 @@ def _new_session(company: m.Company, account: m.Account, now: datetime) -> Sessi
     return Session(
         company_id=company.id, member_no=company.member_no, role=account.role,
         account_id=account.id, login_id=account.login_id, name=account.name,
-        login_at=now, last_activity=now,
+        login_at=now, last_activity=now, credential=credential_stamp(account.password_hash),
     )
 
 
@@ -1253,6 +1264,8 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
         _void_live_tokens(account.id)
         _void_live_challenges(account.id)
         audit.record(ctx, "password.change", session=session, target=account.login_id)
+    # This session goes on; every other session of the account ends at its next call.
+    session.credential = credential_stamp(new_hash)
 
 
 # ------------------------------------------------------------------------------ sessions
