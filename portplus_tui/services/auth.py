@@ -62,8 +62,16 @@ Login and enumeration (R-LOG-2..4)
     names an account of the company; otherwise only a syntactically valid e-mail
     address is kept and anything else is recorded as ``(not an e-mail address)``
     (``NOT_AN_ADDRESS``): a password typed into the login-ID field never reaches the
-    audit log. The company is recorded when the member number is known. Never a
-    password. Nothing about a login is written to the log file.
+    audit log. The target is the member number only when it names a company (as
+    stored, e.g. ``M97-00339`` for ``ｍ９７－００３３９``); otherwise
+    ``(unknown member number)`` (``UNKNOWN_MEMBER_NO``) when the text has the
+    member-number shape, ``(not a member number)`` (``NOT_A_MEMBER_NO``) when not:
+    text typed into the member-number field is never stored as typed (issue 11
+    finding 9: a password typed into the wrong field reached the audit log; the shape
+    alone is no guard, most passwords of the policy have it). The same holds for
+    ``request_reset`` and ``complete_reset``. The company is recorded when the
+    member number is known. Never a password. Nothing about a login is written to
+    the log file.
 
 Two-step login (R-OTP-1..3)
   * After a correct password for a company with the ``two_factor`` option, a
@@ -449,6 +457,24 @@ NOT_AN_ADDRESS = "(not an e-mail address)"
 address: what was typed is not kept (it is often a password typed into the wrong field)."""
 
 
+NOT_A_MEMBER_NO = "(not a member number)"
+"""Audit target when the text typed as 会員番号 does not have the member-number shape
+(it is often a password typed into the wrong field): what was typed is not kept."""
+
+UNKNOWN_MEMBER_NO = "(unknown member number)"
+"""Audit target when the text typed as 会員番号 has the member-number shape but names
+no company. Not kept either: the shape (``[A-Z0-9][A-Z0-9-]{2,19}``) also fits most
+passwords of the policy (letters and digits, 8-20 characters)."""
+
+
+def _member_target(company: m.Company | None, member_no: Any) -> str:
+    """The audit target for the typed 会員番号 (issue 11 finding 9): the company's member
+    number when it names one, otherwise a constant, never the typed text."""
+    if company is not None:
+        return company.member_no
+    return UNKNOWN_MEMBER_NO if _member_key(member_no) is not None else NOT_A_MEMBER_NO
+
+
 def _login_actor(login_id: Any, account: m.Account | None) -> str:
     """The audit actor of a login attempt (R-ACC-6). The login ID as typed when it named
     an account of the company; otherwise only a syntactically valid e-mail address
@@ -654,8 +680,8 @@ def login(ctx: AppContext, member_no: str, login_id: str, password: str) -> Logi
     """
     s = ctx.settings
     now = ctx.now()
-    target = _printable(member_no, 20)
     company, account = _find(_member_key(member_no), _login_key(login_id))
+    target = _member_target(company, member_no)
     actor = _login_actor(login_id, account)
 
     # Exactly one bcrypt check on every path. Input longer than the policy allows is
@@ -1059,7 +1085,8 @@ def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested
         audit.record(ctx, "password.reset_request",
                      company_id=company.id if company is not None else None,
                      account_id=account.id if account is not None else None,
-                     actor=_printable(email, _ACTOR_MAX), target=member_key,
+                     actor=_printable(email, _ACTOR_MAX),
+                     target=_member_target(company, member_no),
                      after={"sent": send})
     if send:
         _send_in_background(ctx.get_mailer(), mail)
@@ -1097,6 +1124,7 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
             .limit(RESET_CODES_CHECKED)
         )
     actor = _printable(email, _ACTOR_MAX)
+    target = _member_target(company, member_no)
     # Every live code is checked (several may be live: a new request does not void
     # the code already mailed), and always RESET_CODES_CHECKED comparisons, padded
     # with a dummy: the number of live codes does not show in the time.
@@ -1108,7 +1136,7 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
             audit.record(ctx, "password.reset_failure",
                          company_id=company.id if company is not None else None,
                          account_id=account.id if account is not None else None,
-                         actor=actor, target=member_key,
+                         actor=actor, target=target,
                          after={"reason": ("account_not_live" if account is not None and not live
                                            else "no_token")})
         raise _reset_failed()
@@ -1125,7 +1153,7 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
                     & (T.voided == False))  # noqa: E712
              .execute())
             audit.record(ctx, "password.reset_failure", company_id=company.id,
-                         account_id=account.id, actor=actor, target=member_key,
+                         account_id=account.id, actor=actor, target=target,
                          after={"reason": "wrong"})
         raise _reset_failed()
 
