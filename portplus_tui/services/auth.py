@@ -26,7 +26,8 @@ Login and enumeration (R-LOG-2..4)
     surrogates) verify against a dummy hash (``passwords.verify_password``). The dummy
     hash is a well-formed bcrypt string of the configured cost built without hashing,
     so the first unknown-account login of a fresh process costs one check too. The
-    database work around it (one or two look-ups and one audit insert, plus the
+    database work around it (the company and the account look-ups, the account one
+    with company id 0 for an unknown member number, and one audit insert, plus the
     counter update for a known account) is small next to bcrypt.
   * Input longer than the policy allows (``password_max_length``, 20 by default; never
     more than bcrypt's 72 bytes) is refused before bcrypt (R-LOG-3): it is never given
@@ -135,9 +136,10 @@ Password reset (R-RST-1, R-RST-2)
     SELECT`` from the account row, which adds nothing unless a mail is sent) and the
     audit INSERT; and a code, its hash and the mail are built in every case
     (``bench/reset_timing.py`` prints the timings; a test compares the statements).
-    Only a live account (not deleted, not expired) gets a token and a mail. That mail is handed to a background thread (module-level
-    pool, joined at interpreter exit), so SMTP latency is not part of the answer's
-    time and cannot tell the cases apart; for the same reason a mail failure is not
+    Only a live account (not deleted, not expired) gets a token and a mail. That
+    mail is handed to a background thread (module-level pool, joined at interpreter
+    exit), so SMTP latency is not part of the answer's time and cannot tell the
+    cases apart; for the same reason a mail failure is not
     reported to the caller (that would reveal the account), only logged.
     ``wait_for_mail`` waits for pending deliveries (tests, the CLI).
   * Mail-bombing guard: at most ``reset_mail_limit`` (3) reset mails per account in
@@ -154,9 +156,9 @@ Password reset (R-RST-1, R-RST-2)
   * ``complete_reset`` checks the format, the confirmation and the policy first (no
     try is consumed), then the code. All code failures (no token, wrong, expired,
     voided, used, unknown account, an account deleted or expired since the code was
-    sent) give one message, code ``reset_failed``. Wrong
-    codes count towards the tokens only, not the account lockout (reset is the way out
-    of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
+    sent) give one message, code ``reset_failed`` (an expired code is simply no
+    longer among the live ones: audit reason ``no_token``). Wrong codes count towards
+    the tokens only, not the account lockout (reset is the way out of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
     audits ``password.reset``. It does not log in: the next login of a two-factor
     company still asks for a one-time password.
   * ``admin_send_reset``: admin of the same company only (``authorize(admin=True)``;
