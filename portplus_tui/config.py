@@ -90,6 +90,8 @@ class Settings:
     otp_max_attempts: int = 5
     otp_resend_seconds: int = 60
     reset_valid_minutes: int = 30
+    reset_mail_limit: int = 3  # self-service reset mails per account per window
+    reset_mail_window_minutes: int = 15
 
     # Calendar (SPEC §5)
     deadline_business_days: int = 2
@@ -173,6 +175,7 @@ class Settings:
             "bcrypt_rounds", "password_min_length", "password_max_length",
             "lockout_threshold", "lockout_minutes", "idle_timeout_minutes",
             "otp_valid_minutes", "otp_max_attempts", "reset_valid_minutes",
+            "reset_mail_limit", "reset_mail_window_minutes",
             "max_days_ahead", "min_ports", "max_ports", "default_page_size",
             "smtp_port", "smtp_timeout",
         )

@@ -33,8 +33,9 @@ from portplus_tui.config import Settings
 from portplus_tui.core.errors import ConflictError, DeadlinePassed, ValidationError
 from portplus_tui.services import accounts
 from portplus_tui.services import applications as apps
-from portplus_tui.services.context import AppContext, Session
+from portplus_tui.services.context import AppContext, Session, credential_stamp
 from portplus_tui.services.mail import MemoryBackend
+from portplus_tui.store import models as m
 
 # The fixed "now" of the writers: Monday 2026-03-02 10:00 JST (as tests/services' START).
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
@@ -104,7 +105,8 @@ def instrument(db, conn) -> None:
 def sessions_of(ctx: AppContext, member_no: str, company_id: int) -> list[Session]:
     return [
         Session(company_id=company_id, member_no=member_no, role=a.role, account_id=a.id,
-                login_id=a.login_id, name=a.name, login_at=NOW, last_activity=NOW)
+                login_id=a.login_id, name=a.name, login_at=NOW, last_activity=NOW,
+                credential=credential_stamp(m.Account.get_by_id(a.id).password_hash))
         for a in accounts.list_accounts_for(ctx, member_no)
     ]
 

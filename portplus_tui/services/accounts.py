@@ -17,9 +17,14 @@ Rules (enforced here, whatever the screens show):
 - R-ACC-4: an admin updates every account of the company, including 権限 and 有効期限;
   a user only their own 担当者名, 部署 and 電話番号. The login ID cannot be changed.
   Nobody raises their own rights: no one changes their own 権限, and no one moves their
-  own 有効期限 later (or into the past). Passwords are changed in ``services.auth``.
+  own 有効期限 later; nor earlier (issue 11 finding 8: ValidationError ``self_shorten``,
+  field ``expires``; into the past: ``self_expire``). So one's own 有効期限 is changed
+  by another admin or the provider only. Passwords are changed in ``services.auth``.
 - R-ACC-5: an admin cannot delete or demote themselves; the company's last live,
-  unexpired admin cannot be deleted, demoted or expired. Writes that can lower the number
+  unexpired admin cannot be deleted, demoted or expired; and its 有効期限 can only move
+  later, never earlier (ValidationError ``last_admin_expiry``, field ``expires``):
+  moving it to today or tomorrow used to be accepted, and the day after the company
+  had no admin. Writes that can lower the number
   of admins lock the company row first (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL;
   on SQLite every write transaction is ``BEGIN IMMEDIATE``), then re-read the acting
   account and count, so two admins deleting each other at once leave one admin.
@@ -514,6 +519,11 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
                 raise _denied("自分自身の有効期限を過去の日付にすることはできません。",
                               "You cannot set your own expiry date in the past.",
                               "self_expire", "expires")
+            if expires_changes and expires_after < row.expires:
+                raise ValidationError(
+                    "自分自身の有効期限を短くすることはできません。別の管理者に依頼してください。",
+                    "You cannot shorten your own expiry date; ask another admin.",
+                    field="expires", code="self_shorten")
 
         if row.version != version:
             raise _conflict()
@@ -523,6 +533,15 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
                 and not _counts_as_admin(role_after, False, expires_after, today)
                 and _other_admins(session.company_id, row.id, today) == 0):
             raise _last_admin("role" if role_changes else "expires")
+        if (_counts_as_admin(row.role, False, row.expires, today) and expires_after < row.expires
+                and _other_admins(session.company_id, row.id, today) == 0):
+            # Still valid today, but the company would have no admin after the new date.
+            raise ValidationError(
+                "会社で最後の管理者(admin)アカウントのため、有効期限を早めることはできません"
+                "(延ばすことはできます)。先に別のアカウントを管理者にしてください。",
+                "This is the company's last admin account: its expiry date can only move "
+                "later, not earlier. Make another account an admin first.",
+                field="expires", code="last_admin_expiry")
 
         before = _view(row)
         changes = {"name": new_name, "department": new_department, "phone": new_phone,

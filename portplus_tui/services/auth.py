@@ -26,7 +26,8 @@ Login and enumeration (R-LOG-2..4)
     surrogates) verify against a dummy hash (``passwords.verify_password``). The dummy
     hash is a well-formed bcrypt string of the configured cost built without hashing,
     so the first unknown-account login of a fresh process costs one check too. The
-    database work around it (one or two look-ups and one audit insert, plus the
+    database work around it (the company and the account look-ups, the account one
+    with company id 0 for an unknown member number, and one audit insert, plus the
     counter update for a known account) is small next to bcrypt.
   * Input longer than the policy allows (``password_max_length``, 20 by default; never
     more than bcrypt's 72 bytes) is refused before bcrypt (R-LOG-3): it is never given
@@ -62,8 +63,16 @@ Login and enumeration (R-LOG-2..4)
     names an account of the company; otherwise only a syntactically valid e-mail
     address is kept and anything else is recorded as ``(not an e-mail address)``
     (``NOT_AN_ADDRESS``): a password typed into the login-ID field never reaches the
-    audit log. The company is recorded when the member number is known. Never a
-    password. Nothing about a login is written to the log file.
+    audit log. The target is the member number only when it names a company (as
+    stored, e.g. ``M97-00339`` for ``ｍ９７－００３３９``); otherwise
+    ``(unknown member number)`` (``UNKNOWN_MEMBER_NO``) when the text has the
+    member-number shape, ``(not a member number)`` (``NOT_A_MEMBER_NO``) when not:
+    text typed into the member-number field is never stored as typed (issue 11
+    finding 9: a password typed into the wrong field reached the audit log; the shape
+    alone is no guard, most passwords of the policy have it). The same holds for
+    ``request_reset`` and ``complete_reset``. The company is recorded when the
+    member number is known. Never a password. Nothing about a login is written to
+    the log file.
 
 Two-step login (R-OTP-1..3)
   * After a correct password for a company with the ``two_factor`` option, a
@@ -108,42 +117,92 @@ Password reset (R-RST-1, R-RST-2)
     about 40 bits, mailed as ``ABCD-EFGH``; input is case-insensitive, full-width and
     hyphens/spaces are accepted. Stored as salted HMAC-SHA256 like OTP codes; valid
     ``reset_valid_minutes``; single use (same guarded UPDATE as OTP); ``otp_max_attempts``
-    wrong entries void it; a new token voids the older ones; a successful reset voids
-    every other reset token and every pending OTP challenge of the account.
+    wrong entries void it; a successful reset voids every other reset token and every
+    pending OTP challenge of the account.
+  * A new request (self-service or admin-sent) does *not* void a code already mailed
+    (otherwise anyone who knows a login ID could keep voiding the owner's code): each
+    live code works until it is used, voided or expires. The alternatives were worse:
+    sending nothing while a code is live strands a user whose mail was lost, and the
+    same code cannot be sent again (only its hash is stored). Several live codes give
+    no more guesses: a wrong entry counts against *every* live code of the account, so
+    ``otp_max_attempts`` wrong entries void them all. ``complete_reset`` compares the
+    input with the ``RESET_CODES_CHECKED`` (10) newest live codes, always that many
+    comparisons (padded with a dummy), so the time tells nothing about how many are
+    live; self-service requests are limited (below), so more than 10 live codes only
+    arise from many admin sends, and then the older ones cannot be used.
   * ``request_reset`` gives the same ``ResetRequested`` value whether or not the
-    account exists, and does the same work: the same look-up, a code and its hash,
-    the same UPDATE (voiding older tokens; it matches nothing for an unknown account),
-    an audit row, and the mail built. Only a live account (not deleted, not expired)
-    gets a token and a mail. That mail is handed to a background thread (module-level
-    pool, joined at interpreter exit), so SMTP latency is not part of the answer's
-    time and cannot tell the cases apart; for the same reason a mail failure is not
+    account exists, and does the same work (issue 11 finding 10: the time differed by
+    0.3-0.6 ms between the cases): for a live account, an unknown account, an unknown
+    (well-formed) member number, a deleted or expired account and a throttled request
+    it runs the same statements in the same order, parameters aside: the company
+    look-up, the account look-up (company id 0 when the member number is unknown),
+    on PostgreSQL the row lock, the throttle count, the token INSERT (``INSERT ...
+    SELECT`` from the account row, which adds nothing unless a mail is sent) and the
+    audit INSERT; and a code, its hash and the mail are built in every case
+    (``bench/reset_timing.py`` prints the timings; a test compares the statements).
+    Only a live account (not deleted, not expired) gets a token and a mail. That
+    mail is handed to a background thread (module-level pool, joined at interpreter
+    exit), so SMTP latency is not part of the answer's time and cannot tell the
+    cases apart; for the same reason a mail failure is not
     reported to the caller (that would reveal the account), only logged.
     ``wait_for_mail`` waits for pending deliveries (tests, the CLI).
-  * Mail-bombing guard: when a live token was issued less than ``otp_resend_seconds``
-    ago, a new request issues nothing and sends nothing (the earlier code stays
-    valid); the answer is the same.
+  * Mail-bombing guard: at most ``reset_mail_limit`` (3) reset mails per account in
+    any ``reset_mail_window_minutes`` (15): the ResetToken rows issued for the account
+    in the window are counted *whatever their state* (voided by wrong entries, used,
+    expired), so "request, five wrong codes, request again" cannot flood a mailbox
+    (it sent 50 mails in 0.8 s before). Also, when a live token was issued less than
+    ``otp_resend_seconds`` ago, a new request issues nothing (the earlier code stays
+    valid). Either way the answer and the audit row are the same (``sent`` false in
+    the row). One statement counts both; on PostgreSQL the account row is locked
+    first (``FOR NO KEY UPDATE``) so concurrent requests count one after another (on
+    SQLite the write transaction is ``BEGIN IMMEDIATE``). Admin-sent mails are not
+    limited but their tokens count towards the self-service limit.
   * ``complete_reset`` checks the format, the confirmation and the policy first (no
     try is consumed), then the code. All code failures (no token, wrong, expired,
     voided, used, unknown account, an account deleted or expired since the code was
-    sent) give one message, code ``reset_failed``. Wrong
-    codes count towards the token only, not the account lockout (reset is the way out
-    of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
+    sent) give one message, code ``reset_failed`` (an expired code is simply no
+    longer among the live ones: audit reason ``no_token``). Wrong codes count towards
+    the tokens only, not the account lockout (reset is the way out of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
     audits ``password.reset``. It does not log in: the next login of a two-factor
     company still asks for a one-time password.
   * ``admin_send_reset``: admin of the same company only (``authorize(admin=True)``;
     other company or deleted account: NotFound; an expired account: ValidationError
     code ``account_expired``, nothing sent). The mail is sent synchronously (an
     admin may see a ``MailError``) and before the token is stored, so a failure
-    changes nothing. No throttle. The admin never sees the code.
+    changes nothing. No throttle; older live codes stay valid. The admin never sees
+    the code.
 
 Own password, sessions
-  * ``change_own_password``: confirmation and policy first, then the current password
-    with bcrypt. A wrong current password counts as a failed authentication (so an
-    unattended terminal cannot be used to guess it; the lock then ends the session
-    at its next call). The new password must differ from the current one. Success
-    voids pending OTP challenges and reset tokens; audits ``password.change``.
+  * ``change_own_password``: confirmation and policy first; a locked account is
+    refused at once with ``locked`` (before bcrypt, nothing counted, nothing written);
+    then the current password with bcrypt. A wrong current password counts as a
+    failed authentication (so an unattended terminal cannot be used to guess it: the
+    lock then stops further tries). The new password must differ from the current
+    one. The UPDATE that stores it matches only the row as read: same ``version``,
+    not deleted, not locked (``locked_until`` empty or past) *and the same
+    ``failed_count``* (failures do not move the version). So a lock, or a failure,
+    counted by a concurrent attempt while bcrypt ran wins: the change is refused
+    with ``locked`` (or ``ConflictError`` when a failure was counted without a lock)
+    and nothing is written; 20 concurrent calls with one right password never change
+    a locked account. Success voids pending OTP challenges and reset tokens; audits
+    ``password.change``.
+  * A lock from failed logins guards the password, not the sessions already logged
+    in (R-SEC-4): anyone who knows a login ID can set it, so it must not be a way to
+    throw the owner out. A locked account cannot log in, verify a code or change its
+    password; its open sessions go on.
+  * A password change or a completed reset (self-service or admin-sent) ends every
+    *other* session of the account at its next call (R-SEC-4; Django's session auth
+    hash): a Session made at login / OTP verification carries ``credential``, a short
+    SHA-256 of the account's password hash (``context.credential_stamp``; never the
+    bcrypt hash itself), and ``authorize`` compares it with the stored hash each call
+    (constant-time), answering ``AuthError`` code ``session_password_changed``
+    (「パスワードが変更されたため、ログアウトしました。…」) on a mismatch. The session
+    that changed its own password gets the new value in place and goes on. Provider
+    sessions have no account and are not affected; a profile update, unlock or role
+    change does not touch the hash and ends nothing.
   * ``touch`` and ``check_session`` use ``context.authorize`` (idle timeout, deleted,
-    expired, locked, role re-read). ``check_session`` does not count as activity.
+    expired, password changed elsewhere, role re-read; not the lock).
+    ``check_session`` does not count as activity.
   * ``logout`` records ``logout``; sessions are values held by the UI, which drops it.
 """
 
@@ -169,7 +228,7 @@ from portplus_tui.core.calendar import today_jst
 from portplus_tui.core.errors import AuthError, ConflictError, PermissionDenied, ValidationError, not_found
 from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
-from portplus_tui.services.context import AppContext, Session, authorize
+from portplus_tui.services.context import AppContext, Session, authorize, credential_stamp
 from portplus_tui.services.mail import MailError, OutgoingMail, otp_mail, reset_mail
 from portplus_tui.services.passwords import (
     BCRYPT_MAX_BYTES,
@@ -178,7 +237,7 @@ from portplus_tui.services.passwords import (
     verify_password,
 )
 from portplus_tui.store import models as m
-from portplus_tui.store.db import from_db, to_db
+from portplus_tui.store.db import from_db, is_postgres, to_db
 
 __all__ = [
     "LoginResult",
@@ -204,6 +263,9 @@ log = logging.getLogger(__name__)
 OTP_DIGITS = 6
 RESET_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESET_CODE_LENGTH = 8
+RESET_CODES_CHECKED = 10
+"""How many of an account's live reset codes (the newest) ``complete_reset`` checks;
+always this many comparisons (padded), so the time does not tell how many are live."""
 _HASH_SCHEME = "hmac-sha256k"  # keyed: see _hash_secret
 _ACTOR_MAX = 100
 _KEY_MAX = 254
@@ -401,6 +463,24 @@ NOT_AN_ADDRESS = "(not an e-mail address)"
 address: what was typed is not kept (it is often a password typed into the wrong field)."""
 
 
+NOT_A_MEMBER_NO = "(not a member number)"
+"""Audit target when the text typed as 会員番号 does not have the member-number shape
+(it is often a password typed into the wrong field): what was typed is not kept."""
+
+UNKNOWN_MEMBER_NO = "(unknown member number)"
+"""Audit target when the text typed as 会員番号 has the member-number shape but names
+no company. Not kept either: the shape (``[A-Z0-9][A-Z0-9-]{2,19}``) also fits most
+passwords of the policy (letters and digits, 8-20 characters)."""
+
+
+def _member_target(company: m.Company | None, member_no: Any) -> str:
+    """The audit target for the typed 会員番号 (issue 11 finding 9): the company's member
+    number when it names one, otherwise a constant, never the typed text."""
+    if company is not None:
+        return company.member_no
+    return UNKNOWN_MEMBER_NO if _member_key(member_no) is not None else NOT_A_MEMBER_NO
+
+
 def _login_actor(login_id: Any, account: m.Account | None) -> str:
     """The audit actor of a login attempt (R-ACC-6). The login ID as typed when it named
     an account of the company; otherwise only a syntactically valid e-mail address
@@ -534,11 +614,14 @@ def _find(member_key: str | None, login_key: str | None) -> tuple[m.Company | No
     if member_key is None:
         return None, None
     company = m.Company.get_or_none(m.Company.member_no == member_key)
-    if company is None or login_key is None:
+    if login_key is None:
         return company, None
+    # Looked up for an unknown member number too (company id 0 matches nothing): the
+    # same two statements whether or not the company exists (issue 11 finding 10).
     account = (
         m.Account.select()
-        .where((m.Account.company == company.id) & (m.Account.login_key == login_key))
+        .where((m.Account.company == (company.id if company is not None else 0))
+               & (m.Account.login_key == login_key))
         .first()
     )
     return company, account
@@ -599,7 +682,7 @@ def _new_session(company: m.Company, account: m.Account, now: datetime) -> Sessi
     return Session(
         company_id=company.id, member_no=company.member_no, role=account.role,
         account_id=account.id, login_id=account.login_id, name=account.name,
-        login_at=now, last_activity=now,
+        login_at=now, last_activity=now, credential=credential_stamp(account.password_hash),
     )
 
 
@@ -626,8 +709,8 @@ def login(ctx: AppContext, member_no: str, login_id: str, password: str) -> Logi
     """
     s = ctx.settings
     now = ctx.now()
-    target = _printable(member_no, 20)
     company, account = _find(_member_key(member_no), _login_key(login_id))
+    target = _member_target(company, member_no)
     actor = _login_actor(login_id, account)
 
     # Exactly one bcrypt check on every path. Input longer than the policy allows is
@@ -961,13 +1044,42 @@ def wait_for_mail(timeout: float | None = None) -> bool:
 
 
 def _store_reset_token(ctx: AppContext, account_id: int, code: str, now: datetime) -> None:
-    """Void older tokens and store a new one. Call inside a transaction."""
-    _void_live_tokens(account_id)
+    """Store a new token; older live ones stay valid (a code already mailed is not
+    taken away by a new request). Call inside a transaction."""
     m.ResetToken.create(
         account=account_id, code_hash=_hash_secret(code, ctx.secret_key()),
         issued_at=to_db(now),
         expires_at=to_db(now + timedelta(minutes=ctx.settings.reset_valid_minutes)),
     )
+
+
+def _lock_account_row(ctx: AppContext, account_id: int) -> None:
+    """PostgreSQL: lock the account row until the end of the transaction, so that
+    concurrent reset requests count the tokens one after another (SQLite: the write
+    transaction already holds the database's write lock). Matches nothing for 0."""
+    if is_postgres(ctx.db):
+        A = m.Account
+        A.select(A.id).where(A.id == account_id).for_update("FOR NO KEY UPDATE").execute()
+
+
+def _reset_mail_counts(ctx: AppContext, account_id: int, now: datetime) -> tuple[int, int]:
+    """One statement: the reset tokens issued for the account in the last
+    ``reset_mail_window_minutes`` (whatever their state: voided and used ones count),
+    and the live ones issued in the last ``otp_resend_seconds``."""
+    s = ctx.settings
+    T = m.ResetToken
+    window_start = to_db(now - timedelta(minutes=s.reset_mail_window_minutes))
+    resend_start = to_db(now - timedelta(seconds=s.otp_resend_seconds))
+    recent_live = ((T.issued_at > resend_start) & T.used_at.is_null()
+                   & (T.voided == False)  # noqa: E712
+                   & (T.expires_at >= to_db(now)))
+    issued, recent = (
+        T.select(peewee.fn.SUM(peewee.Case(None, [(T.issued_at > window_start, 1)], 0)),
+                 peewee.fn.SUM(peewee.Case(None, [(recent_live, 1)], 0)))
+        .where((T.account == account_id) & (T.issued_at > min(window_start, resend_start)))
+        .scalar(as_tuple=True)
+    )
+    return int(issued or 0), int(recent or 0)
 
 
 def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested:
@@ -982,34 +1094,31 @@ def request_reset(ctx: AppContext, member_no: str, email: str) -> ResetRequested
     now = ctx.now()
     company, account = _find(member_key, v.email_key(address))
     live = account is not None and _is_live(account, now)
-    account_id = account.id if live else 0  # 0: no such row, the UPDATE below matches nothing
+    account_id = account.id if live else 0  # 0: no such row; the statements below match nothing
 
     code = _new_reset_code()
     code_hash = _hash_secret(code, ctx.secret_key())  # the same work as storing one
     mail = reset_mail(account.login_id if live else _UNKNOWN_ADDRESS, _display_reset_code(code),
                       s.reset_valid_minutes, member_key)
-    T = m.ResetToken
+    T, A = m.ResetToken, m.Account
     with ctx.db.atomic():
-        recent = (
-            T.select()
-            .where(
-                (T.account == account_id)
-                & T.used_at.is_null()
-                & (T.voided == False)  # noqa: E712
-                & (T.issued_at > to_db(now - timedelta(seconds=s.otp_resend_seconds)))
-                & (T.expires_at >= to_db(now))
-            )
-            .exists()
-        )
-        send = live and not recent
-        _void_live_tokens(account_id if send else 0)  # the same statement in every case
-        if send:
-            T.create(account=account_id, code_hash=code_hash, issued_at=to_db(now),
-                     expires_at=to_db(now + timedelta(minutes=s.reset_valid_minutes)))
+        _lock_account_row(ctx, account_id)  # concurrent requests count one after another
+        issued, recent = _reset_mail_counts(ctx, account_id, now)
+        send = live and not recent and issued < s.reset_mail_limit
+        # The token INSERT runs in every case, as INSERT ... SELECT from the account
+        # row: it adds a row only when a mail is sent (id 0 matches nothing), so every
+        # case runs the same statements (issue 11 finding 10).
+        values = A.select(A.id, peewee.Value(code_hash), peewee.Value(to_db(now)),
+                          peewee.Value(to_db(now + timedelta(minutes=s.reset_valid_minutes))),
+                          peewee.Value(0), peewee.Value(False), peewee.Value(1))
+        T.insert_from(values.where(A.id == (account_id if send else 0)),
+                      [T.account, T.code_hash, T.issued_at, T.expires_at, T.failures,
+                       T.voided, T.version]).execute()
         audit.record(ctx, "password.reset_request",
                      company_id=company.id if company is not None else None,
                      account_id=account.id if account is not None else None,
-                     actor=_printable(email, _ACTOR_MAX), target=member_key,
+                     actor=_printable(email, _ACTOR_MAX),
+                     target=_member_target(company, member_no),
                      after={"sent": send})
     if send:
         _send_in_background(ctx.get_mailer(), mail)
@@ -1035,29 +1144,37 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
     now = ctx.now()
     company, account = _find(member_key, v.email_key(address))
     T = m.ResetToken
-    token = None
+    tokens: list[m.ResetToken] = []
     live = account is not None and _is_live(account, now)
     if live:  # deleted or expired since the code was sent: it cannot be used
-        token = (
+        tokens = list(
             T.select()
-            .where((T.account == account.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+            .where((T.account == account.id) & T.used_at.is_null()
+                   & (T.voided == False)  # noqa: E712
+                   & (T.expires_at >= to_db(now)))
             .order_by(T.id.desc())
-            .first()
+            .limit(RESET_CODES_CHECKED)
         )
     actor = _printable(email, _ACTOR_MAX)
-    matches = _check_secret(clean_code, token.code_hash if token is not None else "",
-                            ctx.secret_key())
-    if token is None or now > from_db(token.expires_at):
+    target = _member_target(company, member_no)
+    # Every live code is checked (several may be live: a new request does not void
+    # the code already mailed), and always RESET_CODES_CHECKED comparisons, padded
+    # with a dummy: the number of live codes does not show in the time.
+    key = ctx.secret_key()
+    hashes = [t.code_hash for t in tokens] + [""] * (RESET_CODES_CHECKED - len(tokens))
+    matches = [_check_secret(clean_code, stored, key) for stored in hashes]
+    token = next((t for t, ok in zip(tokens, matches) if ok), None)
+    if not tokens:
         with ctx.db.atomic():
             audit.record(ctx, "password.reset_failure",
                          company_id=company.id if company is not None else None,
                          account_id=account.id if account is not None else None,
-                         actor=actor, target=member_key,
+                         actor=actor, target=target,
                          after={"reason": ("account_not_live" if account is not None and not live
-                                           else "no_token" if token is None else "expired")})
+                                           else "no_token")})
         raise _reset_failed()
 
-    if not matches:
+    if token is None:  # a wrong code counts against every live code of the account
         limit = s.otp_max_attempts
         with ctx.db.atomic():
             (T.update({
@@ -1065,10 +1182,11 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
                 T.voided: peewee.Case(None, [(T.failures + 1 >= limit, True)], T.voided),
                 T.version: T.version + 1,
             })
-             .where((T.id == token.id) & T.used_at.is_null() & (T.voided == False))  # noqa: E712
+             .where(T.id.in_([t.id for t in tokens]) & T.used_at.is_null()
+                    & (T.voided == False))  # noqa: E712
              .execute())
             audit.record(ctx, "password.reset_failure", company_id=company.id,
-                         account_id=account.id, actor=actor, target=member_key,
+                         account_id=account.id, actor=actor, target=target,
                          after={"reason": "wrong"})
         raise _reset_failed()
 
@@ -1144,6 +1262,9 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
     if new != confirm:
         raise _confirm_mismatch("new_password_confirm")
     now = ctx.now()
+    locked_until = _is_locked(account, now)
+    if locked_until is not None:  # a locked account changes nothing: refused before bcrypt
+        raise _locked(locked_until, now)
     if _within_policy_length(current, s):
         current_ok = verify_password(current, account.password_hash, s.bcrypt_rounds)
     else:  # refused before bcrypt, at the cost of a wrong password
@@ -1172,20 +1293,31 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
         )
     new_hash = hash_password(new, s.bcrypt_rounds)
     A = m.Account
+    now_db = to_db(now)
     with ctx.db.atomic():
+        # Guarded: only the row as it was read (version), still live, not locked, and
+        # with no failure counted since (failed_count is not part of the version): a
+        # lock or a failure that lands while bcrypt ran wins over this change.
         changed = (
             A.update({
                 A.password_hash: new_hash,
                 A.failed_count: 0,
-                A.password_changed_at: to_db(now),
-                A.updated_at: to_db(now),
+                A.locked_until: None,
+                A.password_changed_at: now_db,
+                A.updated_at: now_db,
                 A.version: A.version + 1,
             })
             .where((A.id == account.id) & (A.version == account.version)
-                   & (A.deleted == False))  # noqa: E712
+                   & (A.deleted == False)  # noqa: E712
+                   & (A.locked_until.is_null() | (A.locked_until <= now_db))
+                   & (A.failed_count == account.failed_count))
             .execute()
         )
         if changed != 1:
+            fresh = A.get_or_none(A.id == account.id)
+            until = _is_locked(fresh, now) if fresh is not None else None
+            if until is not None:
+                raise _locked(until, now)
             raise ConflictError(
                 "アカウントが他の操作で変更されました。画面を開き直してから、もう一度お試しください。",
                 "The account was changed by someone else. Reload and try again.",
@@ -1193,6 +1325,8 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
         _void_live_tokens(account.id)
         _void_live_challenges(account.id)
         audit.record(ctx, "password.change", session=session, target=account.login_id)
+    # This session goes on; every other session of the account ends at its next call.
+    session.credential = credential_stamp(new_hash)
 
 
 # ------------------------------------------------------------------------------ sessions

@@ -4,6 +4,8 @@ the acting ``Session``, whose rights are re-checked against the database each ca
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
@@ -14,7 +16,7 @@ from portplus_tui.config import Settings
 from portplus_tui.core.calendar import BusinessCalendar, CalendarRules, today_jst
 from portplus_tui.core.errors import AuthError, DatabaseUnavailable, PermissionDenied, PortPlusError
 from portplus_tui.store import models as m
-from portplus_tui.store.db import bind, from_db, open_database
+from portplus_tui.store.db import bind, open_database
 
 Clock = Callable[[], datetime]
 
@@ -41,6 +43,9 @@ class Session:
     name: str = ""
     login_at: datetime | None = None
     last_activity: datetime | None = None
+    # ``credential_stamp`` of the password hash at login (empty for a provider): a
+    # password change or reset elsewhere ends this session at its next call (R-SEC-4).
+    credential: str = field(default="", repr=False)
 
     @property
     def is_provider(self) -> bool:
@@ -147,6 +152,23 @@ def session_revoked_error() -> AuthError:
     )
 
 
+def session_password_changed_error() -> AuthError:
+    return AuthError(
+        "パスワードが変更されたため、ログアウトしました。新しいパスワードで再度ログインしてください。",
+        "Your password was changed, so you were logged out. Please log in again with the "
+        "new password.",
+        code="session_password_changed",
+    )
+
+
+def credential_stamp(password_hash: str) -> str:
+    """What a Session keeps of the account's password hash (Django's session auth
+    hash): a short SHA-256 of it, never the bcrypt hash itself. Every password change
+    or reset writes a new bcrypt hash (new salt), so the stamp changes with it."""
+    data = b"portplus-session-credential\0" + str(password_hash).encode("utf-8", "replace")
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def admin_only_error() -> PermissionDenied:
     return PermissionDenied(
         "この操作は管理者(admin)アカウントのみ可能です。",
@@ -172,9 +194,12 @@ def authorize(ctx: AppContext, session: Session, *, admin: bool = False) -> m.Ac
         raise session_revoked_error()
     if account.expires < today_jst(now):
         raise session_revoked_error()
-    locked_until = from_db(account.locked_until)
-    if locked_until is not None and locked_until > now:
-        raise session_revoked_error()
+    # A lock from failed logins guards the password, not the sessions already logged
+    # in (R-SEC-4): anyone who knows a login ID can set it. Login and password change
+    # check it themselves. A password change or reset, though, ends the other sessions.
+    if not hmac.compare_digest(str(session.credential).encode("utf-8", "replace"),
+                               credential_stamp(account.password_hash).encode("ascii")):
+        raise session_password_changed_error()
     session.role = account.role
     session.name = account.name
     if admin and account.role != m.ROLE_ADMIN:

@@ -14,7 +14,8 @@ with ``logs.log_unexpected`` and shown as a short notification; the app keeps ru
 Sessions: ``start_session`` shows the main screen; no key or mouse input for
 ``idle_timeout_minutes`` (by the app's clock, injectable for tests) ends the session
 with 「一定時間操作がなかったため、ログアウトしました。」 (R-LOG-6), and so does any
-service ``AuthError`` with code ``session_timeout`` or ``session_revoked``, with its
+service ``AuthError`` with code ``session_timeout``, ``session_revoked`` or
+``session_password_changed`` (the password was changed or reset elsewhere), with its
 message. Input counts as activity for the service session too, so a form typed for a
 long time can still be saved.
 """
@@ -64,7 +65,8 @@ log = logging.getLogger("portplus.ui")
 #: service AuthError codes that end the session
 #: input that keeps its order behind a key still on its way (R-UI-1, ui/typeahead.py)
 TAKES_TURNS = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
-SESSION_END_CODES = frozenset({"session_timeout", "session_revoked"})
+SESSION_END_CODES = frozenset({"session_timeout", "session_revoked",
+                               "session_password_changed"})
 
 #: how often the app asks the service whether the session is still good (seconds)
 SESSION_CHECK_SECONDS = 60.0

@@ -12,8 +12,9 @@ import pytest
 
 from portplus_tui.config import Settings
 from portplus_tui.services import accounts, companies
-from portplus_tui.services.context import AppContext, Session
+from portplus_tui.services.context import AppContext, Session, credential_stamp
 from portplus_tui.services.mail import MemoryBackend
+from portplus_tui.store import models as m
 
 # Monday 2026-03-02 10:00 JST: a business day well away from holidays and year end.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
@@ -81,9 +82,10 @@ def session_for(ctx: AppContext, company: companies.CompanyInfo, account: accoun
     """A logged-in session, as the auth service makes one (tests of other services
     use this so they do not depend on the login flow)."""
     now = ctx.now()
+    password_hash = m.Account.get_by_id(account.id).password_hash
     return Session(company_id=company.id, member_no=company.member_no, role=account.role,
                    account_id=account.id, login_id=account.login_id, name=account.name,
-                   login_at=now, last_activity=now)
+                   login_at=now, last_activity=now, credential=credential_stamp(password_hash))
 
 
 def make_tenant(ctx: AppContext, member_no: str, *, name: str = "NTT BizLink", ports: int = 30,

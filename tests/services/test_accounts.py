@@ -513,9 +513,12 @@ def test_admin_cannot_extend_own_expiry_or_expire_themselves(ctx, tenant):
         update(ctx, tenant.admin_session, me, expires="2026-03-01")
     assert exc.value.code == "self_expire"
     assert snapshot() == before
-    # shortening it (not into the past) and editing the own name are fine
-    after = update(ctx, tenant.admin_session, me, name="山田 次郎", expires="2027-03-31")
-    assert after.expires == date(2027, 3, 31) and after.name == "山田 次郎"
+    # shortening it is refused too (issue 11 finding 8); editing the own name is fine
+    with pytest.raises(ValidationError) as exc:
+        update(ctx, tenant.admin_session, me, expires="2027-03-31")
+    assert exc.value.field == "expires"
+    after = update(ctx, tenant.admin_session, me, name="山田 次郎")
+    assert after.expires == date(2099, 12, 31) and after.name == "山田 次郎"
 
 
 def test_admin_promotes_and_demotes_other_accounts(ctx, tenant):
@@ -551,8 +554,11 @@ def test_last_admin_cannot_be_demoted_or_expired(ctx, tenant):
         update(ctx, provider, admin, expires="2026-03-01")
     assert exc.value.code == "last_admin" and exc.value.field == "expires"
     assert snapshot() == before
-    # moving the expiry to today is fine: the admin stays valid until the end of the day
-    assert update(ctx, provider, admin, expires="2026-03-02").expires == date(2026, 3, 2)
+    # nor moved earlier at all, not even to today (issue 11 finding 8)
+    with pytest.raises(ValidationError) as exc:
+        update(ctx, provider, admin, expires="2026-03-02")
+    assert exc.value.code == "last_admin_expiry" and exc.value.field == "expires"
+    assert snapshot() == before
 
 
 def test_expired_or_deleted_admins_do_not_count(ctx, tenant):
@@ -737,8 +743,8 @@ def lock(account_id: int, ctx) -> None:
 
 def test_admin_unlocks_an_account(ctx, tenant):
     lock(tenant.user.id, ctx)
-    with pytest.raises(AuthError):
-        accounts.list_accounts(ctx, tenant.user_session)
+    # the lock guards the password, not a session already logged in (R-SEC-4)
+    assert accounts.list_accounts(ctx, tenant.user_session)[0].id == tenant.user.id
     version = row(tenant.user.id).version
     view = accounts.unlock(ctx, tenant.admin_session, tenant.user.id)
     assert view.failed_count == 0 and view.locked_until is None

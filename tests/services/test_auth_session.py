@@ -85,11 +85,12 @@ def test_demoted_admin_loses_admin_rights_at_next_call(ctx, tenant):
     auth.touch(ctx, session)  # still a valid user session
 
 
-def test_locked_account_loses_its_session(ctx, tenant):
+def test_locked_account_keeps_its_session(ctx, tenant):
+    """R-SEC-4: the lock guards the password, not a session already logged in."""
     session = login(ctx)
     for _ in range(5):
         auth_error(auth.login, ctx, MEMBER, "user@example.com", "wrong-pass-1")
-    assert auth_error(auth.touch, ctx, session).code == "session_revoked"
+    assert auth.touch(ctx, session) is session
 
 
 def test_provider_session_passes(ctx, tenant):
@@ -121,13 +122,17 @@ def test_wrong_current_password_is_refused_and_counted(ctx, tenant):
     assert auth.login(ctx, MEMBER, "user@example.com", USER_PW).session is not None
 
 
-def test_guessing_the_current_password_locks_and_ends_the_session(ctx, tenant):
+def test_guessing_the_current_password_locks_the_password_change(ctx, tenant):
     session = login(ctx)
     for _ in range(4):
         auth_error(auth.change_own_password, ctx, session, "wrong-pass-1", NEW_PW, NEW_PW)
     err = auth_error(auth.change_own_password, ctx, session, "wrong-pass-1", NEW_PW, NEW_PW)
     assert err.code == "locked"
-    assert auth_error(auth.touch, ctx, session).code == "session_revoked"
+    # no more guesses, not even the right one, until the lock ends
+    assert auth_error(auth.change_own_password, ctx, session, USER_PW, NEW_PW,
+                      NEW_PW).code == "locked"
+    assert row(tenant.user.id).failed_count == 5
+    auth.touch(ctx, session)  # the session itself goes on (R-SEC-4)
 
 
 @pytest.mark.parametrize("current", ["x" * 10_000, "", "\x00", "😀" * 19, None])

@@ -42,43 +42,45 @@ A, D, H = "allow", "deny", "hidden"
 
 ACTORS = ("admin", "user", "other_admin", "expired", "locked", "deleted", "demoted", "idle")
 """admin / user: tenant one's accounts. other_admin: the admin of another company.
-expired, locked, deleted: tenant one admins in that state. demoted: a tenant one admin
+expired, locked, deleted: tenant one admins in that state (a lock from failed logins
+guards the password, not a session already logged in (R-SEC-4): the locked admin's
+session keeps its rights, only its password change is refused). demoted: a tenant one admin
 whose role became user after the session began. idle: a tenant one admin whose session
 saw no activity for longer than the idle timeout."""
 
 MATRIX: dict[str, tuple[str, ...]] = {
     #                                admin user other expired locked deleted demoted idle
-    "applications.create":          (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.change":          (A,    A,   H,    D,      D,     D,      A,      D),
-    "applications.cancel":          (A,    A,   H,    D,      D,     D,      A,      D),
-    "applications.get":             (A,    A,   H,    D,      D,     D,      A,      D),
-    "applications.get_by_number":   (A,    A,   H,    D,      D,     D,      A,      D),
-    "applications.history":         (A,    A,   H,    D,      D,     D,      A,      D),
-    "applications.deadline_for":    (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.list_page":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.next_page":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.prev_page":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.last_page":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.day_totals":      (A,    A,   A,    D,      D,     D,      A,      D),
-    "applications.export_rows":     (A,    A,   A,    D,      D,     D,      A,      D),
-    "companies.company_info":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "companies.list_options":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "audit.list_entries":           (A,    D,   A,    D,      D,     D,      D,      D),
-    "accounts.list_accounts":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "accounts.get_account":         (A,    D,   H,    D,      D,     D,      D,      D),
-    "accounts.create_account":      (A,    D,   A,    D,      D,     D,      D,      D),
-    "accounts.update_account":      (A,    D,   H,    D,      D,     D,      D,      D),
-    "accounts.delete_account":      (A,    D,   H,    D,      D,     D,      D,      D),
-    "accounts.unlock":              (A,    D,   H,    D,      D,     D,      D,      D),
-    "context.authorize":            (A,    A,   A,    D,      D,     D,      A,      D),
-    "calendar_view.month_view":     (A,    A,   A,    D,      D,     D,      A,      D),
-    "calendar_view.day_view":       (A,    A,   A,    D,      D,     D,      A,      D),
-    "calendar_view.page_containing": (A,   A,   A,    D,      D,     D,      A,      D),
+    "applications.create":          (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.change":          (A,    A,   H,    D,      A,     D,      A,      D),
+    "applications.cancel":          (A,    A,   H,    D,      A,     D,      A,      D),
+    "applications.get":             (A,    A,   H,    D,      A,     D,      A,      D),
+    "applications.get_by_number":   (A,    A,   H,    D,      A,     D,      A,      D),
+    "applications.history":         (A,    A,   H,    D,      A,     D,      A,      D),
+    "applications.deadline_for":    (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.list_page":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.next_page":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.prev_page":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.last_page":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.day_totals":      (A,    A,   A,    D,      A,     D,      A,      D),
+    "applications.export_rows":     (A,    A,   A,    D,      A,     D,      A,      D),
+    "companies.company_info":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "companies.list_options":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "audit.list_entries":           (A,    D,   A,    D,      A,     D,      D,      D),
+    "accounts.list_accounts":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "accounts.get_account":         (A,    D,   H,    D,      A,     D,      D,      D),
+    "accounts.create_account":      (A,    D,   A,    D,      A,     D,      D,      D),
+    "accounts.update_account":      (A,    D,   H,    D,      A,     D,      D,      D),
+    "accounts.delete_account":      (A,    D,   H,    D,      A,     D,      D,      D),
+    "accounts.unlock":              (A,    D,   H,    D,      A,     D,      D,      D),
+    "context.authorize":            (A,    A,   A,    D,      A,     D,      A,      D),
+    "calendar_view.month_view":     (A,    A,   A,    D,      A,     D,      A,      D),
+    "calendar_view.day_view":       (A,    A,   A,    D,      A,     D,      A,      D),
+    "calendar_view.page_containing": (A,   A,   A,    D,      A,     D,      A,      D),
     # services.auth
-    "auth.admin_send_reset":        (A,    D,   H,    D,      D,     D,      D,      D),
+    "auth.admin_send_reset":        (A,    D,   H,    D,      A,     D,      D,      D),
     "auth.change_own_password":     (A,    A,   A,    D,      D,     D,      A,      D),
-    "auth.touch":                   (A,    A,   A,    D,      D,     D,      A,      D),
-    "auth.check_session":           (A,    A,   A,    D,      D,     D,      A,      D),
+    "auth.touch":                   (A,    A,   A,    D,      A,     D,      A,      D),
+    "auth.check_session":           (A,    A,   A,    D,      A,     D,      A,      D),
     "auth.logout":                  (A,    A,   A,    A,      A,     A,      A,      A),
 }
 """Notes: a target of the account calls is always another account of tenant one (a user

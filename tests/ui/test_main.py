@@ -235,6 +235,28 @@ def test_service_session_errors_end_the_session(make_app, clock, ctx):
     run(body)
 
 
+def test_a_password_change_elsewhere_ends_the_session_with_its_message(make_app, ctx):
+    """R-SEC-4 (issue 11 finding 5): the session watch ends the session with the
+    service's message when the password was changed in another session."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, USER)
+            assert isinstance(app.screen, MainScreen)
+            elsewhere = auth.login(ctx, *USER).session
+            auth.change_own_password(ctx, elsewhere, USER[2], "fresh-pass-9", "fresh-pass-9")
+            app.check_session()
+            await settle(app, pilot)
+            assert isinstance(app.screen, LoginScreen)
+            assert app.session is None
+            assert "パスワードが変更されたため、ログアウトしました" in text_of(
+                app.screen.query_one("#login-notice"))
+            assert app.unexpected_errors == []
+
+    run(body)
+
+
 def test_the_menu_collapses_below_100_columns(make_app):
     """R-UI-2: at 80 columns the side menu is shown while it has the focus and gives
     its width to the pane once the focus moves in; Esc brings it back; F9 keeps it

@@ -49,7 +49,8 @@ NEW_FIELDS = ("name", "role", "login_id", "password", "password_confirm", "depar
               "expires")
 PASSWORD_FIELDS = ("current_password", "new_password", "new_password_confirm")
 #: service AuthError codes that end the session (the app handles them)
-_SESSION_END = frozenset({"session_timeout", "session_revoked"})
+_SESSION_END = frozenset({"session_timeout", "session_revoked",
+                          "session_password_changed"})
 
 
 class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] | None]):
