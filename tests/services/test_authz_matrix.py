@@ -63,6 +63,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "applications.last_page":       (A,    A,   A,    D,      A,     D,      A,      D),
     "applications.day_totals":      (A,    A,   A,    D,      A,     D,      A,      D),
     "applications.export_rows":     (A,    A,   A,    D,      A,     D,      A,      D),
+    "exports.write_csv":            (A,    A,   A,    D,      A,     D,      A,      D),
+    "exports.download":             (A,    A,   A,    D,      A,     D,      A,      D),
     "companies.company_info":       (A,    A,   A,    D,      A,     D,      A,      D),
     "companies.list_options":       (A,    A,   A,    D,      A,     D,      A,      D),
     "audit.list_entries":           (A,    D,   A,    D,      A,     D,      D,      D),
@@ -263,6 +265,10 @@ FACTORIES: dict[str, Callable[[World, str], Args]] = {
     "applications.last_page": lambda w, k: ((w.query(),), {}),
     "applications.day_totals": lambda w, k: ((date(2026, 3, 1), date(2026, 3, 31)), {}),
     "applications.export_rows": _none,
+    # A file name of its own per actor: an allowed call writes one file and must not
+    # find the file of an earlier actor in the way.
+    "exports.write_csv": lambda w, k: ((f"authz-{k}",), {}),
+    "exports.download": lambda w, k: ((f"authz-{k}",), {}),
     "companies.company_info": _none,
     "companies.list_options": _none,
     "audit.list_entries": _none,

@@ -82,9 +82,9 @@ def test_the_code_check_is_constant_work(ctx, tenant, clock, monkeypatch):
     real = auth._check_secret
     calls: list[int] = []
 
-    def counting(secret, stored):
+    def counting(secret, stored, key):
         calls.append(1)
-        return real(secret, stored)
+        return real(secret, stored, key)
 
     monkeypatch.setattr(auth, "_check_secret", counting)
     counts = []
