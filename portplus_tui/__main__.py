@@ -222,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add N applications (0-20000000) to M97-00339 over the two years "
                         "around today")
     p.add_argument("--no-launch", action="store_true", help="only seed, do not start the app")
+
+    add("ssh-session", "what sshd runs for an operator (ForceCommand, deploy/ssh/portplus.conf): "
+                       "refuses commands, file transfers and sessions without a terminal, then "
+                       "starts the app")
     return parser
 
 
@@ -531,6 +535,8 @@ def cmd_demo(args, settings) -> int:
     if args.applications < 0 or args.applications > 20_000_000:
         raise CliError("--applications は 0~20000000 の範囲で指定してください。",
                        "--applications must be between 0 and 20000000")
+    if not args.no_launch:
+        _require_terminal()  # before seeding: refuse having written nothing
     settings = demo_settings(settings)
     _warn_if_exposed(settings)
     ctx = _context(settings, require_schema=False)
@@ -720,8 +726,51 @@ def _warn_if_exposed(settings) -> None:
     log_warning(warning.message("en"), settings)
 
 
+def _require_terminal() -> None:
+    """The terminal app needs a terminal on stdin, stdout and stderr. Without one
+    (``portplus < /dev/null``, a ForceCommand reached by ``ssh -T``) Textual would spin
+    on a core until killed: refuse in one line instead (exit 1)."""
+    import os
+
+    if not all(os.isatty(fd) for fd in (0, 1, 2)):
+        raise CliError(
+            "ポートプラスの画面には端末が必要です(標準入力・標準出力・標準エラー出力)。"
+            "コマンドは portplus --help を参照してください。",
+            "the terminal app needs a terminal on stdin, stdout and stderr; "
+            "see portplus --help for the commands", code=EXIT_ERROR)
+
+
+def cmd_ssh_session(args, settings) -> int:
+    """``ForceCommand`` target (portplus_tui/ssh_session.py): check the session, fill in
+    the environment, then become the app (exec), so the session ends with it."""
+    import os
+
+    from portplus_tui import ssh_session
+
+    try:
+        ssh_session.check_session(os.environ)
+    except ssh_session.Refused as exc:
+        raise CliError(exc.ja, exc.en, code=EXIT_ERROR) from None
+    env = dict(os.environ)
+    ssh_session.prepare_environment(env)
+    options = []
+    for flag, value in (("--config", getattr(args, "config", None)),
+                        ("--database-url", getattr(args, "database_url", None)),
+                        ("--data-dir", getattr(args, "data_dir", None)),
+                        ("--lang", getattr(args, "lang", None))):
+        if value is not None:
+            options += [flag, value]
+    command = ssh_session.app_command(sys.executable, options)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, env)
+    return EXIT_ERROR  # not reached: execve returns only by raising
+
+
 def launch_tui(settings) -> int:
     import gc
+
+    _require_terminal()
 
     import threading
 
@@ -760,6 +809,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {
     "outbox": cmd_outbox,
     "audit": cmd_audit,
     "demo": cmd_demo,
+    "ssh-session": cmd_ssh_session,
 }
 
 
@@ -877,7 +927,8 @@ def _main(argv: Sequence[str], state: dict) -> int:
         if args.command is None:
             return launch_tui(settings)
         log_handler = _install_log_file_handler(settings)
-        if args.command not in ("init", "migrate", "demo"):  # init fixes; demo: its own file
+        # init fixes the modes; demo checks its own file; ssh-session: the app it becomes does
+        if args.command not in ("init", "migrate", "demo", "ssh-session"):
             _warn_if_exposed(settings)
         return COMMANDS[args.command](args, settings)
     except CliError as exc:

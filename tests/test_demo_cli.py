@@ -80,6 +80,7 @@ def test_demo_uses_its_own_file_unless_a_url_is_given(env, monkeypatch):
 
     launched = []
     monkeypatch.setattr(entry, "launch_tui", lambda settings: launched.append(settings) or 0)
+    monkeypatch.setattr(entry, "_require_terminal", lambda: None)  # pytest has no terminal
     run = _runner(monkeypatch)
     data = env / "data"
     # The provider's real database, with a real company.

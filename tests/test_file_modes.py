@@ -124,6 +124,7 @@ def test_the_app_warns_before_it_starts_without_loading_the_data_layer(tmp_path,
     monkeypatch.delenv("PORTPLUS_CONFIG", raising=False)
     run = _runner(monkeypatch)
     monkeypatch.setattr(app_module, "run_app", lambda settings: seen.append("app") or 0)
+    monkeypatch.setattr("portplus_tui.__main__._require_terminal", lambda: None)  # no tty here
     code, out, err = run()
     assert code == 0 and seen == ["app"]
     assert err.startswith("portplus: warning:") and f"chmod 600 {db}" in err
