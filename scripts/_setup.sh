@@ -34,9 +34,23 @@ pp_apt_install() {
     return 1
   fi
   pp_say "installing $*"
-  pp_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  pp_as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # No service started by a package (openssh-server, postgresql) during the install: the
+  # tests start their own servers on free ports. policy-rc.d is removed afterwards.
+  local policy=/usr/sbin/policy-rc.d made_policy=0 status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | pp_as_root tee "$policy" >/dev/null
+    pp_as_root chmod 755 "$policy"
+    made_policy=1
+  fi
+  pp_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || status=$?
+  if [ "$status" -eq 0 ]; then
+    pp_as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "$@" >/dev/null || status=$?
+  fi
+  if [ "$made_policy" -eq 1 ]; then
+    pp_as_root rm -f "$policy"
+  fi
+  return "$status"
 }
 
 pp_have_postgres() {
@@ -49,13 +63,28 @@ pp_have_postgres() {
   return 1
 }
 
-# pp_system_packages [postgres] [tmux]: install whichever of these is missing.
+# pp_system_packages [postgres] [tmux] [ssh] [browser]: install whichever is missing.
+#   ssh      OpenSSH server and client, and Debian's python3 with venv (the SSH tests
+#            install the app for a throwaway operator with /usr/bin/python3 -m venv)
+#   browser  Debian's Chromium and a Japanese font (the browser tests; never downloaded
+#            by Playwright)
 pp_system_packages() {
   local want=() what
   for what in "$@"; do
     case "$what" in
       postgres) pp_have_postgres || want+=(postgresql) ;;
       tmux) command -v tmux >/dev/null 2>&1 || want+=(tmux) ;;
+      ssh)
+        [ -x /usr/sbin/sshd ] || want+=(openssh-server)
+        command -v ssh >/dev/null 2>&1 && command -v sftp >/dev/null 2>&1 \
+          || want+=(openssh-client)
+        /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 \
+          || want+=(python3 python3-venv)
+        ;;
+      browser)
+        [ -x /usr/bin/chromium ] || want+=(chromium)
+        [ -d /usr/share/fonts/opentype/ipafont-gothic ] || want+=(fonts-ipafont-gothic)
+        ;;
       *) pp_say "unknown system package: $what"; return 1 ;;
     esac
   done
