@@ -75,9 +75,12 @@ def wait_until(check, what: str, timeout: float = 30.0, every: float = 0.05):
 
 
 class SshServer:
-    def __init__(self) -> None:
+    def __init__(self, plain_user: bool = False) -> None:
+        """``plain_user``: also a user outside the group, with a shell, for a baseline
+        (``ssh plain@host true``: what any SSH login costs on this server)."""
         tag = uuid.uuid4().hex[:8]
         self.user = f"pp-op-{tag}"
+        self.plain_user = f"pp-sh-{tag}" if plain_user else None
         self.base = Path(f"/tmp/portplus-ssh-{tag}")
         self.home = self.base / "home"
         self.venv = self.base / "venv"
@@ -117,19 +120,24 @@ class SshServer:
         except KeyError:
             run("groupadd", GROUP)
             self.made_group = True
-        run("useradd", "-M", "-d", str(self.home), "-s", "/bin/sh", "-G", GROUP, self.user)
-        self.made_user = True
-        run("usermod", "-p", "*", self.user)
-        info = pwd.getpwnam(self.user)
-        ssh_dir = self.home / ".ssh"
-        ssh_dir.mkdir(parents=True, mode=0o700)
         self.client_key = self.etc / "client_ed25519"
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.client_key))
+        self.made_user = True
+        self._make_user(self.user, self.home, ["-G", GROUP])
+        if self.plain_user:
+            self._make_user(self.plain_user, self.base / "plain-home", [])
+
+    def _make_user(self, user: str, home: Path, groups: list[str]) -> None:
+        run("useradd", "-M", "-d", str(home), "-s", "/bin/sh", *groups, user)
+        run("usermod", "-p", "*", user)
+        info = pwd.getpwnam(user)
+        ssh_dir = home / ".ssh"
+        ssh_dir.mkdir(parents=True, mode=0o700)
         authorized = ssh_dir / "authorized_keys"
         authorized.write_text(Path(f"{self.client_key}.pub").read_text())
         os.chmod(authorized, 0o600)
-        os.chmod(self.home, 0o700)
-        for path in (self.home, ssh_dir, authorized):
+        os.chmod(home, 0o700)
+        for path in (home, ssh_dir, authorized):
             os.chown(path, info.pw_uid, info.pw_gid)
 
     def _demo_data(self) -> None:
@@ -164,7 +172,7 @@ class SshServer:
             f"PidFile {self.etc / 'sshd.pid'}\n"
             "UsePAM no\n"
             "PubkeyAuthentication yes\n"
-            f"AllowUsers {self.user}\n"
+            f"AllowUsers {self.user} {self.plain_user or ''}\n"
             "Subsystem sftp internal-sftp\n"
             "LogLevel VERBOSE\n"
             f"SetEnv {set_env}\n"
@@ -188,9 +196,10 @@ class SshServer:
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes"]
 
-    def ssh(self, *args: str) -> list[str]:
-        """The ``ssh`` command line (a list) reaching the operator's account."""
-        return ["ssh", *self.ssh_options(), *args, f"{self.user}@127.0.0.1"]
+    def ssh(self, *args: str, user: str | None = None) -> list[str]:
+        """The ``ssh`` command line (a list) reaching the operator's account (or
+        ``user``'s); arguments after the destination go to ``ssh_command``."""
+        return ["ssh", *self.ssh_options(), *args, f"{user or self.user}@127.0.0.1"]
 
     def ssh_command_line(self, *args: str) -> str:
         import shlex
@@ -216,8 +225,9 @@ class SshServer:
                 self.sshd.kill()
                 self.sshd.wait(10)
         if self.made_user:
-            run("pkill", "-KILL", "-u", self.user, check=False)
-            run("userdel", self.user, check=False)
+            for user in filter(None, (self.user, self.plain_user)):
+                run("pkill", "-KILL", "-u", user, check=False)
+                run("userdel", user, check=False)
         if self.made_group:
             run("groupdel", GROUP, check=False)
         shutil.rmtree(self.base, ignore_errors=True)
