@@ -165,7 +165,10 @@ class SshServer:
             SHIPPED_FORCE_COMMAND, f"ForceCommand {self.portplus} ssh-session"))
         set_env = " ".join(f"{k}={v}" for k, v in self.app_env.items())
         config = self.etc / "sshd_config"
+        # The drop-in comes first, where Debian's sshd_config includes sshd_config.d/*.conf
+        # (a Match block in an included file ends with that file).
         config.write_text(
+            f"Include {drop_in}\n"
             f"Port {self.port}\n"
             "ListenAddress 127.0.0.1\n"
             f"HostKey {host_key}\n"
@@ -176,7 +179,6 @@ class SshServer:
             "Subsystem sftp internal-sftp\n"
             "LogLevel VERBOSE\n"
             f"SetEnv {set_env}\n"
-            f"Include {drop_in}\n"
         )
         run(SSHD, "-t", "-f", str(config))
         self.sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
