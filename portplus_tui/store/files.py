@@ -154,6 +154,53 @@ def exposed(info: os.stat_result, shared_group: str | None = None) -> bool:
     return False
 
 
+class SecretFileProblem(OSError):
+    """A secret's file (the key file, the SMTP password file) cannot be used: ``kind`` is
+    ``"unreadable"`` (missing, no permission: ``reason`` says which) or ``"exposed"``
+    (someone besides its owner, or its owner's group in the shared mode, may read it)."""
+
+    def __init__(self, kind: str, path: Path, reason: str = "") -> None:
+        super().__init__(f"{path}: {kind}{f' ({reason})' if reason else ''}")
+        self.kind = kind
+        self.path = path
+        self.reason = reason
+
+
+def read_secret_file(path: str | os.PathLike[str], shared_group: str | None = None,
+                     max_size: int = 4096) -> bytes:
+    """The bytes of a file that holds a secret, at most ``max_size + 1`` of them (the
+    caller refuses longer ones). The one rule for every secret's file: it must not be
+    readable by others, nor by a group unless it is the ``shared_group`` (``exposed``),
+    checked on the open file, so there is no window between the check and the read.
+    ``SecretFileProblem`` otherwise; the secret itself never appears in it."""
+    target = Path(path)
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise SecretFileProblem("unreadable", target, exc.strerror or str(exc)) from None
+    try:
+        if exposed(os.fstat(fd), shared_group):
+            raise SecretFileProblem("exposed", target)
+        return os.read(fd, max_size + 1)
+    except SecretFileProblem:
+        raise
+    except OSError as exc:
+        raise SecretFileProblem("unreadable", target, exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+
+
+def secret_fix_command(path: str | os.PathLike[str], shared_group: str | None = None) -> str:
+    """The shell command that makes a secret's file readable by its owner only (and by
+    the shared group, read-only, in the shared mode)."""
+    import shlex
+
+    quoted = shlex.quote(str(path))
+    if shared_group:
+        return f"chgrp {shlex.quote(shared_group)} {quoted} && chmod 640 {quoted}"
+    return f"chmod 600 {quoted}"
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file a ``sqlite:///`` URL names (``None`` for any other database, or one in
     memory). Parsed here without peewee, for the checks on the way to the first paint."""

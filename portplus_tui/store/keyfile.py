@@ -19,6 +19,8 @@ _MAX_SIZE = 4096
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, files.SecretFileProblem):
+        return exc.reason
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
@@ -43,10 +45,7 @@ def _unreadable(path: Path, exc: BaseException) -> ConfigurationError:
 
 
 def _exposed(path: Path, shared_group: str | None) -> ConfigurationError:
-    if shared_group:
-        fix = f"chgrp {shared_group} {path} && chmod 640 {path}"
-    else:
-        fix = files.fix_command(path)
+    fix = files.secret_fix_command(path, shared_group)
     return ConfigurationError(
         f"秘密鍵ファイル {path} は他のユーザーが読み取れるため使用しません。修正するには: {fix}",
         f"The secret key file {path} can be read by other users; it is not used. Fix it with: {fix}",
@@ -108,17 +107,11 @@ def read_key_file(path: str | os.PathLike[str], shared_group: str | None = None)
     check and the read)."""
     target = Path(path)
     try:
-        fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise _unreadable(target, exc) from None
-    try:
-        if files.exposed(os.fstat(fd), shared_group):
-            raise _exposed(target, shared_group)
-        data = os.read(fd, _MAX_SIZE + 1)
-    except OSError as exc:
-        raise _unreadable(target, exc) from None
-    finally:
-        os.close(fd)
+        data = files.read_secret_file(target, shared_group, _MAX_SIZE)
+    except files.SecretFileProblem as problem:
+        if problem.kind == "exposed":
+            raise _exposed(target, shared_group) from None
+        raise _unreadable(target, problem) from None
     try:
         if len(data) > _MAX_SIZE:
             raise BadSecretKey("too long")
