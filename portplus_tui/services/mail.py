@@ -324,7 +324,7 @@ class SmtpBackend:
         if user and password is None:
             raise ConfigurationError(
                 "メールの設定が不完全です (SMTP のパスワードがありません)。",
-                "smtp_user is set but PORTPLUS_SMTP_PASSWORD is not.",
+                "smtp_user is set but neither PORTPLUS_SMTP_PASSWORD nor smtp_password_file is.",
                 field="smtp_password",
             )
         self.host = host
@@ -428,6 +428,57 @@ def _close_quietly(client: smtplib.SMTP) -> None:
             pass
 
 
+_PASSWORD_FILE_MAX = 1024
+
+
+def smtp_password(settings: Any) -> str | None:
+    """The SMTP password: ``PORTPLUS_SMTP_PASSWORD`` (setting ``smtp_password``), else the
+    file ``smtp_password_file`` names (one trailing line break dropped), read now, when a
+    mail is to be sent. The file must be readable by nobody but its owner (and the
+    ``shared_group``), as the key file (``store.files.read_secret_file``)."""
+    if settings.smtp_password is not None:
+        return settings.smtp_password
+    path = getattr(settings, "smtp_password_file", None)
+    if path is None:
+        return None
+    from portplus_tui.store import files
+
+    group = getattr(settings, "shared_group", None)
+    try:
+        data = files.read_secret_file(path, group, _PASSWORD_FILE_MAX)
+    except files.SecretFileProblem as problem:
+        if problem.kind == "exposed":
+            fix = files.secret_fix_command(path, group)
+            raise ConfigurationError(
+                f"SMTP パスワードファイル {path} は他のユーザーが読み取れるため使用しません。"
+                f"修正するには: {fix}",
+                f"The SMTP password file {path} can be read by other users; it is not used. "
+                f"Fix it with: {fix}",
+                field="smtp_password_file",
+            ) from None
+        raise ConfigurationError(
+            f"SMTP パスワードファイルを読み込めません: {path} ({problem.reason})",
+            f"Cannot read the SMTP password file {path} ({problem.reason})",
+            field="smtp_password_file",
+        ) from None
+    try:
+        if len(data) > _PASSWORD_FILE_MAX:
+            raise ValueError("too long")
+        text = data.decode("utf-8")
+    except (UnicodeDecodeError, ValueError):
+        text = ""
+    text = text[:-1] if text.endswith("\n") else text
+    text = text[:-1] if text.endswith("\r") else text
+    if not text or "\n" in text or "\r" in text:
+        raise ConfigurationError(
+            f"SMTP パスワードファイル {path} の内容が使えません(UTF-8 の1行、{_PASSWORD_FILE_MAX} バイト以下)。",
+            f"The SMTP password file {path} does not hold one line of UTF-8 text "
+            f"(at most {_PASSWORD_FILE_MAX} bytes).",
+            field="smtp_password_file",
+        )
+    return text
+
+
 def backend_from_settings(settings: Any) -> MailBackend:
     """The backend ``settings.mail_backend`` names, configured from the settings.
 
@@ -445,7 +496,7 @@ def backend_from_settings(settings: Any) -> MailBackend:
             sender=settings.mail_from,
             security=settings.smtp_security,
             user=settings.smtp_user,
-            password=settings.smtp_password,
+            password=smtp_password(settings),
             timeout=settings.smtp_timeout,
         )
     if kind == "memory":

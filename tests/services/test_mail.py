@@ -750,3 +750,85 @@ def test_logs_never_contain_the_body(tmp_path, smtp_server, caplog):
     assert "h.yamada@example.jp" in caplog.text  # the sends were logged ...
     assert code not in caplog.text  # ... without the one-time code
     assert "ワンタイムパスワードをお知らせします" not in caplog.text
+
+
+# --------------------------------------------------------------------------- password file
+def _password_file(tmp_path, text: str, mode: int = 0o600):
+    path = tmp_path / "smtp.pass"
+    path.write_text(text, encoding="utf-8")
+    os.chmod(path, mode)
+    return path
+
+
+def _smtp_settings(controller, **changes) -> Settings:
+    return Settings(mail_backend="smtp", mail_from=SENDER, smtp_host="127.0.0.1",
+                    smtp_port=controller.port, smtp_security="none", smtp_user=SMTP_USER,
+                    smtp_timeout=5).replace(**changes)
+
+
+def test_smtp_password_from_its_file_logs_in(smtp_server, tmp_path):
+    """smtp_password_file (the system config's way to give the password): read when a
+    mail is sent, one trailing line break dropped, and used to log in to a real server."""
+    controller, handler = smtp_server(auth_require_tls=False, authenticator=authenticator)
+    path = _password_file(tmp_path, SMTP_PASSWORD + "\n")
+    backend_from_settings(_smtp_settings(controller, smtp_password_file=path)).send(JAPANESE)
+    assert [(r.authenticated, r.auth_login) for r in handler.received] == [(True, SMTP_USER.encode())]
+    # A non-ASCII password in the file works as from the environment.
+    handler.received.clear()
+    path = _password_file(tmp_path, SMTP_PASSWORD_JA + "\r\n")
+    backend_from_settings(_smtp_settings(controller, smtp_user=SMTP_USER_JA,
+                                         smtp_password_file=path)).send(JAPANESE)
+    assert [r.authenticated for r in handler.received] == [True]
+
+
+def test_the_environment_password_wins_over_the_file(smtp_server, tmp_path):
+    controller, handler = smtp_server(auth_require_tls=False, authenticator=authenticator)
+    path = _password_file(tmp_path, "wrong-password\n")
+    backend_from_settings(_smtp_settings(controller, smtp_password=SMTP_PASSWORD,
+                                         smtp_password_file=path)).send(JAPANESE)
+    assert [r.authenticated for r in handler.received] == [True]
+
+
+@pytest.mark.parametrize("mode, group", [
+    (0o644, None), (0o604, None), (0o640, None), (0o660, None),
+    (0o640, "nogroup"),  # readable by a group, but not the shared group
+])
+def test_an_exposed_password_file_is_refused_and_never_shown(tmp_path, mode, group):
+    path = _password_file(tmp_path, SMTP_PASSWORD + "\n", mode)
+    settings = Settings(mail_backend="smtp", smtp_user=SMTP_USER, smtp_password_file=path,
+                        shared_group=group)
+    with pytest.raises(ConfigurationError) as info:
+        backend_from_settings(settings)
+    error = info.value
+    assert error.field == "smtp_password_file"
+    assert "chmod" in error.message("en") and "chmod" in error.message("ja")
+    assert SMTP_PASSWORD not in error.message("en") + error.message("ja") + repr(error)
+
+
+def test_a_password_file_of_the_shared_group_is_used(tmp_path):
+    import grp
+
+    path = _password_file(tmp_path, SMTP_PASSWORD + "\n", 0o640)
+    group = grp.getgrgid(os.stat(path).st_gid).gr_name
+    settings = Settings(mail_backend="smtp", smtp_user=SMTP_USER, smtp_password_file=path,
+                        shared_group=group)
+    assert backend_from_settings(settings)._password == SMTP_PASSWORD
+
+
+@pytest.mark.parametrize("content", ["", "\n", "two\nlines\n", "x" * 2000, b"\xff\xfe"])
+def test_a_password_file_that_holds_no_password_is_refused(tmp_path, content):
+    path = tmp_path / "smtp.pass"
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    os.chmod(path, 0o600)
+    settings = Settings(mail_backend="smtp", smtp_user=SMTP_USER, smtp_password_file=path)
+    with pytest.raises(ConfigurationError) as info:
+        backend_from_settings(settings)
+    assert info.value.field == "smtp_password_file"
+
+
+def test_a_missing_password_file_is_named(tmp_path):
+    settings = Settings(mail_backend="smtp", smtp_user=SMTP_USER,
+                        smtp_password_file=tmp_path / "nope")
+    with pytest.raises(ConfigurationError) as info:
+        backend_from_settings(settings)
+    assert str(tmp_path / "nope") in info.value.message("en")
