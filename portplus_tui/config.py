@@ -1,4 +1,10 @@
-"""Settings: defaults < TOML file < PORTPLUS_* environment < command-line flags.
+"""Settings: defaults < system TOML file < user TOML file < PORTPLUS_* environment <
+command-line flags.
+
+The system file (``/etc/portplus/config.toml``, or the file ``PORTPLUS_SYSTEM_CONFIG``
+names) is the host's: what an administrator sets for every OS user that runs the app
+(the SSH deployment). The user file (``--config``, ``PORTPLUS_CONFIG``, else the user
+config folder's ``config.toml``) is read after it and wins.
 
 Every number SPEC.md calls configurable is a field here. The TOML file holds the
 field names as top-level keys (see README, "Configuration"); the environment
@@ -49,6 +55,14 @@ def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def system_config_file(env: Mapping[str, str] | None = None) -> Path:
+    """The host's config file: ``PORTPLUS_SYSTEM_CONFIG`` when set, else
+    ``/etc/portplus/config.toml``."""
+    env = os.environ if env is None else env
+    named = env.get("PORTPLUS_SYSTEM_CONFIG", "")
+    return Path(named).expanduser() if named else SYSTEM_CONFIG_FILE
 
 
 def default_config_file() -> Path:
@@ -113,6 +127,9 @@ class Settings:
     smtp_security: str = "starttls"  # starttls | tls | none
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)  # environment only
+    # A file holding the SMTP password (read when a mail is sent; must be readable by its
+    # owner only, or its owner and shared_group). PORTPLUS_SMTP_PASSWORD wins over it.
+    smtp_password_file: Path | None = None
     smtp_timeout: int = 10
 
     # Store
@@ -239,7 +256,10 @@ PAGE_SIZES = (10, 20, 50, 100)
 _ENV_ONLY = {"smtp_password", "secret_key"}
 # Settings whose empty value would silently mean something else (the current folder, or
 # the default database): refused when a file says "".
-_NOT_EMPTY = ("data_dir", "database_url", "log_dir", "export_dir", "secret_key_file")
+_NOT_EMPTY = ("data_dir", "database_url", "log_dir", "export_dir", "secret_key_file",
+              "smtp_password_file")
+
+SYSTEM_CONFIG_FILE = Path("/etc/portplus/config.toml")
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -298,8 +318,11 @@ def _coerce(name: str, raw: Any, annotation: str) -> Any:
 _FIELDS = {f.name: f for f in fields(Settings)}
 
 
-def _apply(values: dict[str, Any], source: Mapping[str, Any], where: str) -> None:
+def _apply(values: dict[str, Any], source: Mapping[str, Any], where: str,
+           sources: dict[str, str]) -> None:
+    """Set ``values`` from one layer; ``sources`` records which layer set each one."""
     for key, raw in source.items():
+        sources[key] = where
         if key not in _FIELDS:
             raise ConfigError(f"unknown setting {key!r}", f"不明な設定です: {key!r}").prefixed(where)
         try:
@@ -347,6 +370,15 @@ def _not_found(path: Path) -> ConfigError:
 
 def _load(config_file: str | os.PathLike[str] | None, env: Mapping[str, str],
           overrides: Mapping[str, Any] | None, values: dict[str, Any]) -> Settings:
+    sources: dict[str, str] = {}
+    system = system_config_file(env)
+    if env.get("PORTPLUS_SYSTEM_CONFIG", "") and not system.exists():
+        raise _not_found(system)
+    # Present but unreadable: an error, never silently skipped. (``/dev/null`` reads as
+    # an empty file: PORTPLUS_SYSTEM_CONFIG=/dev/null leaves the host's file out.)
+    if system.exists():
+        _read_file(system, values, sources)
+
     path: Path | None
     if config_file is not None:
         path = Path(config_file)
@@ -361,36 +393,54 @@ def _load(config_file: str | os.PathLike[str] | None, env: Mapping[str, str],
         if not path.is_file():
             path = None
     if path is not None:
-        import tomllib
-
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-            raise ConfigError(f"{path}: {exc}", f"{path}: 読み込めません ({exc})") from None
-        secret = _ENV_ONLY & data.keys()
-        if secret:
-            names = ", ".join(sorted(secret))
-            variable = f"PORTPLUS_{sorted(secret)[0].upper()}"
-            raise ConfigError(
-                f"{path}: {names} may only come from the environment ({variable})",
-                f"{path}: {names} は環境変数 ({variable}) でのみ設定できます。",
-            )
-        if "lang" in data and isinstance(data["lang"], str):
-            values["lang"] = data["lang"]  # for the language of an error further down
-        for name in _NOT_EMPTY:
-            if data.get(name) == "":
-                raise ConfigError(
-                    f"{path}: {name} must not be empty (leave it out for the default)",
-                    f"{path}: {name} を空にはできません(既定値を使うには行ごと削除してください)。",
-                )
-        _apply(values, data, str(path))
+        _read_file(path, values, sources)
 
     from_env = {
         name: env[f"PORTPLUS_{name.upper()}"]
         for name in _FIELDS
         if env.get(f"PORTPLUS_{name.upper()}", "") != ""
     }
-    _apply(values, from_env, "environment")
+    _apply(values, from_env, "environment", sources)
     if overrides:
-        _apply(values, {k: v for k, v in overrides.items() if v is not None}, "command line")
-    return Settings(**values).validate()
+        _apply(values, {k: v for k, v in overrides.items() if v is not None}, "command line",
+               sources)
+    try:
+        return Settings(**values).validate()
+    except ConfigError as exc:
+        # A value out of range: say which layer gave it (the first setting the message
+        # names that a layer set), as for a value of the wrong type.
+        for name in re.findall(r"[a-z_]+", exc.en):
+            if name in sources:
+                raise exc.prefixed(sources[name]) from None
+        raise
+
+
+def _read_file(path: Path, values: dict[str, Any], sources: dict[str, str]) -> None:
+    """Apply one TOML file's settings over ``values`` (the system file, then the user's)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{path}: {reason}", f"{path}: 読み込めません ({reason})") from None
+    secret = _ENV_ONLY & data.keys()
+    if secret:
+        names = ", ".join(sorted(secret))
+        first = sorted(secret)[0]
+        variable = f"PORTPLUS_{first.upper()}"
+        raise ConfigError(
+            f"{path}: {names} may only come from the environment ({variable}) "
+            f"or from the file {first}_file names",
+            f"{path}: {names} は環境変数 ({variable}) または {first}_file で指定するファイルでのみ"
+            "設定できます。",
+        )
+    if "lang" in data and isinstance(data["lang"], str):
+        values["lang"] = data["lang"]  # for the language of an error further down
+    for name in _NOT_EMPTY:
+        if data.get(name) == "":
+            raise ConfigError(
+                f"{path}: {name} must not be empty (leave it out for the default)",
+                f"{path}: {name} を空にはできません(既定値を使うには行ごと削除してください)。",
+            )
+    _apply(values, data, str(path), sources)

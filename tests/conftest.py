@@ -80,7 +80,7 @@ def stoppable_pg_server() -> Iterator[pg.PgServer]:
 #
 # The secret key file defaults to <user config dir>/secret.key, and the app makes it when
 # missing: every test (and every process a test starts) gets a config folder of the
-# session's instead of the real ~/.config. Tests that want their own set XDG_CONFIG_HOME.
+# session's instead of the real ~/.config, and no system config file. Tests that want their own set XDG_CONFIG_HOME.
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_real_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -88,9 +88,16 @@ def _no_real_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 
     before = os.environ.get("XDG_CONFIG_HOME")
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    # Nor the host's /etc/portplus/config.toml (tests that want one name their own).
+    system_before = os.environ.get("PORTPLUS_SYSTEM_CONFIG")
+    os.environ["PORTPLUS_SYSTEM_CONFIG"] = os.devnull
     try:
         yield
     finally:
+        if system_before is None:
+            os.environ.pop("PORTPLUS_SYSTEM_CONFIG", None)
+        else:
+            os.environ["PORTPLUS_SYSTEM_CONFIG"] = system_before
         if before is None:
             os.environ.pop("XDG_CONFIG_HOME", None)
         else:

@@ -400,10 +400,10 @@ def test_config_errors_follow_the_language_of_the_file_and_environment(bare_cli,
     path = tmp_path / "c.toml"
     path.write_text('lang = "en"\nclosing_day = 99\n', encoding="utf-8")
     assert one_line_error(*bare_cli("--config", str(path), "company", "list")) == \
-        "portplus: configuration: closing_day must be between 1 and 28"
+        f"portplus: configuration: {path}: closing_day must be between 1 and 28"
     monkeypatch.setenv("PORTPLUS_LANG", "ja")
     assert one_line_error(*bare_cli("--config", str(path), "company", "list")) == \
-        "portplus: 設定: closing_day は 1~28 の範囲にしてください。"
+        f"portplus: 設定: {path}: closing_day は 1~28 の範囲にしてください。"
 
 
 def test_export_csv_stays_japanese_whatever_the_language(cli):

@@ -159,8 +159,9 @@ def test_errors_in_both_languages_and_the_language_asked_for(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_settings(path, env={})
     assert exc.value.lang == "en"
-    assert exc.value.message() == "closing_day must be between 1 and 28"
-    assert exc.value.message("ja") == "closing_day は 1~28 の範囲にしてください。"
+    # Out of range: the message names the layer that gave the value, as for a bad type.
+    assert exc.value.message() == f"{path}: closing_day must be between 1 and 28"
+    assert exc.value.message("ja") == f"{path}: closing_day は 1~28 の範囲にしてください。"
     with pytest.raises(ConfigError) as exc:
         load_settings(path, env={"PORTPLUS_LANG": "ja"})
     assert exc.value.lang == "ja"
