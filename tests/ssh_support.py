@@ -23,6 +23,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -141,18 +142,40 @@ class SshServer:
             os.chown(path, info.pw_uid, info.pw_gid)
 
     def _demo_data(self) -> None:
-        self.key_file = self.etc.parent / "secret.key"
-        self.app_env = {
-            "PORTPLUS_DATA_DIR": str(self.data),
-            "PORTPLUS_DATABASE_URL": f"sqlite:///{self.data / 'demo.db'}",
-            "PORTPLUS_SHARED_GROUP": GROUP,
-            "PORTPLUS_SECRET_KEY_FILE": str(self.key_file),
-            "PORTPLUS_BCRYPT_ROUNDS": "4",
-        }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTPLUS_")}
-        env.update(self.app_env, XDG_CONFIG_HOME=str(self.etc / "config"))
-        run(str(self.portplus), "demo", "--no-launch", env=env)
+        """The host's settings as README "Deployment over SSH" sets them up: a system
+        config file and the secret key in a folder of the group (``0750`` root:portplus,
+        files ``0640``), a ``2770`` data folder; sshd gives the operator's session only
+        ``PORTPLUS_SYSTEM_CONFIG`` (``SetEnv``), naming that file instead of
+        /etc/portplus/config.toml."""
+        gid = grp.getgrnam(GROUP).gr_gid
+        system = self.base / "system"
+        system.mkdir(mode=0o750)
+        os.chown(system, 0, gid)
+        os.chmod(system, 0o750)
+        self.key_file = system / "secret.key"
+        self.key_file.write_text(secrets.token_hex(32) + "\n")
+        config = system / "config.toml"
+        config.write_text(
+            f'data_dir = "{self.data}"\n'
+            f'database_url = "sqlite:///{self.data / "demo.db"}"\n'
+            f'shared_group = "{GROUP}"\n'
+            f'secret_key_file = "{self.key_file}"\n'
+            'log_dir = "~/.local/state/portplus/log"\n'
+            "bcrypt_rounds = 4\n")
+        for path in (self.key_file, config):
+            os.chown(path, 0, gid)
+            os.chmod(path, 0o640)
+        self.app_env = {"PORTPLUS_SYSTEM_CONFIG": str(config)}
+        run(str(self.portplus), "demo", "--no-launch", env=self.admin_env())
         assert oct(os.stat(self.data).st_mode & 0o7777) == "0o2770", oct(os.stat(self.data).st_mode)
+
+    def admin_env(self) -> dict[str, str]:
+        """The environment of the administrator's (root's) commands on the operators'
+        data: the system file, and root's log kept out of its home."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTPLUS_")}
+        env.update(self.app_env, XDG_CONFIG_HOME=str(self.etc / "config"),
+                   PORTPLUS_LOG_DIR=str(self.etc / "logs"))
+        return env
 
     def _start_sshd(self) -> None:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)

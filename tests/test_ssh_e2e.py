@@ -9,6 +9,7 @@ forwarding, sftp and scp are refused and leave no process of the operator behind
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import socket
 import subprocess
@@ -56,10 +57,13 @@ def test_operator_logs_in_over_ssh_and_opens_the_list(server, tmp_path):
     finally:
         term.tmux("kill-server")
     # The login went through the app: its audit log has it, for the operator's session.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTPLUS_")}
-    env.update(server.app_env, XDG_CONFIG_HOME=str(tmp_path / "c"))
-    audit = ssh_support.run(str(server.portplus), "audit", "M97-00339", "--last", "5", env=env)
+    audit = ssh_support.run(str(server.portplus), "audit", "M97-00339", "--last", "5",
+                            env=server.admin_env())
     assert "login.success" in audit.stdout and "admin@example.com" in audit.stdout
+    # The app's log went where the system file said: the operator's own, in their home.
+    logs = server.home / ".local" / "state" / "portplus" / "log"
+    assert (logs / "portplus.log").is_file(), sorted(server.home.rglob("*"))
+    assert os.stat(logs).st_uid == pwd.getpwnam(server.user).pw_uid
 
 
 def _refused(proc: subprocess.CompletedProcess) -> str:
