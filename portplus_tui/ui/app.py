@@ -534,11 +534,36 @@ class PortPlusApp(Guarded, App[int]):
         """Textual's dispatch of a key (priority bindings, else the focused widget), a
         paste or a mouse button; the next one waits until it has been handled
         (ui/typeahead.py)."""
+        if isinstance(event, (events.Key, events.Paste)) and self.screen.focused is None:
+            self._focus_where_the_screen_starts(self.screen)
         focused = self.focused
         try:
             await super().on_event(event)
         finally:
             self._key_turns.sent(event, focused)
+
+    # ================================================================= browser focus
+    def watch_app_focus(self, focus: bool) -> None:
+        """In a browser (textual-serve) the page tells the app when its terminal loses
+        and gets the keyboard focus; Textual then clears the focus and gives back the
+        widget it had, if any. When the blur came before the screen focused anything,
+        nothing came back, and the first keys typed were dropped: give the screen its
+        starting field instead."""
+        if focus and self.screen.focused is None:
+            self._focus_where_the_screen_starts(self.screen)
+
+    @staticmethod
+    def _focus_where_the_screen_starts(screen: Screen) -> None:
+        """Focus the screen's own starting field (its ``AUTO_FOCUS``, e.g. 会員番号), for
+        a key or a paste that comes while nothing has the focus. Only screens that name
+        one: elsewhere a key with nothing focused goes to the screen, as Textual does."""
+        selector = screen.AUTO_FOCUS
+        if not selector or selector == Screen.AUTO_FOCUS:
+            return
+        for widget in screen.query(selector):
+            if widget.focusable:
+                screen.set_focus(widget, scroll_visible=False)
+                return
 
     # ================================================================= panes and palette
     def open_pane(self, pane_id: str, action: str | None = None) -> None:
