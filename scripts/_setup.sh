@@ -10,7 +10,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PP_EXTRAS="postgres,test"
+PP_EXTRAS="postgres,test,web"
 PP_STAMP=".venv/.portplus-installed"
 
 pp_say() { printf 'portplus setup: %s\n' "$*" >&2; }
