@@ -190,11 +190,37 @@ def test_a_login_typed_in_one_burst_reaches_the_main_screen(served):
             frames.wait_for(page, "会社情報")
             path = web_support.save_artifact(page, "web-login.png")
             assert path.stat().st_size > 10_000
+            # The CSV export is a download in the browser: the page opens /download/KEY,
+            # which the server answers with the app's CSV (nothing written on the host).
+            downloads: list[tuple[int, str, str]] = []
+
+            def fetch(route) -> None:
+                response = route.fetch()
+                downloads.append((response.status, response.headers["content-disposition"],
+                                  response.text()))
+                route.fulfill(response=response)
+
+            page.context.route("**/download/**", fetch)
+            page.keyboard.press("F3")
+            frames.wait_for(page, "件中")
+            page.keyboard.press("Tab")  # from the side menu to the list
+            page.keyboard.type("e")
+            frames.wait_for(page, "ブラウザのダウンロード")
+            page.keyboard.press("Enter")  # 出力, with the proposed file name
+            for _ in range(200):
+                if downloads:
+                    break
+                page.wait_for_timeout(50)
+            ((status, disposition, body),) = downloads
+            assert status == 200 and disposition.startswith("attachment; filename=portplus-")
+            assert body.splitlines()[0] == "申込番号,適用日,追加ポート数,申込者,申込日,状態,申込期限"
+            assert len(body.splitlines()) > 1
         finally:
             browser.close()
     served.wait_children(0)  # the tab closed: its app ended
     audit = served.cli("audit", "M97-00339", "--last", "5")
     assert "login.success" in audit and "admin@example.com" in audit
+    assert not list((served.base / "data").glob("exports/*.csv"))
 
 
 def test_a_page_of_another_origin_cannot_open_a_session(served):

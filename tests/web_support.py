@@ -87,6 +87,9 @@ class Served:
         return run(str(PORTPLUS), *args, env=self.env).stdout
 
     def close(self) -> None:
+        """Stop the server; every app it ran must have quit when asked (none killed)."""
+        log = self.log.read_text()
+        assert "did not quit" not in log, log
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

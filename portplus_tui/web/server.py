@@ -165,9 +165,9 @@ class PortPlusServer(Server):
         await websocket.prepare(request)
         width = _size(request.query.get("width"), 80)
         height = _size(request.query.get("height"), 24)
-        service = AppService(self.command, write_bytes=websocket.send_bytes,
-                             write_str=websocket.send_str, close=websocket.close,
-                             download_manager=self.download_manager)
+        service = AppService(self.command, write_bytes=_to(websocket, websocket.send_bytes),
+                             write_str=_to(websocket, websocket.send_str),
+                             close=websocket.close, download_manager=self.download_manager)
         self._services.add(service)
         last_key = [time.monotonic()]
         watch = asyncio.create_task(self._idle_watch(websocket, last_key))
@@ -218,17 +218,42 @@ class PortPlusServer(Server):
                 return
 
     async def _end(self, service: AppService) -> None:
-        """Ask the app to quit; kill it when it has not after ``QUIT_GRACE`` seconds."""
-        try:
-            await asyncio.wait_for(service.stop(), QUIT_GRACE)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001
-            pass
+        """Ask the app to quit, again each second (a request that comes while it is still
+        starting is lost); kill it when it has not after ``QUIT_GRACE`` seconds. Then
+        textual-serve's own clean-up (downloads, its reader task)."""
         # textual-serve keeps the process in a private attribute; it has no public one.
         process = getattr(service, "_process", None)
-        if process is not None and process.returncode is None:
-            log.warning("app process %s did not quit: killed", process.pid)
-            process.kill()
-            await process.wait()
+        if process is not None:
+            deadline = asyncio.get_running_loop().time() + QUIT_GRACE
+            while process.returncode is None and asyncio.get_running_loop().time() < deadline:
+                await service.send_meta({"type": "quit"})
+                try:
+                    await asyncio.wait_for(process.wait(), 1.0)
+                except asyncio.TimeoutError:
+                    pass
+            if process.returncode is None:
+                log.warning("app process %s did not quit: killed", process.pid)
+                process.kill()
+                await process.wait()
+        try:
+            await asyncio.wait_for(service.stop(), QUIT_GRACE)
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the process has ended
+            pass
+
+
+def _to(websocket: web.WebSocketResponse, send):
+    """``send`` on the websocket, dropping what comes once it has closed. textual-serve
+    stops reading the app's output at the first failed send, and the app, blocked on a
+    full pipe, would then never quit (it had to be killed when a tab closed)."""
+    async def write(data) -> None:
+        if websocket.closed:
+            return
+        try:
+            await send(data)
+        except (ConnectionError, RuntimeError):
+            pass
+
+    return write
 
 
 def _size(value: object, default: int) -> int:
