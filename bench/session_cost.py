@@ -203,7 +203,6 @@ def log_in_and_open_list(session: Session) -> re.Match:
         session.mark()
         session.send("f3")
         found = session.wait_for(_SUMMARY.pattern)
-    session.send("tab")  # from the side menu to the list
     return found
 
 

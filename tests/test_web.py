@@ -203,7 +203,6 @@ def test_a_login_typed_in_one_burst_reaches_the_main_screen(served):
             page.context.route("**/download/**", fetch)
             page.keyboard.press("F3")
             frames.wait_for(page, "件中")
-            page.keyboard.press("Tab")  # from the side menu to the list
             page.keyboard.type("e")
             frames.wait_for(page, "ブラウザのダウンロード")
             page.keyboard.press("Enter")  # 出力, with the proposed file name

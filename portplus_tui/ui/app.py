@@ -340,25 +340,35 @@ class PortPlusApp(Guarded, App[int]):
     def run_service(self, owner: "DOMNode", job: Callable[[Any], Any], *,
                     done: Callable[[Any], Any] | None = None,
                     failed: Callable[[PortPlusError], Any] | None = None,
-                    busy: "Widget | None" = None, name: str = "service") -> "Worker":
+                    busy: "Widget | None" = None, name: str = "service",
+                    hold_input: bool = False) -> "Worker":
         """Run ``job(ctx)`` in a thread worker (database, bcrypt and mail work never
         blocks the event loop). Back on the UI thread: ``done(result)``, or
         ``failed(error)`` for a ``PortPlusError`` (default: a notification). Session
-        ends are handled here; anything unexpected is logged and notified."""
+        ends are handled here; anything unexpected is logged and notified.
+        ``hold_input``: the keys typed meanwhile wait until ``done`` / ``failed`` has run
+        (and the screen it brings has handled its first messages): the login's Enter,
+        whose result changes the screen the next keys are for."""
         release = hold_busy(busy) if busy is not None else None
+        if hold_input:
+            self._key_turns.pause()
 
         def finish(kind: str, value: Any) -> None:
-            if release is not None:
-                release()
-            self._sync_session()
-            alive = owner is self or owner.is_attached
-            if kind == "ok":
-                if done is not None and alive:
-                    done(value)
-            elif kind == "error":
-                self._service_failed(value, failed if alive else None)
-            else:
-                self.report_unexpected(value, where=name)
+            try:
+                if release is not None:
+                    release()
+                self._sync_session()
+                alive = owner is self or owner.is_attached
+                if kind == "ok":
+                    if done is not None and alive:
+                        done(value)
+                elif kind == "error":
+                    self._service_failed(value, failed if alive else None)
+                else:
+                    self.report_unexpected(value, where=name)
+            finally:
+                if hold_input:
+                    self._key_turns.resume()
 
         def work() -> None:
             try:

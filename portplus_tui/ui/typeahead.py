@@ -25,6 +25,8 @@ from typing import Any, Awaitable, Callable
 
 #: seconds after which a busy widget no longer holds back the input after it
 EXPIRE = 0.5
+#: seconds after which a pause (``KeyTurns.pause``) no longer holds back the input
+PAUSE_LIMIT = 30.0
 
 
 class KeyTurns:
@@ -41,6 +43,30 @@ class KeyTurns:
         self._turn = 0  # counts dispatches: callbacks of an earlier turn do nothing
         self._timer: Any = None
         self._typist: Any = None  # the field that took the last key as text
+        self._paused = 0  # pause() calls not yet resumed
+        self._paused_at = 0.0
+
+    # ------------------------------------------------------------------ pauses
+    def pause(self) -> None:
+        """Hold every input from now until ``resume``: a key that set off a change of
+        screen (the login's Enter: the main screen or the two-step screen comes after
+        a service call) makes the keys after it wait for the screen they were typed
+        for (issue 13, defect 0). At most ``PAUSE_LIMIT`` seconds."""
+        self._paused += 1
+        self._paused_at = time.monotonic()
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused -= 1
+        if not self._paused and self.waiting and self._since is None:
+            self._since = time.monotonic()
+            self.app.call_later(self._next, self._turn)
+
+    @property
+    def paused(self) -> bool:
+        if self._paused and time.monotonic() - self._paused_at > PAUSE_LIMIT:
+            self._paused = 0
+        return bool(self._paused)
 
     def _typing_on(self, event: Any) -> bool:
         """A character for the field that took the last key as text (and still has the
@@ -56,6 +82,9 @@ class KeyTurns:
 
     def hold(self, event: Any) -> bool:
         """True when ``event`` must wait for its turn (it was queued)."""
+        if self.paused:
+            self.waiting.append(event)
+            return True
         if self.idle:
             return False
         if not self.waiting and self._typing_on(event):
@@ -129,8 +158,8 @@ class KeyTurns:
             self._settle(turn, busy)
             return
         self._stop_timer()
-        if not self.waiting:
-            self._since = None  # idle
+        if not self.waiting or self.paused:
+            self._since = None  # idle (or paused: resume() starts again)
             return
         self._since = time.monotonic()  # (still busy while it is dispatched)
         await self._dispatch(self.waiting.popleft())  # which calls sent()

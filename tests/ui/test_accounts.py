@@ -34,12 +34,10 @@ NEW_ACCOUNT = dict(name="田中 次郎", role="user", login_id="tanaka@example.c
 
 # ----------------------------------------------------------------------------- helpers
 async def open_accounts(app, pilot) -> AccountsPane:
-    """F4 (keyboard), then Tab from the menu into the table."""
+    """F4 (keyboard): the account table has the keyboard."""
     await pilot.press("f4")
     await settle(app, pilot)
     pane = app.screen.query_one("#pane-accounts", AccountsPane)
-    await pilot.press("tab")
-    await settle(app, pilot)
     assert app.focused is pane.query_one("#accounts-table", DataTable)
     return pane
 

@@ -22,8 +22,6 @@ def test_accounts_pane(snap_compare, make_app):
         assert isinstance(app.screen, MainScreen)
         await pilot.press("f4")
         await settle(app, pilot)
-        await pilot.press("tab")
-        await settle(app, pilot)
         assert app.focused is app.screen.query_one("#accounts-table", DataTable)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -104,7 +104,6 @@ def test_postgresql_stopped_while_the_app_is_open_then_back(stoppable_pg_server,
             await settle(app, pilot)
             error = app.screen.query_one("#pp-search-error", Static)
             assert error.display and shows(app, DB_DOWN), screen_text(app)
-            await pilot.press("tab")  # from the side menu to the table
             table = app.screen.query_one("#pp-table", DataTable)
             assert app.focused is table
             error.update("")  # so that the reload must say it again

@@ -268,7 +268,7 @@ def test_the_menu_collapses_below_100_columns(make_app):
             await login(app, pilot, ADMIN)
             sidebar = app.screen.query_one("#sidebar")
             assert sidebar.display and app.focused.id == "menu"
-            await pilot.press("f3", "tab")
+            await pilot.press("f3")
             await settle(app, pilot)
             table = app.screen.query_one("#pp-table")
             assert app.focused is table and not sidebar.display
@@ -404,22 +404,70 @@ def test_no_garbage_collection_while_a_login_builds_its_screen_and_logout_frees_
     run(body)
 
 
-def test_a_function_key_from_inside_a_pane_leaves_the_focus_on_the_menu(make_app):
-    """F1-F4 pressed in a pane's table: the old pane is hidden with the focus in it.
-    The focus goes to the side menu (as when F1-F4 are pressed there), so Tab enters the
-    new pane; it was lost, and Tab, Down, Enter then opened another pane from the menu."""
+def test_opening_a_pane_gives_its_main_widget_the_keyboard(make_app):
+    """Issue 13, point 1: F1-F4 (from the menu or from inside another pane), the menu's
+    Enter and the command palette put the focus on the pane's main widget, and the menu
+    highlight follows; login, F3, PageDown shows the second page with no other key.
+    (Before, the focus stayed on the menu: PageDown moved the menu cursor and a
+    following Enter opened アカウント管理.)"""
+    from portplus_tui.ui.panes.portplus import PortPlusPane
+
     app = make_app()
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
             await login(app, pilot, ADMIN)
-            for key, table in (("f4", "#accounts-table"), ("f3", "#pp-table"),
-                               ("f2", "#options-table"), ("f4", "#accounts-table")):
+            menu = app.screen.query_one("#menu")
+            assert app.focused is menu  # at login the menu has it
+            await pilot.press("f3", "pagedown")  # one burst
+            await settle(app, pilot)
+            pane = app.screen.query_one(PortPlusPane)
+            assert app.focused is pane.query_one("#pp-table")
+            assert "11 ~ 20" in screen_text(app), screen_text(app)
+            assert menu.highlighted == menu.get_option_index("portplus")
+            for key, table, pane_id in (("f4", "#accounts-table", "accounts"),
+                                        ("f3", "#pp-table", "portplus"),
+                                        ("f2", "#options-table", "options"),
+                                        ("f4", "#accounts-table", "accounts")):
                 await pilot.press(key)
                 await settle(app, pilot)
-                assert app.focused is app.screen.query_one("#menu")
-                await pilot.press("tab")
-                await settle(app, pilot)
                 assert app.focused is app.screen.query_one(table), (key, app.focused)
+                assert menu.highlighted == menu.get_option_index(pane_id)
+            # Esc goes back to the menu; its Enter opens the highlighted pane, focused.
+            await pilot.press("escape", "up", "enter")
+            await settle(app, pilot)
+            assert app.focused is app.screen.query_one("#pp-table")
+            # the command palette
+            await pilot.press("f1", "ctrl+p")
+            await settle(app, pilot)
+            burst(app, "アカウント管理")
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert app.focused is app.screen.query_one("#accounts-table")
+
+    run(body)
+
+
+def test_login_f3_pagedown_in_one_burst_after_the_palette(make_app):
+    """The same through the palette's 「ポートプラス」: PageDown then pages the list."""
+    from portplus_tui.ui.panes.portplus import PortPlusPane
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, ADMIN)
+            await pilot.press("ctrl+p")
+            await settle(app, pilot)
+            burst(app, "ポートプラス")
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            pane = app.screen.query_one(PortPlusPane)
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+            assert app.focused is pane.query_one("#pp-table")
+            assert "11 ~ 20" in screen_text(app), screen_text(app)
 
     run(body)

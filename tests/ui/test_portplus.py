@@ -57,9 +57,8 @@ async def open_list(app, pilot, creds) -> PortPlusPane:
     await pilot.press("f3")
     pane = app.screen.query_one(PortPlusPane)
     await wait_for(app, pilot, lambda: pane.page is not None)
-    await pilot.press("tab")  # from the side menu: the table
     await settle(app, pilot)
-    assert app.focused is pane.query_one("#pp-table")
+    assert app.focused is pane.query_one("#pp-table")  # F3 gives the list the keyboard
     return pane
 
 

@@ -41,7 +41,6 @@ def test_new_application_then_cancel_it(term):
     term.wait_for_text("ようこそ 佐藤 花子 様")
     term.keys("F3")
     term.wait_for(lambda text: re.search(r"全 \d+ 件中", text) is not None, "the list")
-    term.keys("Tab")  # from the side menu to the list
     term.keys("n")
     term.wait_for_text("内容を確認", "YYYY-MM-DD")  # the form (not the list behind it)
     term.keys(day.strftime("%Y%m%d"))

@@ -34,8 +34,7 @@ async def _open_list(app, pilot) -> PortPlusPane:
         await settle(app, pilot)
         if pane.page is not None:
             break
-    await pilot.press("tab")
-    await settle(app, pilot)
+    assert app.focused is pane.query_one("#pp-table")  # F3 gives the list the keyboard
     return pane
 
 

@@ -155,9 +155,8 @@ class AccountsPane(Pane):
         yield Static(t("accounts.hint_admin" if self._admin else "accounts.hint_user"),
                      id="accounts-hint", classes="pane-hint", markup=False)
 
-    def focus_first(self) -> bool:
-        self.query_one("#accounts-table", DataTable).focus()
-        return True
+    def focus_target(self):
+        return self.query_one("#accounts-table", DataTable)
 
     # ----------------------------------------------------------------- data
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 from portplus_tui.ui.base import Guarded
@@ -16,7 +17,8 @@ class Pane(Guarded, Vertical):
     * ``refresh_data()`` each time the pane is shown (load from the services),
     * ``is_dirty()`` before leaving it (unsaved input asks first, R-UI-4),
     * ``run_command(action)`` for a command-palette entry aimed at this pane,
-    * ``focus_first()`` when the pane gets the keyboard.
+    * ``focus_target()`` for the widget that gets the keyboard when the pane is opened
+      (its main widget: the list, the account table), ``focus_first()`` to focus it.
     """
 
     DEFAULT_CLASSES = "pane"
@@ -34,12 +36,19 @@ class Pane(Guarded, Vertical):
     def run_command(self, action: str) -> None:
         """Do ``action`` (e.g. "new"); panes that have none ignore it."""
 
-    def focus_first(self) -> bool:
+    def focus_target(self) -> Widget | None:
+        """The pane's main widget. Default: its first focusable widget."""
         for widget in self.query("*"):
             if widget.focusable:
-                widget.focus()
-                return True
-        return False
+                return widget
+        return None
+
+    def focus_first(self) -> bool:
+        target = self.focus_target()
+        if target is None:
+            return False
+        target.focus()
+        return True
 
 
 class ComingSoonPane(Pane):

@@ -422,6 +422,9 @@ class PortPlusPane(Pane):
         self.company = None  # CompanyInfo (契約ポート数)
         self.view_mode = "list"
         self._seq = 0  # the latest list request; older answers are dropped
+        # Page keys pressed before the first page came (F3 PageDown in one burst): they
+        # act, in order, once it has (R-UI-1).
+        self._before_first: list[str] = []
         self._loading_timer = None
         self._release_busy = None  # ends the busy look of the table or calendar
         self._pending_focus_id: int | None = None
@@ -510,12 +513,8 @@ class PortPlusPane(Pane):
         if action == "new":
             self.action_new()
 
-    def focus_first(self) -> bool:
-        if self.view_mode == "calendar":
-            self.query_one("#pp-calendar").focus()
-        else:
-            self.query_one("#pp-table").focus()
-        return True
+    def focus_target(self):
+        return self.query_one("#pp-calendar" if self.view_mode == "calendar" else "#pp-table")
 
     # ================================================================= service plumbing
     def _call(self, job, done, *, name: str, failed=None, busy: bool = True) -> None:
@@ -671,6 +670,9 @@ class PortPlusPane(Pane):
     # ================================================================= paging
     def action_next_page(self) -> None:
         page = self.page
+        if page is None and self.view_mode == "list":
+            self._before_first.append("next_page")
+            return
         if page is None or self.view_mode != "list":
             return
         if not page.has_next:
@@ -690,6 +692,9 @@ class PortPlusPane(Pane):
 
     def action_prev_page(self) -> None:
         page = self.page
+        if page is None and self.view_mode == "list":
+            self._before_first.append("prev_page")
+            return
         if page is None or self.view_mode != "list":
             return
         if not page.has_prev:
@@ -706,10 +711,15 @@ class PortPlusPane(Pane):
         self._call(job, self._show_page, name="portplus.page")
 
     def action_first_page(self) -> None:
-        if self.page is not None and self.view_mode == "list":
+        if self.page is None and self.view_mode == "list":
+            self._before_first.append("first_page")
+        elif self.page is not None and self.view_mode == "list":
             self.go_to_page(1)
 
     def action_last_page(self) -> None:
+        if self.page is None and self.view_mode == "list":
+            self._before_first.append("last_page")
+            return
         if self.page is None or self.view_mode != "list":
             return
         session = self.app.session
@@ -827,6 +837,12 @@ class PortPlusPane(Pane):
             summary += "  " + t("pp.cancelled_hidden")
         update_line(self.query_one("#pp-summary", Static), summary, summary)
         self.query_one("#pp-pager", Pager).show_page(page)
+        pending, self._before_first = self._before_first, []
+        if pending:
+            # Page keys typed before the first page: the first one now (the next ones
+            # after the page it loads, as if typed then).
+            self._before_first = pending[1:]
+            getattr(self, f"action_{pending[0]}")()
 
     def _current_id(self) -> int | None:
         view = self.current_row()

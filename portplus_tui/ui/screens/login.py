@@ -269,7 +269,8 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
 
             return auth.login(ctx, member_no, login_id, password)
 
-        app.run_service(self, job, done=self._logged_in, failed=self._failed, name="login")
+        app.run_service(self, job, done=self._logged_in, failed=self._failed, name="login",
+                        hold_input=True)
 
     def _not_busy(self) -> None:
         self._busy = False

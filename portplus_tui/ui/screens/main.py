@@ -113,6 +113,10 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
         self._specs = panes.panes_for(self._is_admin)
         self._menu_pinned: bool | None = None  # F9's choice; None: automatic
         self._welcome_name = session.name if session else ""
+        # A pane asked for (F1-F4, the palette) before the shell was drawn: shown first,
+        # instead of 会社情報 (keys typed with the login act once the screen is up).
+        self._ready = False
+        self._wanted: tuple[str, str | None, bool] | None = None
         self._preset_breakpoints()
         try:
             _add_css(self)
@@ -160,8 +164,12 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
 
             async def show_first() -> None:
                 await drawn.wait()
-                if not self.query_one("#content", ContentSwitcher).current:
-                    await self.show_pane(first)
+                self._ready = True
+                wanted, self._wanted = self._wanted, None
+                if wanted is not None:
+                    await self.show_pane(*wanted[:2], focus=wanted[2])
+                elif not self.query_one("#content", ContentSwitcher).current:
+                    await self.show_pane(first, focus=False)  # the menu keeps it
                 # The login's garbage-collection pause (app.start_session) ends once
                 # the first pane is drawn.
                 self.call_after_refresh(self._settle_heap)
@@ -192,9 +200,13 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
     async def action_show_pane(self, pane_id: str) -> None:
         await self.show_pane(pane_id)
 
-    async def show_pane(self, pane_id: str, action: str | None = None) -> None:
+    async def show_pane(self, pane_id: str, action: str | None = None, *,
+                        focus: bool = True) -> None:
         if pane_id not in {spec.id for spec in self._specs}:
             self.app.notify(t("pane.not_allowed"), severity="warning", markup=False)
+            return
+        if not self._ready:  # the shell is not drawn yet: show_first shows it
+            self._wanted = (pane_id, action, focus)
             return
         current = self.current_pane
         if current is not None and current.id != f"pane-{pane_id}" and current.is_dirty():
@@ -202,21 +214,15 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
 
             async def answer(yes: bool | None) -> None:
                 if yes:
-                    await self._switch(pane_id, action)
+                    await self._switch(pane_id, action, focus)
 
             self.app.push_screen(ConfirmModal(t("confirm.discard")), answer)
             return
-        await self._switch(pane_id, action)
+        await self._switch(pane_id, action, focus)
 
-    async def _switch(self, pane_id: str, action: str | None) -> None:
+    async def _switch(self, pane_id: str, action: str | None, focus: bool = True) -> None:
         switcher = self.query_one("#content", ContentSwitcher)
         widget_id = f"pane-{pane_id}"
-        old = self.current_pane
-        focused = self.focused
-        # The focus inside the pane being hidden (F1-F4 pressed in its table) would be
-        # lost; it goes to the menu, as when F1-F4 are pressed there.
-        focus_menu = (old is not None and old.id != widget_id and focused is not None
-                      and old in focused.ancestors_with_self)
         found = switcher.query_children(f"#{widget_id}")
         if found:
             pane = found.first()
@@ -231,9 +237,16 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
         index = menu.get_option_index(pane_id)
         if menu.highlighted != index:
             menu.highlighted = index
-        if focus_menu:
-            menu.focus()
         if isinstance(pane, Pane):
+            # The keyboard goes where the work is: the pane's main widget (the list, the
+            # account table, the calendar), whether the pane was opened with F1-F4, the
+            # menu or the command palette (issue 13, point 1). Esc goes back to the menu.
+            # (Not the first pane shown at login: the focus stays on the menu.)
+            # Now, before the pane loads: a widget that has the focus keeps it while
+            # busy (ui.base.hold_busy); one that gets it later would not take it.
+            target = pane.focus_target() if focus else None
+            if target is not None:
+                self.set_focus(target)
             pane.refresh_data()
             if action:
                 pane.run_command(action)

@@ -260,7 +260,7 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
             return auth.verify_otp(ctx, attempt, code)
 
         self.app.run_service(self, job, done=self._verified, failed=self._failed,
-                             name="verify_otp")
+                             name="verify_otp", hold_input=True)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
