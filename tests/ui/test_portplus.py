@@ -271,6 +271,8 @@ def test_month_and_period_search_and_cancelled_toggle(make_app, ctx):
             assert (pane.page.query.start, pane.page.query.end) == (date(2026, 3, 6),) * 2
             assert all(v.apply_date == date(2026, 3, 6) for v in pane.rows)
             # A period that ends before it starts: said beside the search, list kept.
+            assert app.focused is pane.query_one("#pp-table")  # (the search gave it back)
+            end.focus()
             end.value = ""
             await type_text(app, pilot, "20260301\r")
             error = pane.query_one("#pp-search-error", Static)
@@ -1108,3 +1110,56 @@ def test_slow_load_keeps_focus_and_type_ahead(make_app, ctx, monkeypatch, view):
 
     run(body)
     assert real_page is apps.list_page
+
+
+def test_after_a_search_the_list_has_the_keyboard_and_esc_in_the_search_bar_goes_back(make_app):
+    """Issue 13, point 3: 月検索, 期間検索, 表示数 and キャンセル済を表示 give the focus back
+    to the list, so PageDown pages the rows found; Esc in a search field returns to the
+    list, not to the side menu; an error keeps the focus in the field it is about."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            table = pane.query_one("#pp-table")
+            await pilot.press("slash")  # to 月検索
+            await settle(app, pilot)
+            month = pane.query_one("#pp-month", Input)
+            assert app.focused is month
+            month.value = ""
+            await type_text(app, pilot, "202603\r")
+            assert app.focused is table and pane.page.query.start == date(2026, 3, 21)
+            # 期間検索 typed in one burst, then PageDown for the next page
+            start, end = pane.query_one("#pp-from", Input), pane.query_one("#pp-to", Input)
+            start.focus()
+            start.value = end.value = ""
+            await settle(app, pilot)
+            await type_text(app, pilot, "20260101\t20261231\r")
+            assert app.focused is table and pane.page.query.end == date(2026, 12, 31)
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+            assert pane.page.page == 2
+            # an error found by the service keeps the focus in its field
+            end.focus()
+            end.value = ""
+            await type_text(app, pilot, "20251231\r")
+            assert app.focused is end and "開始日は終了日以前" in text(
+                pane.query_one("#pp-search-error", Static))
+            # Esc in a search field: the list, not the menu
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert app.focused is table
+            # 表示数 chosen from its drop-down
+            pane.query_one("#pp-size").focus()
+            await settle(app, pilot)
+            await pilot.press("enter", "down", "enter")
+            await settle(app, pilot)
+            assert pane.page.query.page_size == 20 and app.focused is table
+            # キャンセル済を表示 toggled with Space
+            pane.query_one("#pp-show-cancelled").focus()
+            await settle(app, pilot)
+            await pilot.press("space")
+            await settle(app, pilot)
+            assert pane.page.query.include_cancelled is False and app.focused is table
+
+    run(body)

@@ -562,6 +562,10 @@ class PortPlusPane(Pane):
 
     def _show_search_error(self, exc: PortPlusError | str) -> None:
         text = exc if isinstance(exc, str) else exc.message(get_lang())
+        field = {"start": "#pp-from", "end": "#pp-to", "month": "#pp-month"}.get(
+            getattr(exc, "field", None) or "")
+        if field is not None:  # (found by the service: the focus went to the list)
+            self.query_one(field).focus()
         error = self.query_one("#pp-search-error", Static)
         if not text and not error.display:
             return  # nothing shown, nothing to clear (an update would lay out the screen)
@@ -615,6 +619,21 @@ class PortPlusPane(Pane):
     def _include_cancelled(self) -> bool:
         return self.query_one("#pp-show-cancelled", TextCheckbox).value
 
+    SEARCH_IDS = frozenset({"pp-month", "pp-month-search", "pp-from", "pp-to",
+                            "pp-period-search", "pp-size", "pp-show-cancelled", "pp-search-btn"})
+
+    def _in_search(self) -> bool:
+        """Whether the focus is in the search bar (月検索, 期間検索, 表示数, キャンセル済)."""
+        focused = self.screen.focused
+        return focused is not None and any(
+            node.id in self.SEARCH_IDS for node in focused.ancestors_with_self)
+
+    def _back_to_table(self) -> None:
+        """After a search from the search bar, the list has the keyboard (issue 13,
+        point 3): PageDown, Enter, c act on the rows found."""
+        if self._in_search():
+            self.query_one("#pp-table").focus()
+
     def search_month(self) -> None:
         text = self.query_one("#pp-month", Input).value.strip()
         try:
@@ -623,6 +642,7 @@ class PortPlusPane(Pane):
             self._show_search_error(exc)
             self.query_one("#pp-month").focus()
             return
+        self._back_to_table()
         session = self.app.session
         size, include = self._page_size(), self._include_cancelled()
 
@@ -644,6 +664,7 @@ class PortPlusPane(Pane):
                 self._show_search_error(exc)
                 self.query_one(widget_id).focus()
                 return
+        self._back_to_table()
         size, include = self._page_size(), self._include_cancelled()
         self.run_query(lambda applications: applications.period_query(
             start, end, page_size=size, include_cancelled=include))
@@ -964,7 +985,9 @@ class PortPlusPane(Pane):
         self.refresh_bindings()
 
     def action_back_to_list(self) -> None:
-        if self.view_mode == "calendar":
+        if self._in_search():  # Esc in the search bar: back to the list, not the menu
+            self.query_one("#pp-table").focus()
+        elif self.view_mode == "calendar":
             self.action_toggle_view()
 
     def _calendar_start(self) -> date | None:
@@ -1069,17 +1092,19 @@ class PortPlusPane(Pane):
         event.stop()
         if event.select.id == "pp-size" and isinstance(event.value, int):
             self.set_page_size(event.value)
+            self._back_to_table()
 
     def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:
         event.stop()
         if event.checkbox.id == "pp-show-cancelled":
             self._apply_cancelled_toggle(event.value)
+            self._back_to_table()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back_to_list":
-            # Esc in the calendar: back to the list; in the list the main screen's Esc
-            # (to the side menu) applies.
-            return self.view_mode == "calendar"
+            # Esc in the calendar or the search bar: back to the list; in the list the
+            # main screen's Esc (to the side menu) applies.
+            return self.view_mode == "calendar" or self._in_search()
         if action in ("next_page", "prev_page", "first_page", "last_page", "toggle_cancelled",
                       "cycle_page_size", "export"):
             return self.view_mode == "list"
