@@ -567,6 +567,17 @@ def _freed_key(key: str, account_id: int) -> str:
     return key[: LOGIN_KEY_MAX - len(suffix)] + suffix
 
 
+def self_delete_refusal(session: Session, account_id: int) -> PermissionDenied | None:
+    """The error ``delete_account`` gives when the session's own account is the one to
+    delete (screens say it when the key is pressed, before asking anything)."""
+    return _self_delete() if session.account_id == account_id else None
+
+
+def _self_delete() -> PermissionDenied:
+    return _denied("自分自身のアカウントは削除できません。", "You cannot delete your own account.",
+                   "self_delete")
+
+
 def delete_account(ctx: AppContext, session: Session, account_id: int, *, version: int) -> None:
     """アカウント削除 (admin only; R-ACC-5): soft delete that frees the login ID."""
     authorize(ctx, session, admin=True)
@@ -575,8 +586,7 @@ def delete_account(ctx: AppContext, session: Session, account_id: int, *, versio
         actor = authorize(ctx, session, admin=True)  # again, under the lock
         row = _live_row(session.company_id, account_id)
         if row.id == _acting_id(actor):
-            raise _denied("自分自身のアカウントは削除できません。",
-                          "You cannot delete your own account.", "self_delete")
+            raise _self_delete()
         if row.version != version:
             raise _conflict()
         today = ctx.today()

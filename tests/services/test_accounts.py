@@ -642,6 +642,11 @@ def test_admin_cannot_delete_themselves(ctx, tenant):
     assert exc.value.code == "self_delete"
     assert exc.value.message("ja") != exc.value.message("en")
     assert snapshot() == before
+    # The same reason, asked before (a screen says it when the key is pressed).
+    told = accounts.self_delete_refusal(tenant.admin_session, tenant.admin.id)
+    assert told is not None and told.code == "self_delete"
+    assert told.message("ja") == exc.value.message("ja")
+    assert accounts.self_delete_refusal(tenant.admin_session, tenant.user.id) is None
 
 
 def test_last_admin_cannot_be_deleted(ctx, tenant):

@@ -741,3 +741,26 @@ def test_english_pane_and_form(make_app):
             assert "Enter the contact name" in error_text(app.screen, "name")
 
     run(body)
+
+
+def test_delete_on_ones_own_row_says_why(make_app):
+    """Issue 13, point 6: ``d`` on one's own row did nothing at all; now the notice says
+    the service's reason, and nothing is asked or changed."""
+    from portplus_tui.ui.screens.confirm import ConfirmModal
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, ADMIN)
+            pane = await open_accounts(app, pilot)
+            assert pane.selected is not None and pane.selected.id == pane.own_id
+            for key in ("d", "delete"):
+                pane.say("")
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert not isinstance(app.screen, ConfirmModal)
+                notice = pane.query_one("#accounts-notice")
+                assert "自分自身のアカウントは削除できません" in str(notice.render())
+
+    run(body)

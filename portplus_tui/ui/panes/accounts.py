@@ -277,6 +277,22 @@ class AccountsPane(Pane):
             return is_locked(account, self.app.now())
         return True
 
+    def on_key(self, event) -> None:
+        """A key whose action this row does not allow says why, instead of nothing
+        (issue 13, point 6): ``d`` on one's own row gives the service's reason."""
+        if event.key not in ("d", "delete") or not self._admin:
+            return
+        account = self.selected
+        if account is None or account.id != self.own_id:
+            return
+        from portplus_tui.services import accounts
+
+        refusal = accounts.self_delete_refusal(self.app.session, account.id)
+        if refusal is not None:
+            event.stop()
+            event.prevent_default()
+            self.say(refusal.message(get_lang()), error=True)
+
     def run_command(self, action: str) -> None:
         if action == "new":
             if not self._loaded:  # the palette opened the pane: wait for the rights
