@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "refuses commands, file transfers and sessions without a terminal, then "
                        "starts the app")
 
+    add("keys", "every key of the app that a [keymap] table in the config file can remap: "
+                "id, default key(s), where it acts, what it does (tab-separated)")
+
     p = add("serve", "the app in a browser (textual-serve): one app process per tab, each "
                      "with its own login; needs the 'web' extra")
     p.add_argument("--host", default="127.0.0.1",
@@ -851,9 +854,38 @@ def cmd_web_session(args, settings) -> int:
     return launch_tui(settings, terminal=False)
 
 
+def _check_keymap(settings) -> None:
+    """A ``[keymap]`` with an unknown id or key: one line, exit 2, before the app."""
+    if not settings.keymap:
+        return
+    from portplus_tui.ui.keymap import KeymapError, check
+
+    try:
+        check(dict(settings.keymap))
+    except KeymapError as exc:
+        raise CliError(exc.ja, exc.en) from None
+
+
+def cmd_keys(args, settings) -> int:
+    """Every remappable key: id, default key(s), where it acts, what it does."""
+    from portplus_tui.ui.i18n import set_lang
+    from portplus_tui.ui.keymap import catalogue
+
+    set_lang(settings.lang)
+    _check_keymap(settings)
+    mapped = dict(settings.keymap)
+    for entry in catalogue():
+        line = f"{entry.id}\t{entry.keys}\t{entry.where}\t{entry.description}"
+        if entry.id in mapped:
+            line += f"\t(keymap: {mapped[entry.id]})"
+        _out(line)
+    return EXIT_OK
+
+
 def launch_tui(settings, terminal: bool = True) -> int:
     import gc
 
+    _check_keymap(settings)  # a bad config file is exit 2, terminal or not
     if terminal:
         _require_terminal()
 
@@ -896,6 +928,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {
     "demo": cmd_demo,
     "ssh-session": cmd_ssh_session,
     "serve": cmd_serve,
+    "keys": cmd_keys,
     "web-session": cmd_web_session,
 }
 

@@ -145,6 +145,10 @@ class Settings:
     # None: <user config dir>/secret.key (never in the data folder, beside the database).
     secret_key_file: Path | None = None
 
+    # Keys (the [keymap] table of a config file): binding id -> key(s), e.g.
+    # (("portplus.next", "n,pagedown"),). ``portplus keys`` lists the ids.
+    keymap: tuple[tuple[str, str], ...] = ()
+
     # ------------------------------------------------------------------ derived
     @property
     def resolved_data_dir(self) -> Path:
@@ -268,6 +272,7 @@ _EXPECTED = {
     "bool": ("true or false", "true または false"),
     "Path": ("a folder path", "フォルダのパス"),
     "str": ("text", "文字列"),
+    "tuple[tuple[str, str], ...]": ('a table of binding id = "key"', 'バインディング ID = "キー" の表'),
 }
 
 
@@ -299,6 +304,8 @@ def _coerce(name: str, raw: Any, annotation: str) -> Any:
             if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw.strip()):
                 return int(raw.strip())
             raise ValueError(raw)  # a float (15.7), a decimal text, a table, ...
+        if text_type.startswith("tuple[tuple[str, str]"):
+            return _keymap(raw)
         if text_type == "Path" and isinstance(raw, os.PathLike):  # from code, not a file
             return Path(raw)
         if not isinstance(raw, str):
@@ -313,6 +320,31 @@ def _coerce(name: str, raw: Any, annotation: str) -> Any:
         shown = ("true" if raw else "false") if isinstance(raw, bool) else repr(raw)
         raise ConfigError(f"{name}: cannot use {shown} (expected {en})",
                           f"{name}: {shown} は使えません({ja}を指定してください)。") from None
+
+
+def _keymap(raw: Any) -> tuple[tuple[str, str], ...]:
+    """The ``[keymap]`` table (``id = "key1,key2"``), or ``PORTPLUS_KEYMAP`` as
+    ``id=key1,key2;id2=key``. Ids and keys are checked against the app's bindings when
+    the app starts (ui/keymap.py): here only the shape."""
+    if isinstance(raw, tuple):
+        pairs = list(raw)
+    elif isinstance(raw, Mapping):
+        pairs = list(raw.items())
+    elif isinstance(raw, str):
+        pairs = []
+        for item in filter(None, (part.strip() for part in raw.split(";"))):
+            name, sep, keys = item.partition("=")
+            if not sep:
+                raise ValueError(item)
+            pairs.append((name.strip(), keys.strip()))
+    else:
+        raise ValueError(raw)
+    result = []
+    for name, keys in pairs:
+        if not isinstance(name, str) or not isinstance(keys, str) or not name or not keys.strip():
+            raise ValueError(name)
+        result.append((name, keys.strip()))
+    return tuple(result)
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}

@@ -248,6 +248,8 @@ class PortPlusApp(Guarded, App[int]):
         return LoginScreen()
 
     def on_mount(self) -> None:
+        if self.settings.keymap:  # checked before the start (ui/keymap.py)
+            self.set_keymap({name: keys for name, keys in self.settings.keymap})
         self._freeze_heap()
         self.set_interval(1.0, guarded(self, self.check_idle_timeout), name="idle-check")
         self.set_interval(SESSION_CHECK_SECONDS, guarded(self, self.check_session),
