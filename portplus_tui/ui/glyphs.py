@@ -23,6 +23,11 @@ from typing import Any
 _ORIGINAL: dict[str, Any] = {}
 _MODE = ["ascii"]
 
+# The focused field's edge (border style "double"; CSS in app.tcss), in ASCII: it must
+# differ from the others' ``+ - |`` by its characters, not only its colour, so that the
+# focus shows in 16 colours and with NO_COLOR too (issue 13, point 4).
+FOCUS_EDGE = (("#", "=", "#"), ("#", " ", "#"), ("#", "=", "#"))
+
 # Glyphs Textual writes as text (not through the border tables), by mode.
 ARROWS = {"ascii": ("v", "^"), "unicode": ("\u25bc", "\u25b2")}
 
@@ -53,6 +58,8 @@ def use_glyphs(style: str) -> None:
             if any(is_ambiguous(c) for row in rows for c in row):
                 _border.BORDER_CHARS[name] = chars["ascii"]
                 _border.BORDER_LOCATIONS[name] = locations["ascii"]
+        _border.BORDER_CHARS["double"] = FOCUS_EDGE
+        _border.BORDER_LOCATIONS["double"] = locations["ascii"]
         ScrollBarRender.VERTICAL_BARS = [" "] * len(_ORIGINAL["bars"][0])
         ScrollBarRender.HORIZONTAL_BARS = [" "] * len(_ORIGINAL["bars"][1])
         Bar.BAR = Bar.HALF_BAR_LEFT = Bar.HALF_BAR_RIGHT = "-"
