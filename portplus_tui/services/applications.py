@@ -707,6 +707,20 @@ def export_rows(ctx: AppContext, session: Session, start: date | str | None = No
         )
 
 
+def export_cells(view: ApplicationView) -> tuple:
+    """One application as a row of the export (``EXPORT_HEADER``), from a view already
+    read (the list's row): what the TUI copies as tab-separated text."""
+    return (
+        view.number,
+        view.apply_date.isoformat(),
+        view.ports,
+        csv_text_cell(view.applicant),
+        view.applied_at.astimezone(_jst()).strftime("%Y-%m-%d %H:%M"),
+        "キャンセル済" if view.cancelled else "受付",
+        view.deadline.isoformat(),
+    )
+
+
 def _jst():
     from portplus_tui.core.calendar import JST
 

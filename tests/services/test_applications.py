@@ -283,6 +283,10 @@ def test_export_follows_the_lists_search(ctx, tenant, other_tenant):
         assert page.total == len(page.rows)
     rows = {row[0]: row for row in apps.export_rows(ctx, s)}
     assert rows[gone.number][5] == "キャンセル済" and rows[kept.number][5] == "受付"
+    # One listed row in the export's format (what the TUI copies): the same cells.
+    query = apps.period_query(day1, day3, page_size=100)
+    for view in apps.list_page(ctx, s, query).rows:
+        assert apps.export_cells(view) == rows[view.number]
 
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "+81-3-1234", "-2+3", "@SUM(A1:A9)", "=1+1"]

@@ -25,7 +25,7 @@ from portplus_tui.ui.panes.portplus_dialogs import CancelModal, ExportModal, His
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
 
-from .support import ADMIN, SIZE, USER, burst, login, notifications, run, settle
+from .support import ADMIN, SIZE, USER, burst, login, notifications, run, screen_text, settle
 
 ROLES = [pytest.param(ADMIN, id="admin"), pytest.param(USER, id="user")]
 NAMES = {ADMIN[1]: "山田 太郎", USER[1]: "佐藤 花子"}
@@ -1161,5 +1161,35 @@ def test_after_a_search_the_list_has_the_keyboard_and_esc_in_the_search_bar_goes
             await pilot.press("space")
             await settle(app, pilot)
             assert pane.page.query.include_cancelled is False and app.focused is table
+
+    run(body)
+
+
+def test_y_copies_the_application_number_and_shift_y_the_row(make_app, ctx):
+    """Issue 13, point 17: copy through OSC 52 (App.copy_to_clipboard), which works over
+    SSH; the notification says what was copied."""
+    app = make_app()
+    sent: list[str] = []
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            original = app.copy_to_clipboard
+
+            def spy(text: str) -> None:
+                sent.append(text)
+                original(text)
+
+            app.copy_to_clipboard = spy
+            await pilot.press("down", "y")
+            await settle(app, pilot)
+            view = pane.rows[1]
+            assert sent == [view.number] and app.clipboard == view.number
+            assert any(view.number in text and "コピー" in text for text in notifications(app))
+            await pilot.press("Y")
+            await settle(app, pilot)
+            cells = sent[-1].split("\t")
+            assert cells == [str(c) for c in apps.export_cells(view)] and len(cells) == 7
+            assert "Y コピー" in screen_text(app)
 
     run(body)

@@ -82,6 +82,10 @@ class ResultsTable(RowTable, inherit_bindings=False):
         Binding("delete", "row('cancel')", "pp.key.cancel", show=False),
         Binding("h", "row('history')", "pp.key.history", key_display="H",
                 id="portplus.history"),
+        # Copy over SSH and in a browser: OSC 52 (App.copy_to_clipboard).
+        Binding("y", "row('copy')", "pp.key.copy", key_display="Y", id="portplus.copy"),
+        Binding("Y", "row('copy_row')", "pp.key.copy_row", key_display="Shift+Y",
+                id="portplus.copy_row", show=False),
         Binding("up", "cursor_up", show=False),
         Binding("down", "cursor_down", show=False),
         Binding("left", "cursor_left", show=False),
@@ -882,10 +886,29 @@ class PortPlusPane(Pane):
         event.stop()
         self.row_action("change")
 
+    def _copy(self, view, *, whole_row: bool) -> None:
+        """The row's 申込番号 (``y``), or the whole row as tab-separated text in the
+        export's format (``Shift+Y``), to the clipboard: OSC 52, which the terminal
+        takes, over SSH too (and the browser, under textual-serve). Terminals that do
+        not take OSC 52 ignore it; the notification says what was sent."""
+        from portplus_tui.services.applications import export_cells
+
+        if whole_row:
+            text = "\t".join(str(cell) for cell in export_cells(view))
+            message = t("pp.copied_row", number=view.number)
+        else:
+            text = view.number
+            message = t("pp.copied", number=view.number)
+        self.app.copy_to_clipboard(text)
+        self.app.notify(message, markup=False, timeout=4)
+
     def row_action(self, what: str) -> None:
         view = self.current_row()
         if view is None:
             self.app.notify(t("pp.no_row"), severity="warning", markup=False)
+            return
+        if what in ("copy", "copy_row"):
+            self._copy(view, whole_row=what == "copy_row")
             return
         if what == "history":
             from portplus_tui.ui.panes.portplus_dialogs import HistoryModal
