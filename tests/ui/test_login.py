@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.widgets import Input
 
 from portplus_tui.ui.base import FormButton
@@ -267,5 +269,30 @@ def test_pasted_control_characters_never_reach_the_field(make_app):
             await settle(app, pilot)
             assert field.value == "M97[2J-00339\tx"
             assert not any(ch in field.value for ch in "\x1b\x00\x7f\x9b")
+
+    run(body)
+
+
+def test_a_batch_that_never_ends_does_not_keep_the_login_screen_busy(make_app):
+    """The login screen waits for Textual's batch to end before it draws (start-up);
+    a batch that never ends (the app shutting down, a pane mount abandoned at logout)
+    kept it re-queuing itself every loop turn: a busy loop that hung a CI run. Now it
+    draws after a bounded wait and stops."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            screen = app.screen
+            app._begin_batch()  # Textual's own: what batch_update() opens
+            try:
+                screen._compositor_refresh()  # what Textual calls for a frame
+                # Turns of the event loop (not pilot.pause(): it waits for an idle app,
+                # which the busy loop never was).
+                for _ in range(20 * LoginScreen.MAX_BATCH_WAITS):
+                    await asyncio.sleep(0)  # noqa: sleep - a turn of the loop, no time
+                assert not screen._render_queued
+            finally:
+                app._end_batch()
 
     run(body)

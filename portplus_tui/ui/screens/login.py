@@ -75,14 +75,22 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
     #   the terminal.
     _render_queued = False
     _painted = False
+    _batch_waits = 0
+    #: how many turns of the event loop a frame waits for a batch to end; a batch that
+    #: never ends (the app shutting down, a pane mount that was abandoned at logout)
+    #: would otherwise keep this screen re-queuing itself for ever (a busy loop that hung
+    #: a test run)
+    MAX_BATCH_WAITS = 50
 
     def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
         app = self.app
-        if app._batch_count and self is app.screen:
+        if app._batch_count and self is app.screen and self._batch_waits < self.MAX_BATCH_WAITS:
             if not self._render_queued:
                 self._render_queued = True
+                self._batch_waits += 1
                 app.call_later(self._render_after_batch)
             return
+        self._batch_waits = 0
         super()._compositor_refresh()
         if not self._painted and self is app.screen:
             self._painted = True
