@@ -90,6 +90,9 @@ class Settings:
     # ambiguous-width glyphs (R-UI-3; safe in every terminal). "unicode": Textual's own
     # block and box glyphs, for terminals known to draw them one cell wide.
     glyphs: str = "ascii"
+    # The theme to start with (ui/themes.py), until one is chosen in the command palette
+    # (「テーマ変更」), which is then remembered for this OS user.
+    theme: str = "portplus-dark"
 
     # Passwords and login (SPEC §2, §4, §9)
     bcrypt_rounds: int = 12
@@ -229,6 +232,7 @@ class Settings:
             raise ConfigError(f"default_page_size must be one of {sizes}",
                               f"default_page_size は {sizes} のいずれかにしてください。")
         choices = (("lang", ("ja", "en")), ("glyphs", ("ascii", "unicode")),
+                   ("theme", THEME_NAMES),
                    ("mail_backend", ("file", "smtp", "memory")),
                    ("smtp_security", ("starttls", "tls", "none")))
         for name, allowed in choices:
@@ -255,6 +259,8 @@ class Settings:
 
 
 PAGE_SIZES = (10, 20, 50, 100)
+# ui/themes.py NAMES (this module must not import Textual; a test keeps them equal)
+THEME_NAMES = ("portplus-dark", "portplus-light", "portplus-high-contrast")
 
 # Secrets are never read from the TOML file (it may be world-readable or committed).
 _ENV_ONLY = {"smtp_password", "secret_key"}

@@ -91,6 +91,8 @@ def _no_real_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     # Nor the host's /etc/portplus/config.toml (tests that want one name their own).
     system_before = os.environ.get("PORTPLUS_SYSTEM_CONFIG")
     os.environ["PORTPLUS_SYSTEM_CONFIG"] = os.devnull
+    # and no remembered theme (ui/themes.py keeps it in the user state folder)
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
     try:
         yield
     finally:

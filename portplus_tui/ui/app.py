@@ -135,9 +135,40 @@ class PortPlusApp(Guarded, App[int]):
         self._ctx_future: concurrent.futures.Future = concurrent.futures.Future()
         self._last_input: datetime | None = None
         self._key_turns = KeyTurns(self, self._dispatch_input)
+        self._use_themes()
         if ctx is not None:
             self._ctx_future.set_result(ctx)
             self.set_reactive(PortPlusApp.db_state, "ready")
+
+    # ================================================================= themes
+    _theme_chosen_here = False
+
+    def _use_themes(self) -> None:
+        """Our three themes only (ui/themes.py: each checked for WCAG AA contrast, in 256
+        colours too); the one remembered from the palette, else the setting."""
+        from portplus_tui.ui import themes
+
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        self.theme = (None if self._in_browser() else themes.remembered()) or self.settings.theme
+        for name in list(self.available_themes):
+            if name not in themes.NAMES:
+                self.unregister_theme(name)
+        self._theme_chosen_here = True
+
+    def _in_browser(self) -> bool:
+        """Under textual-serve (also before the driver exists, in ``__init__``)."""
+        import os
+
+        return self.is_web or "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
+
+    def watch_theme(self, name: str) -> None:
+        """A theme chosen in the palette is kept for the next start (per OS user; not in
+        a browser, where every tab is the server's user)."""
+        if self._theme_chosen_here and not self._in_browser():
+            from portplus_tui.ui import themes
+
+            themes.remember(name)
 
     # ================================================================= clock
     def now(self) -> datetime:
