@@ -193,6 +193,12 @@ class ResultsTable(RowTable, inherit_bindings=False):
         self._row_render_cache[cache_key] = row_pair
         return row_pair
 
+    def fit_columns(self) -> None:
+        """Column widths for the rows now in the table, at once. DataTable measures new
+        rows at its next idle; a snapshot (and, rarely, a frame) taken before that idle
+        showed every column at its header's width: 「SO-00008」 for SO-00008-0."""
+        self._update_dimensions(list(self.rows))
+
     def _update_dimensions(self, new_rows) -> None:
         """DataTable's column widths and virtual size after rows were added, measuring
         our one-line Text cells by their cell length (Rich's measure costs ~30 us a cell:
@@ -850,6 +856,7 @@ class PortPlusPane(Pane):
             )
             if keep is not None and view.id == keep:
                 cursor = index
+        table.fit_columns()
         if self.rows:
             table.move_cursor(row=max(0, cursor), animate=False)
         if page.total:
