@@ -357,6 +357,7 @@ MESSAGES: dict[str, str] = {
     "pp.form.deadline_short": "until {deadline}",
     "pp.form.deadline_passed": "The deadline for {date} was {deadline}: it is too late to apply.",
     "pp.form.too_far": "The date may be at most {limit}.",
+    "pp.form.applicant_default": "Left empty: applied for as {name}",
     "pp.form.unchanged": "Nothing was changed.",
     "pp.form.to_review": "Review",
     "pp.form.review_intro": "Please check the application below.",

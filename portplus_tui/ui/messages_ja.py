@@ -359,6 +359,7 @@ MESSAGES: dict[str, str] = {
     "pp.form.deadline_short": "{deadline}まで",
     "pp.form.deadline_passed": "適用日 {date} の申込期限 {deadline} を過ぎているため、申し込めません。",
     "pp.form.too_far": "適用日は {limit} までの日付を入力してください。",
+    "pp.form.applicant_default": "空欄の場合は「{name}」で申し込みます",
     "pp.form.unchanged": "変更内容がありません。",
     "pp.form.to_review": "内容を確認",
     "pp.form.review_intro": "以下の内容で申し込みます。内容を確認してください。",

@@ -1193,3 +1193,29 @@ def test_y_copies_the_application_number_and_shift_y_the_row(make_app, ctx):
             assert "Y コピー" in screen_text(app)
 
     run(body)
+
+
+def test_the_list_shows_the_application_day_as_the_manual_and_the_form_names_the_default(
+        make_app):
+    """Issue 13, point 14: 申込日 as 「2021年2月26日(金)」 like 適用日 (it was 2026-11-07),
+    at 120 and 80 columns; an empty 申込者 becomes the operator's name, and the form says
+    so in the field."""
+    import re
+
+    for size in (SIZE, (80, 24)):
+        app = make_app()
+
+        async def body():
+            async with app.run_test(size=size) as pilot:
+                pane = await open_list(app, pilot, ADMIN)
+                cells = row_cells(pane, 0)
+                assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日\(.\)", cells[5]), cells
+                await pilot.press("n")
+                await settle(app, pilot)
+                field = app.screen.query_one("#applicant", Input)
+                field.value = ""
+                await settle(app, pilot)
+                assert field.placeholder == "空欄の場合は「山田 太郎」で申し込みます"
+                assert "空欄の場合は「山田 太郎」で申し込みます" in screen_text(app)
+
+        run(body)

@@ -841,7 +841,6 @@ class PortPlusPane(Pane):
         self._pending_focus_id = None
         cursor = min(table.cursor_row, len(self.rows) - 1) if keep is None else 0
         table.clear()
-        wide = self.size.width >= 100
         for index, view in enumerate(self.rows):
             applied = applied_day(view.applied_at)
             table.add_row(
@@ -850,7 +849,7 @@ class PortPlusPane(Pane):
                 Text(fmt_date(view.apply_date)),
                 Text(str(view.ports), justify="right"),
                 Text(fmt_applicant(view.applicant)),
-                Text(fmt_date(applied) if wide else applied.isoformat()),
+                Text(fmt_date(applied)),  # as 適用日 and the manual: 2021年2月26日(金)
                 cancel_cell(view),
                 key=str(view.id),
             )

@@ -112,7 +112,10 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
                     yield Input(self.initial[1], id="ports", max_length=8)
                     yield self._error("ports")
                     yield Label(t("pp.f.applicant"), classes="field-label", markup=False)
-                    yield Input(self.initial[2], id="applicant", max_length=50)
+                    session = self.app.session
+                    yield Input(self.initial[2], id="applicant", max_length=50,
+                                placeholder=t("pp.form.applicant_default",
+                                              name=session.name if session else ""))
                     yield self._error("applicant")
                     yield self._error("form", "form-error")
                     with Horizontal(classes="buttons"):
