@@ -338,6 +338,7 @@ def test_new_form_field_errors_and_unsaved_input(make_app, ctx):
             await settle(app, pilot)
             assert form.step == "edit"
             assert "存在しない日付" in text(form.query_one("#apply_date-error"))
+            assert screen_text(app).count("存在しない日付") == 1  # not in the hint too
             assert text(form.query_one("#ports-error"))
             assert app.focused.id == "apply_date"
             # Beyond 365 days ahead.
@@ -348,6 +349,7 @@ def test_new_form_field_errors_and_unsaved_input(make_app, ctx):
             await settle(app, pilot)
             assert form.step == "edit"
             assert "2027年3月2日(火) までの日付" in text(form.query_one("#apply_date-error"))
+            assert screen_text(app).count("までの日付") == 1
             # Esc with unsaved input asks first; "no" keeps the form.
             await pilot.press("escape")
             await settle(app, pilot)
@@ -389,8 +391,9 @@ def test_deadline_refusal_last_allowed_day_and_the_day_after(make_app, ctx, cloc
                 assert form.step == "edit"
                 line = text(form.query_one("#apply_date-deadline"))
                 error = text(form.query_one("#apply_date-error"))
-                for message in (line, error):
-                    assert "申込期限 2026年3月4日(水) を過ぎている" in message
+                # Said once, under the field (issue 13, point 8: it was said twice).
+                assert "申込期限 2026年3月4日(水) を過ぎている" in error and line == ""
+                assert screen_text(app).count("を過ぎている") == 1
 
     run(body)
 

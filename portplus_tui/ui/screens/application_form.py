@@ -319,6 +319,8 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
             problems.append(exc)
         for exc in problems:
             self.show_field_error(exc.field, exc.message(get_lang()))
+            if exc.field == "apply_date":
+                self._deadline_line("")  # said once, under the field
         if problems:
             self._focus_field(problems[0].field)
             return None
@@ -358,10 +360,12 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
             if not still_open:
                 self.show_field_error("apply_date", t(
                     "pp.form.deadline_passed", date=fmt_date(day), deadline=fmt_date(deadline)))
+                self._deadline_line("")  # said once, under the field
                 self._focus_field("apply_date")
                 return
             if day > limit:
                 self.show_field_error("apply_date", t("pp.form.too_far", limit=fmt_date(limit)))
+                self._deadline_line("")
                 self._focus_field("apply_date")
                 return
             values["deadline"] = deadline
