@@ -334,6 +334,21 @@ def _conflict() -> ConflictError:
     )
 
 
+def _lost_race(session: Session, app_id: int) -> ConflictError:
+    """The conflict for a row someone else wrote first: that it was cancelled, when it
+    was (said at once, not only after a reload: issue 13, point 11), else that it was
+    changed."""
+    current = m.Application.get_or_none(
+        (m.Application.id == app_id) & (m.Application.company == session.company_id))
+    if current is not None and current.status == m.STATUS_CANCELLED:
+        return ConflictError(
+            "この申込は他の方がキャンセルしました。変更・キャンセルはできません。",
+            "Someone else cancelled this application; it can no longer be changed or cancelled.",
+            code="cancelled_elsewhere",
+        )
+    return _conflict()
+
+
 def _update_if_current(session: Session, app_id: int, version: int, **values) -> None:
     """The optimistic-lock UPDATE (R-APP-6): only the version the caller saw, only an
     active application of the caller's company; bumps the version. Anything else is a
@@ -346,7 +361,7 @@ def _update_if_current(session: Session, app_id: int, version: int, **values) ->
         .execute()
     )
     if updated != 1:
-        raise _conflict()
+        raise _lost_race(session, app_id)
 
 
 def _reread_and_audit(ctx: AppContext, session: Session, before_row: m.Application,
@@ -412,7 +427,7 @@ def change(ctx: AppContext, session: Session, app_id: int, *, version: int,
     name = _clean_applicant(applicant, account)
     row = _get_row(session, app_id)
     if row.version != version:
-        raise _conflict()
+        raise _lost_race(session, app_id)
     if row.status == m.STATUS_CANCELLED:
         raise ValidationError("キャンセル済みの申込は変更できません。",
                               "A cancelled application cannot be changed.", field="number")
@@ -442,7 +457,7 @@ def cancel(ctx: AppContext, session: Session, app_id: int, *, version: int) -> A
     authorize(ctx, session)
     row = _get_row(session, app_id)
     if row.version != version:
-        raise _conflict()
+        raise _lost_race(session, app_id)
     if row.status == m.STATUS_CANCELLED:
         raise ValidationError("この申込は既にキャンセルされています。",
                               "This application is already cancelled.", field="number")

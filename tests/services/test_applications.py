@@ -197,6 +197,32 @@ def test_stale_version_is_a_conflict(ctx, tenant):
     assert snapshot(ctx) == before
 
 
+def test_a_change_or_cancel_after_someone_cancelled_says_cancelled(ctx, tenant):
+    """Issue 13, point 11: the operator who lost the race to a cancellation is told at
+    once that it was cancelled (before, that it was changed, and only after a reload
+    why it could not be changed)."""
+    view = apps.create(ctx, tenant.user_session, apply_date=APPLY, ports=1)
+    changed = apps.create(ctx, tenant.user_session, apply_date=APPLY, ports=1)
+    apps.cancel(ctx, tenant.admin_session, view.id, version=view.version)
+    apps.change(ctx, tenant.admin_session, changed.id, version=1, apply_date=APPLY, ports=2)
+    before = snapshot(ctx)
+    for attempt in (
+        lambda: apps.change(ctx, tenant.user_session, view.id, version=view.version,
+                            apply_date=APPLY, ports=3),
+        lambda: apps.cancel(ctx, tenant.user_session, view.id, version=view.version),
+    ):
+        with pytest.raises(ConflictError) as exc:
+            attempt()
+        assert exc.value.code == "cancelled_elsewhere"
+        assert "キャンセルしました" in exc.value.message("ja")
+        assert "cancelled" in exc.value.message("en")
+    # A row changed (not cancelled) meanwhile still says changed.
+    with pytest.raises(ConflictError) as exc:
+        apps.change(ctx, tenant.user_session, changed.id, version=1, apply_date=APPLY, ports=3)
+    assert exc.value.code == "conflict" and "変更しました" in exc.value.message("ja")
+    assert snapshot(ctx) == before
+
+
 # ------------------------------------------------------------------ cancel
 def test_cancel_keeps_the_row(ctx, tenant):
     view = apps.create(ctx, tenant.user_session, apply_date=APPLY, ports=4)

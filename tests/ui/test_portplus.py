@@ -509,6 +509,33 @@ def test_change_that_lost_the_race_offers_to_reload(make_app, ctx):
     run(body)
 
 
+def test_a_change_that_lost_to_a_cancellation_says_cancelled_at_once(make_app, ctx):
+    """Issue 13, point 11: the form says at once that someone else cancelled the
+    application (no 「最新の内容を読み込む」 question: there is nothing to try again)."""
+    app = make_app()
+    other = session_of(ctx, USER)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            target = first_modifiable(pane)
+            await move_to(app, pilot, pane, target.id)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            form = app.screen
+            form.query_one("#ports", Input).value = "5" if target.ports != 5 else "6"
+            await pilot.press("ctrl+s")
+            await wait_for(app, pilot, lambda: form.step == "review")
+            apps.cancel(ctx, other, target.id, version=target.version)
+            await pilot.press("ctrl+s")
+            await wait_for(app, pilot, lambda: "キャンセルしました" in text(
+                form.query_one("#review-error")))
+            assert not isinstance(app.screen, ConfirmModal)
+            assert "変更しました" not in text(form.query_one("#review-error"))
+
+    run(body)
+
+
 # ------------------------------------------------------------------ cancel
 @pytest.mark.parametrize("creds", ROLES)
 def test_cancel_modal(make_app, ctx, creds):

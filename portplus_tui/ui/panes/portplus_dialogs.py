@@ -158,7 +158,7 @@ class CancelModal(PortPlusDialog):
     def _failed(self, exc: PortPlusError) -> None:
         self._busy = False
         text = exc.message(get_lang())
-        if isinstance(exc, ConflictError):
+        if isinstance(exc, ConflictError) and exc.code != "cancelled_elsewhere":
             self.result = "reload"
             text += " " + t("pp.reload_hint")
             self.query_one("#pp-cancel-run", Button).display = False

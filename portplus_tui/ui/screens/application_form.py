@@ -446,6 +446,11 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
     def _refused(self, exc: PortPlusError) -> None:
         self._busy = False
         lang = get_lang()
+        if isinstance(exc, ConflictError) and exc.code == "cancelled_elsewhere":
+            # Nothing to reload and try again: it is cancelled (issue 13, point 11).
+            self.query_one("#review-error", Static).update(exc.message(lang))
+            self.query_one("#review-error", Static).display = True
+            return
         if isinstance(exc, ConflictError):
             self.query_one("#review-error", Static).update(
                 exc.message(lang) + " " + t("pp.reload_hint"))
