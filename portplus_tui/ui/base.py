@@ -145,6 +145,26 @@ class Guarded:
                 raise
             report(exc, where=f"{type(self).__name__} <- {type(message).__name__}")
 
+    # A screen covered by a dialog hides its key bar: the dialog's own (one line) sits at
+    # the bottom, and the lines of the screen's bar above it listed keys that do not act
+    # in the dialog (issue 13, point 5). ``visibility``, so nothing under moves.
+    def on_screen_suspend(self, event: Any) -> None:
+        self._show_key_bars(False)
+
+    def on_screen_resume(self, event: Any) -> None:
+        self._show_key_bars(True)
+
+    def _show_key_bars(self, shown: bool) -> None:
+        from textual.screen import Screen
+
+        if not isinstance(self, Screen):
+            return
+        from portplus_tui.ui.keybar import KeyBar
+
+        for bar in self.query(KeyBar):
+            if bar.visible != shown:
+                bar.visible = shown
+
 
 def _app_of(node: Any) -> Any:
     from textual.app import App

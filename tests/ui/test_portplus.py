@@ -1227,19 +1227,23 @@ def test_y_copies_the_application_number_and_shift_y_the_row(make_app, ctx):
 
 def test_the_list_shows_the_application_day_as_the_manual_and_the_form_names_the_default(
         make_app):
-    """Issue 13, point 14: 申込日 as 「2021年2月26日(金)」 like 適用日 (it was 2026-11-07),
-    at 120 and 80 columns; an empty 申込者 becomes the operator's name, and the form says
-    so in the field."""
+    """Issue 13, point 14: 申込日 as 「2021年2月26日(金)」 like 適用日 where the pane is 100
+    columns wide (at 150x40); narrower it stays 2021-02-26 so that the キャンセル column
+    still fits at 120x36 (README). An empty 申込者 becomes the operator's name, and the
+    form says so in the field."""
     import re
 
-    for size in (SIZE, (80, 24)):
+    for size, pattern in (((150, 40), r"\d{4}年\d{1,2}月\d{1,2}日\(.\)"),
+                          (SIZE, r"\d{4}-\d{2}-\d{2}")):
         app = make_app()
 
         async def body():
             async with app.run_test(size=size) as pilot:
                 pane = await open_list(app, pilot, ADMIN)
                 cells = row_cells(pane, 0)
-                assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日\(.\)", cells[5]), cells
+                assert re.fullmatch(pattern, cells[5]), cells
+                last = screen_text(app).splitlines()[8]  # the first row: キャンセル fits
+                assert last.rstrip().endswith(("キャンセル", "キャンセル済", "期限切れ")), last
                 await pilot.press("n")
                 await settle(app, pilot)
                 field = app.screen.query_one("#applicant", Input)
@@ -1249,3 +1253,26 @@ def test_the_list_shows_the_application_day_as_the_manual_and_the_form_names_the
                 assert "空欄の場合は「山田 太郎」で申し込みます" in screen_text(app)
 
         run(body)
+
+
+def test_a_dialog_shows_only_its_own_keys(make_app):
+    """Issue 13, point 5: with the cancel dialog or the history open, the list's keys
+    (「C キャンセル」, 「PgDn 次へ」) are not on screen; back on the list they are."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            await move_to(app, pilot, pane, first_modifiable(pane).id)
+            for key, dialog in (("c", CancelModal), ("h", HistoryModal)):
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert isinstance(app.screen, dialog)
+                bottom = "\n".join(screen_text(app).splitlines()[-4:])
+                assert "Esc 閉じる" in bottom
+                assert "PgDn 次へ" not in bottom and "C キャンセル" not in bottom, bottom
+                await pilot.press("escape")
+                await settle(app, pilot)
+                assert "PgDn 次へ" in screen_text(app)
+
+    run(body)

@@ -841,6 +841,7 @@ class PortPlusPane(Pane):
         self._pending_focus_id = None
         cursor = min(table.cursor_row, len(self.rows) - 1) if keep is None else 0
         table.clear()
+        wide = self.size.width >= 100
         for index, view in enumerate(self.rows):
             applied = applied_day(view.applied_at)
             table.add_row(
@@ -849,7 +850,10 @@ class PortPlusPane(Pane):
                 Text(fmt_date(view.apply_date)),
                 Text(str(view.ports), justify="right"),
                 Text(fmt_applicant(view.applicant)),
-                Text(fmt_date(applied)),  # as 適用日 and the manual: 2021年2月26日(金)
+                # As the manual (2021年2月26日(金)) where the pane is 100 columns wide;
+                # narrower (120x36 with the side menu), 2021-02-26, or the キャンセル
+                # column would no longer fit (README: choices).
+                Text(fmt_date(applied) if wide else applied.isoformat()),
                 cancel_cell(view),
                 key=str(view.id),
             )
