@@ -689,7 +689,7 @@ def test_audit_log_from_the_palette_lists_creation_and_deletion(make_app, ctx):
             deleted = next(r for r in cells if r[2] == "アカウント削除")
             created = next(r for r in cells if r[2] == "アカウント新規登録"
                            and r[3] == "tanaka@example.com")
-            assert deleted[3] == "tanaka@example.com" and "削除: (なし) -> はい" in deleted[4]
+            assert deleted[3] == "tanaka@example.com" and "削除: いいえ -> はい" in deleted[4]
             assert "担当者名: 田中 次郎" in created[4]
             assert cells.index(deleted) < cells.index(created)  # newest first
             assert any(r[2] == "ログイン" for r in cells)

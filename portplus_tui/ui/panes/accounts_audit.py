@@ -47,12 +47,29 @@ def action_label(action: str) -> str:
     return t(key) if has(key) else action
 
 
-def field_label(field: str) -> str:
-    key = f"audit.field.{field}"
-    return t(key) if has(key) else field
+def field_label(field: str, action: str | None = None) -> str:
+    """The field's name in the operator's language; the same name means another thing
+    in another area (``name``: 会員名 of a company, 担当者名 of an account)."""
+    area = (action or "").split(".", 1)[0]
+    for key in (f"audit.field.{area}.{field}", f"audit.field.{field}"):
+        if has(key):
+            return t(key)
+    return field
 
 
-def format_value(value: Any) -> str:
+#: fields whose value is a yes / no: an absent "before" is a no
+BOOLEAN_FIELDS = frozenset({"deleted", "two_factor"})
+#: coded values shown in words
+VALUE_KEYS = {("status", "active"): "pp.status_active",
+              ("status", "cancelled"): "pp.status_cancelled"}
+
+
+def format_value(value: Any, field: str | None = None) -> str:
+    if value is None and field in BOOLEAN_FIELDS:
+        value = False
+    key = VALUE_KEYS.get((field, value)) if isinstance(value, str) else None
+    if key is not None:
+        return t(key)
     if value is None:
         return t("audit.none")
     if value is True:
@@ -71,23 +88,27 @@ def _ordered(keys: set[str]) -> list[str]:
     return known + sorted(keys - set(FIELD_ORDER))
 
 
-def change_lines(before: dict | None, after: dict | None) -> list[str]:
+def change_lines(before: dict | None, after: dict | None,
+                 action: str | None = None) -> list[str]:
     """One line per field: ``label: before -> after`` for a change, ``label: value`` for
-    what was created (or removed) as a whole."""
+    what was created (or removed) as a whole; fields and values in the operator's
+    language (issue 13, point 12)."""
     if before is not None and after is not None:
         return [
-            f"{field_label(key)}: {format_value(before.get(key))} -> {format_value(after.get(key))}"
+            f"{field_label(key, action)}: {format_value(before.get(key), key)} -> "
+            f"{format_value(after.get(key), key)}"
             for key in _ordered(set(before) | set(after))
-            if before.get(key) != after.get(key)
+            if format_value(before.get(key), key) != format_value(after.get(key), key)
         ]
     values = after if after is not None else before
     if not values:
         return []
-    return [f"{field_label(key)}: {format_value(values[key])}" for key in _ordered(set(values))]
+    return [f"{field_label(key, action)}: {format_value(values[key], key)}"
+            for key in _ordered(set(values))]
 
 
 def describe_changes(entry: Any) -> str:
-    return " / ".join(change_lines(entry.before, entry.after)) or "-"
+    return " / ".join(change_lines(entry.before, entry.after, entry.action)) or "-"
 
 
 def clip(text: str, width: int) -> str:
@@ -251,9 +272,10 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
             (t("audit.col_actor"), entry.actor),
             (t("audit.col_action"), f"{action_label(entry.action)} ({entry.action})"),
             (t("audit.col_target"), entry.target or "-"),
-            (t("audit.col_changes"), "\n".join(change_lines(entry.before, entry.after)) or "-"),
-            (t("audit.before"), self._all(entry.before)),
-            (t("audit.after"), self._all(entry.after)),
+            (t("audit.col_changes"),
+             "\n".join(change_lines(entry.before, entry.after, entry.action)) or "-"),
+            (t("audit.before"), self._all(entry.before, entry.action)),
+            (t("audit.after"), self._all(entry.after, entry.action)),
         ]
         with Vertical(id="audit-entry-box"):
             yield Static(t("audit.detail_title"), classes="card-title", markup=False)
@@ -267,10 +289,10 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
         yield KeyBar()
 
     @staticmethod
-    def _all(values: dict | None) -> str:
+    def _all(values: dict | None, action: str | None = None) -> str:
         if values is None:
             return t("audit.none")
-        return "\n".join(f"{field_label(key)}: {format_value(values[key])}"
+        return "\n".join(f"{field_label(key, action)}: {format_value(values[key], key)}"
                          for key in _ordered(set(values))) or "-"
 
     def on_mount(self) -> None:
