@@ -155,6 +155,7 @@ MESSAGES: dict[str, str] = {
     "accounts.delete": "Delete",
     "accounts.unlock": "Unlock",
     "accounts.send_reset": "Send password reset mail",
+    "accounts.send_reset_short": "Reset mail",
     "accounts.reset_send": "Send",
     "accounts.audit": "Audit log",
     "accounts.close": "Close",

@@ -156,6 +156,7 @@ MESSAGES: dict[str, str] = {
     "accounts.delete": "削除",
     "accounts.unlock": "ロック解除",
     "accounts.send_reset": "パスワード再設定メール送信",
+    "accounts.send_reset_short": "再設定メール",
     "accounts.reset_send": "送信",
     "accounts.audit": "監査ログ",
     "accounts.close": "閉じる",

@@ -764,3 +764,48 @@ def test_delete_on_ones_own_row_says_why(make_app):
                 assert "自分自身のアカウントは削除できません" in str(notice.render())
 
     run(body)
+
+
+def test_every_account_button_reads_in_full_at_80_columns(make_app):
+    """Issue 13, point 7: at 80 columns the buttons were cut at 「パスワー」 and 監査ログ was
+    off screen; the reset button has a short label below 90 columns."""
+    from .support import screen_text
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(app, pilot, ADMIN)
+            await open_accounts(app, pilot)
+            text = screen_text(app)
+            for label in ("アカウント新規登録", "更新", "削除", "ロック解除", "再設定メール", "監査ログ"):
+                assert label in text, (label, text)
+            for button in app.screen.query("#accounts-actions Button"):
+                assert button.region.right <= 80, (button.id, button.region)
+
+    run(body)
+
+
+def test_the_discard_question_has_no_lone_question_mark(make_app):
+    """Issue 13, point 13: the discard dialog broke its question before the 「?」."""
+    from portplus_tui.ui.screens.confirm import ConfirmModal
+
+    from .support import screen_text
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(app, pilot, ADMIN)
+            await open_accounts(app, pilot)
+            await pilot.press("n")
+            await settle(app, pilot)
+            app.screen.query_one("#name", Input).value = "x"
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmModal)
+            lines = [line.strip(" |") for line in screen_text(app).splitlines()]
+            assert not any(line in ("?", "?") for line in lines), lines
+            assert any(line.endswith("破棄して移動しますか?") for line in lines), lines
+
+    run(body)

@@ -155,6 +155,17 @@ class AccountsPane(Pane):
         yield Static(t("accounts.hint_admin" if self._admin else "accounts.hint_user"),
                      id="accounts-hint", classes="pane-hint", markup=False)
 
+    #: below this width the reset button's label is the short one, so that the six
+    #: buttons, 監査ログ included, are on screen at 80 columns (issue 13, point 7)
+    SHORT_LABELS_BELOW = 90
+
+    def on_resize(self) -> None:
+        key = ("accounts.send_reset_short" if self.size.width < self.SHORT_LABELS_BELOW
+               else "accounts.send_reset")
+        button = self.query_one("#acc-reset", Button)
+        if str(button.label) != t(key):
+            button.label = t(key)
+
     def focus_target(self):
         return self.query_one("#accounts-table", DataTable)
 
