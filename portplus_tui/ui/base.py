@@ -10,6 +10,9 @@
 * ``FormMixin``: field errors shown beside the field (``#<field>-error``), and the
   "unsaved input" question (R-UI-4).
 * ``after_queued_keys``: submit a field only after the keys of a burst reached it.
+* ``SubmitKeys``: the one way to submit, in every form and dialog that has fields:
+  Enter moves to the next field and submits from the last one; Ctrl+S submits from
+  anywhere; Enter on a button presses it.
 * ``hold_busy``: show a widget as busy while a worker runs, without taking the focus
   (and so the type-ahead) away from it.
 * ``PasswordInput`` and ``BusyIndicator``: Textual's password field and loading
@@ -30,6 +33,7 @@ from typing import Any, Callable
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Button, Input, LoadingIndicator, Select, Static
@@ -398,3 +402,65 @@ class FormMixin:
     def is_dirty(self) -> bool:
         return any(self.field_value(name).strip() for name in self.FORM_FIELDS
                    if self.query(f"#{name}"))  # type: ignore[attr-defined]
+
+
+class SubmitKeys:
+    """The one convention for forms and dialogs with fields (README "Keys in forms").
+
+    * Enter in a field moves to the next field (at once, like Tab, so the rest of a
+      burst lands there); in the last field it submits, as Ctrl+S does.
+    * Ctrl+S submits from any field or button: ``submit_form``.
+    * Enter on a button presses it. A drop-down (``Select``) keeps Textual's keys:
+      Enter opens it and picks a row; Tab moves on (so ``Down Down Enter Tab`` in a
+      burst picks the choice, then moves on, as typed slowly).
+    * Esc goes back without saving (each screen binds it: it asks first when
+      something was typed, R-UI-4).
+
+    A screen using it binds ``enter`` (priority) to ``enter`` and ``ctrl+s`` to
+    ``submit`` (``submit_bindings``) and defines ``submit_form``. Questions
+    (``ConfirmModal``, the cancel dialog) have no fields and no Ctrl+S: they start on
+    the safe button, and Enter presses the focused one.
+    """
+
+    def submit_form(self) -> None:  # pragma: no cover - each screen defines it
+        raise NotImplementedError
+
+    def form_fields(self) -> list[Any]:
+        """The fields Enter walks through: the inputs and drop-downs that can take the
+        focus now, in focus order."""
+        return [w for w in self.focus_chain  # type: ignore[attr-defined]
+                if isinstance(w, (Input, Select))]
+
+    def action_enter(self) -> None:
+        focused = self.focused  # type: ignore[attr-defined]
+        if focused is None:
+            return
+        if isinstance(focused, (Button, FormButton)):
+            if not focused.disabled:
+                focused.press()
+            return
+        if not isinstance(focused, Input):
+            raise SkipAction()  # a drop-down opens, its open list picks a row
+        fields = self.form_fields()
+        if focused in fields and focused is not fields[-1]:
+            # at once, like Tab: the next keys of a burst belong to the next field
+            self.set_focus(fields[fields.index(focused) + 1])  # type: ignore[attr-defined]
+            return
+        after_queued_keys(focused, self.submit_form)
+
+    def action_submit(self) -> None:
+        focused = self.focused  # type: ignore[attr-defined]
+        after_queued_keys(focused or self, self.submit_form)
+
+
+def submit_bindings(prefix: str, submit_label: str, *, one_field: bool = False
+                    ) -> list[Binding]:
+    """Enter and Ctrl+S for a ``SubmitKeys`` screen; ids ``<prefix>.enter`` and
+    ``<prefix>.submit`` (remappable through ``[keymap]``). With ``one_field`` Enter
+    submits at once, so the key bar says ``Enter <submit_label>`` and leaves ^S out."""
+    return [
+        Binding("enter", "enter", submit_label if one_field else "key.next_field",
+                priority=True, key_display="Enter", id=f"{prefix}.enter"),
+        Binding("ctrl+s", "submit", submit_label, priority=True, key_display="^S",
+                id=f"{prefix}.submit", show=not one_field),
+    ]

@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
 
     # ------------------------------------------------------------------ keys (Footer)
     "key.next_field": "Next field",
+    "key.send": "Send",
     "key.previous_field": "Previous field",
     "key.palette": "Commands",
     "key.quit": "Quit",

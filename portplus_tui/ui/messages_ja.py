@@ -21,6 +21,7 @@ MESSAGES: dict[str, str] = {
 
     # ------------------------------------------------------------------ keys (Footer)
     "key.next_field": "次の項目",
+    "key.send": "送信",
     "key.previous_field": "前の項目",
     "key.palette": "コマンド",
     "key.quit": "終了",

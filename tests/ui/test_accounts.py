@@ -215,7 +215,10 @@ def test_admin_creates_an_account(make_app, ctx):
             assert form.query_one("#expires").template == "9999-99-99"
             await fill_new(app, pilot, **NEW_ACCOUNT)
             await type_into(app, pilot, "phone", NEW_ACCOUNT["phone"])
-            await pilot.press("enter")  # Enter in a field saves, as in a web form
+            await pilot.press("enter")  # Enter moves on: 有効期限, the last field
+            await settle(app, pilot)
+            assert app.focused is form.query_one("#expires")
+            await pilot.press("enter")  # and in the last field it saves
             await settle(app, pilot)
             assert isinstance(app.screen, MainScreen)
             assert "アカウントを登録しました: tanaka@example.com" in text_of(
@@ -244,7 +247,7 @@ def test_new_account_errors_appear_beside_every_field_and_nothing_is_saved(make_
             await fill_new(app, pilot, name="", login_id="not-an-email", password="short",
                            password_confirm="", department="", phone="abc",
                            expires="2020-01-01")
-            await pilot.press("f2")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert app.screen is form  # still open, nothing saved
             expected = {
@@ -265,7 +268,7 @@ def test_new_account_errors_appear_beside_every_field_and_nothing_is_saved(make_
 
             # fixed, but the login ID is taken: said beside ログインID
             await fill_new(app, pilot, **{**NEW_ACCOUNT, "login_id": "USER@example.com"})
-            await pilot.press("f2")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert app.screen is form
             assert "既に使われています" in error_text(form, "login_id")
@@ -381,7 +384,7 @@ def test_user_edits_their_own_name_only(make_app, ctx):
             for label in ("現在のパスワード", "新しいパスワード", "新しいパスワード(確認)"):
                 assert label in text
             await type_into(app, pilot, "name", "佐藤 花")
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert isinstance(app.screen, MainScreen)
             assert rows(pane)[0][0] == "佐藤 花"
@@ -408,14 +411,14 @@ def test_own_password_change_refuses_a_wrong_current_password(make_app, ctx):
             await type_into(app, pilot, "current_password", "wrong-pass-1")
             await type_into(app, pilot, "new_password", "new-admin-pass-9")
             await type_into(app, pilot, "new_password_confirm", "new-admin-pass-9")
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert app.screen is form
             assert "現在のパスワードが正しくありません" in error_text(form, "current_password")
             assert app.focused is form.query_one("#current_password", Input)
             assert form.query_one("#current_password", Input).value == ""
             await type_into(app, pilot, "current_password", "demo-admin-1")
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert isinstance(app.screen, MainScreen)
             assert "パスワードを変更しました" in text_of(pane.query_one("#accounts-notice"))
@@ -461,7 +464,7 @@ def test_refusals_are_shown_beside_the_field(make_app, ctx, monkeypatch):
             await settle(app, pilot)
             form = app.screen
             await choose(app, pilot, "role", "admin")
-            await pilot.press("f2")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert app.screen is form
             assert "最後の管理者(admin)アカウント" in error_text(form, "role")
@@ -489,7 +492,7 @@ def test_a_stale_form_says_so_and_reloads(make_app, ctx):
                                     name="佐藤 別名", department="総務部",
                                     phone=current.phone)
             await type_into(app, pilot, "department", "開発部")
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert app.screen is form
             error = text_of(form.query_one("#account-form-error"))
@@ -498,7 +501,7 @@ def test_a_stale_form_says_so_and_reloads(make_app, ctx):
             assert form.query_one("#department", Input).value == "総務部"
             # saving again now works on the fresh version
             await type_into(app, pilot, "department", "開発部")
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert isinstance(app.screen, MainScreen)
 
@@ -612,7 +615,7 @@ def test_audit_log_shows_the_changes_just_made(make_app, ctx, monkeypatch):
             await pilot.press("enter")
             await settle(app, pilot)
             await type_into(app, pilot, "department", "営業二部")
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             total = len(audit.list_entries(ctx, session_of(ctx, ADMIN), last=1000))
             await pilot.press("a")
@@ -736,7 +739,7 @@ def test_english_pane_and_form(make_app):
             for label in ("New account", "Name (required)", "Enter an e-mail address",
                           "8-20 half-width characters", "Create", "Close"):
                 assert label in text, label
-            await pilot.press("f2")
+            await pilot.press("ctrl+s")
             await settle(app, pilot)
             assert "Enter the contact name" in error_text(app.screen, "name")
 

@@ -21,6 +21,11 @@ from .support import ADMIN, SIZE, login, settle
 async def _steady(app, pilot) -> None:
     for _ in range(5):
         await settle(app, pilot)
+    # a table that is (re)loading is dimmed (class -busy): wait for it to end
+    for _ in range(20):
+        if not app.screen.query(".-busy") and not any(w.loading for w in app.screen.query("*")):
+            break
+        await settle(app, pilot)
     for field in app.screen.query(Input):
         field.cursor_blink = False
     await pilot.pause()

@@ -16,8 +16,9 @@ it) but not 権限. Editing one's own account shows 現在のパスワード / �
 ``accounts.update_account`` (which takes the version the form was opened with). A stale
 version (ConflictError) is said and the form reloads the account.
 
-Buttons 閉じる and 新規登録 / 更新; Enter in any field saves (as a web form does), F2
-too; Esc or 閉じる with unsaved input asks first (R-UI-4). The screen's result is
+Buttons 閉じる and 新規登録 / 更新. Keys as in every form (``SubmitKeys``): Enter moves
+to the next field and saves from the last one, Ctrl+S saves from anywhere; Esc or 閉じる
+with unsaved input asks first (R-UI-4). The screen's result is
 ``(message, account_id)`` after a save, ``None`` when closed.
 """
 
@@ -37,7 +38,14 @@ from portplus_tui.core.errors import (
     NotFoundError,
     PortPlusError,
 )
-from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, SafeSelect
+from portplus_tui.ui.base import (
+    FormMixin,
+    Guarded,
+    PasswordInput,
+    SafeSelect,
+    SubmitKeys,
+    submit_bindings,
+)
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE
@@ -53,7 +61,7 @@ _SESSION_END = frozenset({"session_timeout", "session_revoked",
                           "session_password_changed"})
 
 
-class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] | None]):
+class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, int | None] | None]):
     CSS_PATH = str(CSS_FILE)
     BINDINGS = [
         Binding("escape", "close", "key.close", key_display="Esc", id="account_form.close"),
@@ -61,18 +69,19 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
 
     def __init__(self, account: Any | None, *, own_id: int | None, admin: bool) -> None:
         super().__init__(classes="dialog account-form-screen")
-        localize_bindings(self)
         self.account = account
         self.is_new = account is None
+        # Ctrl+S is labelled by what it does here: 新規登録 or 更新
+        save = "accounts.form_create" if self.is_new else "accounts.form_update"
+        for binding in submit_bindings("account_form", save):
+            self._bindings._add_binding(binding)
+        localize_bindings(self)
         self.is_self = account is not None and account.id == own_id
         self.admin = admin
         self.can_role = self.is_new or (admin and not self.is_self)
         self.can_expires = self.is_new or admin
         self._busy = False
         self._original: dict[str, str] = {}
-        save = t("accounts.form_create" if self.is_new else "accounts.form_update")
-        self._bindings._add_binding(Binding("f2", "save", save, key_display="F2",
-                                            id="account_form.save"))
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -189,8 +198,7 @@ class AccountFormScreen(Guarded, FormMixin, ModalScreen[tuple[str, int | None] |
         return self._values() != self._original
 
     # ----------------------------------------------------------------- keys
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def submit_form(self) -> None:
         self.action_save()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

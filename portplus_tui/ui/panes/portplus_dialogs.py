@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from portplus_tui.core.errors import ConflictError, PortPlusError
-from portplus_tui.ui.base import Guarded
+from portplus_tui.ui.base import Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
@@ -253,14 +253,17 @@ def shown_path(path: object) -> str:
                    else ascii(char)[1:-1] for char in str(path))
 
 
-class ExportModal(PortPlusDialog):
+class ExportModal(SubmitKeys, PortPlusDialog):
     """CSV出力: the list's current search (its period, and cancelled rows only when the
     list shows them) to a file the user names in the export folder (``export_dir``).
+    Its one field takes the keys of every form: Enter (or Ctrl+S) runs 出力.
 
     The user types a file NAME, never a path: ``services.exports`` refuses paths and
     other names and says why under the field; an earlier export of the same name is
     replaced only when 出力 is pressed again. In a browser (textual-serve) nothing is
     written on the host: the CSV is handed to the browser as a download."""
+
+    BINDINGS = submit_bindings("portplus.export", "pp.export.run", one_field=True)
 
     def __init__(self, query, default_name: str, folder: Path, *, web: bool = False) -> None:
         super().__init__(id="pp-export")
@@ -297,8 +300,7 @@ class ExportModal(PortPlusDialog):
         if not self._busy:
             self.dismiss(self.written)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def submit_form(self) -> None:
         self.run_export()
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -31,13 +31,13 @@ from textual.widgets import Button, Input, Label, Static
 from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import parse_date
 from portplus_tui.core.errors import ConflictError, PortPlusError, ValidationError
-from portplus_tui.ui.base import FormMixin, Guarded, after_queued_keys
+from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import DateInput, fmt_date, to_ascii_digits
 
 
-class ApplicationFormScreen(Guarded, FormMixin, Screen):
+class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
     DEFAULT_CSS = """
     ApplicationFormScreen .pp-ro-row { height: auto; }
     ApplicationFormScreen .pp-ro-label { width: 14; text-style: bold; }
@@ -53,10 +53,7 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
     """
     BINDINGS = [
         Binding("escape", "back", "key.back", key_display="Esc", id="portplus.form.back"),
-        Binding("enter", "enter", "key.enter", priority=True, key_display="Enter",
-                id="portplus.form.enter"),
-        Binding("ctrl+s", "submit", "pp.key.form_next", key_display="^S",
-                id="portplus.form.submit"),
+        *submit_bindings("portplus.form", "pp.key.form_next"),
     ]
     FORM_FIELDS = ("apply_date", "ports", "applicant")
     FIELD_ALIASES = {"number": "form"}
@@ -199,21 +196,10 @@ class ApplicationFormScreen(Guarded, FormMixin, Screen):
             return
         self.dismiss(self.result)
 
-    def action_enter(self) -> None:
-        focused = self.focused
-        if focused is None:
-            return
-        if isinstance(focused, Button):
-            focused.press()
-        elif focused.id in ("apply_date", "ports"):
-            self.focus_next()
-        elif focused.id == "applicant":
-            after_queued_keys(focused, self.to_review)
-
-    def action_submit(self) -> None:
-        """Ctrl+S: the next step (review, then send)."""
+    def submit_form(self) -> None:
+        """Ctrl+S, or Enter in 申込者: the next step (review, then send)."""
         if self.step == "edit":
-            after_queued_keys(self.focused or self, self.to_review)
+            self.to_review()
         elif self.step == "review":
             self.submit()
 

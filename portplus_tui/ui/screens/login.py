@@ -28,16 +28,17 @@ from portplus_tui.ui.base import (
     Guarded,
     PasswordInput,
     StyledOnce,
-    after_queued_keys,
+    SubmitKeys,
+    submit_bindings,
 )
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 
 
-class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
+class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
     AUTO_FOCUS = "#member_no"
     BINDINGS = [
-        Binding("enter", "enter", "key.login", priority=True, key_display="Enter", id="login.enter"),
+        *submit_bindings("login", "key.login"),
         Binding("f2", "forgot", "key.forgot", key_display="F2", id="login.forgot"),
     ]
     FIELDS = ("member_no", "login_id", "password")
@@ -221,16 +222,8 @@ class LoginScreen(StyledOnce, Guarded, FormMixin, Screen):
         self._db_shown = state
 
     # ----------------------------------------------------------------- keys
-    def action_enter(self) -> None:
-        focused = self.focused
-        if focused is None:
-            return
-        if focused.id in ("member_no", "login_id"):
-            self.focus_next()  # at once, like Tab: the next keys belong to the next field
-        elif focused.id in ("password", "login"):
-            after_queued_keys(focused, self.login)
-        elif isinstance(focused, FormButton):
-            focused.press()
+    def submit_form(self) -> None:
+        self.login()
 
     def action_forgot(self) -> None:
         from portplus_tui.ui.screens.reset import ResetScreen

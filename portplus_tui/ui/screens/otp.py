@@ -19,7 +19,15 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui.base import FormMixin, Guarded, StyledOnce, after_queued_keys, guarded
+from portplus_tui.ui.base import (
+    FormMixin,
+    Guarded,
+    StyledOnce,
+    SubmitKeys,
+    after_queued_keys,
+    guarded,
+    submit_bindings,
+)
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 
@@ -129,10 +137,10 @@ class SteppedRefresh(StyledOnce):
             self._after_frame.append(callback)
 
 
-class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
+class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
     AUTO_FOCUS = "#code"
     BINDINGS = [
-        Binding("enter", "enter", "key.confirm", priority=True, key_display="Enter", id="otp.confirm"),
+        *submit_bindings("otp", "key.confirm", one_field=True),
         Binding("escape", "cancel", "key.cancel", key_display="Esc", id="otp.cancel"),
         Binding("f5", "resend", "key.resend", key_display="F5", id="otp.resend"),
     ]
@@ -219,15 +227,13 @@ class OtpScreen(SteppedRefresh, Guarded, FormMixin, Screen):
 
     # ----------------------------------------------------------------- keys
     def action_enter(self) -> None:
-        focused = self.focused
-        if isinstance(focused, Button) and focused.id != "confirm":
-            if not focused.disabled:
-                focused.press()
-            return
-        if focused is None:
+        if self.focused is None:  # e.g. a browser tab that has not focused the field yet
             self.confirm()
-        else:
-            after_queued_keys(focused, self.confirm)
+            return
+        super().action_enter()
+
+    def submit_form(self) -> None:
+        self.confirm()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

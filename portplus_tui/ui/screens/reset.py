@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, after_queued_keys
+from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, SubmitKeys, submit_bindings
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 
@@ -26,9 +26,9 @@ REQUEST_FIELDS = ("member_no", "email")
 COMPLETE_FIELDS = ("code", "new_password", "new_password_confirm")
 
 
-class ResetScreen(Guarded, FormMixin, Screen[tuple[str, str] | None]):
+class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]):
     BINDINGS = [
-        Binding("enter", "enter", "key.enter", priority=True, key_display="Enter", id="reset.enter"),
+        *submit_bindings("reset", "key.send"),
         Binding("escape", "back", "key.back", key_display="Esc", id="reset.back"),
     ]
     FORM_FIELDS = REQUEST_FIELDS + COMPLETE_FIELDS
@@ -110,21 +110,13 @@ class ResetScreen(Guarded, FormMixin, Screen[tuple[str, str] | None]):
         self.call_after_refresh(self.query_one(f"#{focus}").focus)
 
     # ----------------------------------------------------------------- keys
-    def action_enter(self) -> None:
-        focused = self.focused
-        if isinstance(focused, Button):
-            if not focused.disabled:
-                focused.press()
+    def submit_form(self) -> None:
+        if self._busy:
             return
-        if not isinstance(focused, Input):
-            return
-        order = REQUEST_FIELDS if self.step == "step-request" else COMPLETE_FIELDS
-        if focused.id in order[:-1]:
-            self.focus_next()  # at once, like Tab
-        elif self.step == "step-request":
-            after_queued_keys(focused, self.request)
+        if self.step == "step-request":
+            self.request()
         elif self.step == "step-complete":
-            after_queued_keys(focused, self.complete)
+            self.complete()
 
     def action_back(self) -> None:
         step = self.step
