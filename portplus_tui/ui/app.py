@@ -39,7 +39,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from portplus_tui.core.errors import AuthError, PortPlusError
-from portplus_tui.ui import i18n
+from portplus_tui.ui import i18n, textual_compat
 from portplus_tui.ui.base import (
     BusyIndicator,
     Guarded,
@@ -123,6 +123,7 @@ class PortPlusApp(Guarded, App[int]):
                  clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
         i18n.set_lang(settings.lang)
         use_glyphs(settings.glyphs)
+        textual_compat.install()  # Japanese text never split at a widget's edge
         super().__init__(**kwargs)
         localize_bindings(self)
         self.settings = settings

@@ -207,7 +207,7 @@ def test_admin_creates_an_account(make_app, ctx):
             text = screen_text(app)
             for label in ("アカウント新規登録", "担当者名(必須)", "権限(必須)", "ログインID(必須)",
                           "Emailアドレスを入力してください", "パスワード(必須)",
-                          "8~20文字の半角英数字で英数字混在で入力してください(記",
+                          "8~20文字の半角英数字で",
                           "確認の為もう一度入力してください", "部署(必須)", "電話番号",
                           "閉じる", "新規登録"):
                 assert label in text, label

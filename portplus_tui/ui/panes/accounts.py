@@ -39,6 +39,7 @@ from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.prose import Prose
 
 CSS_FILE = Path(__file__).with_name("accounts.tcss")
 """Styles of the pane and of its dialogs (forms, delete confirmation, audit log)."""
@@ -135,9 +136,9 @@ class AccountsPane(Pane):
         self._admin = bool(session is not None and session.is_admin)
         # Focus follows the screen position (Textual 8): the table comes before the
         # buttons below it, so Tab from the menu lands on the table.
-        yield Static(t("accounts.title"), id="accounts-title", classes="pane-title",
+        yield Prose(t("accounts.title"), id="accounts-title", classes="pane-title",
                      markup=False)
-        notice = Static("", id="accounts-notice", classes="notice", markup=False)
+        notice = Prose("", id="accounts-notice", classes="notice", markup=False)
         notice.display = False
         yield notice
         table: DataTable = RowTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
@@ -152,7 +153,7 @@ class AccountsPane(Pane):
                                 variant="primary" if button_id == "acc-new" else "default")
                 button.display = self._admin or not admin_only
                 yield button
-        yield Static(t("accounts.hint_admin" if self._admin else "accounts.hint_user"),
+        yield Prose(t("accounts.hint_admin" if self._admin else "accounts.hint_user"),
                      id="accounts-hint", classes="pane-hint", markup=False)
 
     #: below this width the reset button's label is the short one, so that the six

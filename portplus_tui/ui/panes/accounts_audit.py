@@ -26,6 +26,7 @@ from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE, JST
 from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.prose import Prose
 
 PAGE_SIZE = 50
 CHANGES_WIDTH = 60
@@ -154,10 +155,10 @@ class AuditLogScreen(Guarded, Screen[None]):
         self._has_older = False
 
     def compose(self) -> ComposeResult:
-        yield Static(t("audit.title"), id="topbar", markup=False)
+        yield Prose(t("audit.title"), id="topbar", markup=False)
         with Vertical(id="audit-body"):
-            yield Static(t("audit.hint"), id="audit-hint", classes="pane-hint", markup=False)
-            status = Static("", id="audit-status", classes="status", markup=False)
+            yield Prose(t("audit.hint"), id="audit-hint", classes="pane-hint", markup=False)
+            status = Prose("", id="audit-status", classes="status", markup=False)
             yield status
             table = AuditTable(id="audit-table", cursor_type="row", zebra_stripes=True)
             for column in ("at", "actor", "action", "target", "changes"):
@@ -278,11 +279,11 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
             (t("audit.after"), self._all(entry.after, entry.action)),
         ]
         with Vertical(id="audit-entry-box"):
-            yield Static(t("audit.detail_title"), classes="card-title", markup=False)
+            yield Prose(t("audit.detail_title"), classes="card-title", markup=False)
             with VerticalScroll(id="audit-entry-scroll"):
                 for label, value in rows:
-                    yield Horizontal(Static(label, classes="info-label", markup=False),
-                                     Static(value, classes="info-value", markup=False),
+                    yield Horizontal(Prose(label, classes="info-label", markup=False),
+                                     Prose(value, classes="info-value", markup=False),
                                      classes="info-row")
             with Horizontal(classes="buttons account-buttons"):
                 yield Button(t("accounts.close"), id="close", variant="primary")

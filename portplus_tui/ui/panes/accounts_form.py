@@ -50,6 +50,7 @@ from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE
 from portplus_tui.ui.panes.portplus_common import DateInput
+from portplus_tui.ui.prose import Prose
 
 ROLES = ("admin", "user")
 DATE_MASK = "9999-99-99"
@@ -90,8 +91,8 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
         account = self.account
         title = t("accounts.form_title_new" if self.is_new else "accounts.form_title_edit")
         with Vertical(id="account-form", classes="account-card"):
-            yield Static(title, classes="card-title", markup=False)
-            notice = Static("", id="account-form-notice", classes="notice", markup=False)
+            yield Prose(title, classes="card-title", markup=False)
+            notice = Prose("", id="account-form-notice", classes="notice", markup=False)
             notice.display = False
             yield notice
             fields = VerticalScroll(id="account-fields", can_focus=False)
@@ -143,7 +144,7 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
                     yield from self._row("expires", t("accounts.f_expires"), self._readonly(
                         "expires", account.expires.isoformat()))
             with Vertical(classes="account-bottom"):  # always in sight
-                error = Static("", id="account-form-error", classes="form-error", markup=False)
+                error = Prose("", id="account-form-error", classes="form-error", markup=False)
                 error.display = False
                 yield error
                 with Horizontal(classes="buttons account-buttons"):
@@ -154,14 +155,14 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
 
     @staticmethod
     def _readonly(name: str, value: str) -> Static:
-        return Static(value, id=f"{name}-ro", classes="readonly-value", markup=False)
+        return Prose(value, id=f"{name}-ro", classes="readonly-value", markup=False)
 
     @staticmethod
     def _row(name: str, label: str, widget: Any, *, hint: str | None = None):
         with_hint = [widget]
         if hint:
-            with_hint.append(Static(hint, classes="hint", markup=False))
-        error = Static("", id=f"{name}-error", classes="field-error", markup=False)
+            with_hint.append(Prose(hint, classes="hint", markup=False))
+        error = Prose("", id=f"{name}-error", classes="field-error", markup=False)
         error.display = False
         with_hint.append(error)
         yield Horizontal(Label(label, classes="field-label", markup=False),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static
 
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import localize_bindings, t
+from portplus_tui.ui.prose import Prose
 
 
 class Pane(Guarded, Vertical):
@@ -59,5 +59,5 @@ class ComingSoonPane(Pane):
         self._label_key = label_key
 
     def compose(self) -> ComposeResult:
-        yield Static(t(self._label_key), classes="pane-title", markup=False)
-        yield Static(t("pane.coming_soon"), classes="pane-body", markup=False)
+        yield Prose(t(self._label_key), classes="pane-title", markup=False)
+        yield Prose(t("pane.coming_soon"), classes="pane-body", markup=False)

@@ -13,6 +13,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from portplus_tui.ui.i18n import t
 from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.prose import Prose
 
 
 class InfoTable(VerticalScroll):
@@ -41,10 +42,10 @@ class InfoTable(VerticalScroll):
 
     @staticmethod
     def _build(heading: str, rows: list[tuple[str, str]]) -> list[Widget]:
-        widgets: list[Widget] = [Static(heading, classes="info-heading", markup=False)]
+        widgets: list[Widget] = [Prose(heading, classes="info-heading", markup=False)]
         for label, value in rows:
-            widgets.append(Horizontal(Static(label, classes="info-label", markup=False),
-                                      Static(value, classes="info-value", markup=False),
+            widgets.append(Horizontal(Prose(label, classes="info-label", markup=False),
+                                      Prose(value, classes="info-value", markup=False),
                                       classes="info-row"))
         return widgets
 
@@ -87,7 +88,7 @@ class CompanyPane(Pane):
         self.info = None
 
     def compose(self) -> ComposeResult:
-        yield Static(t("info.loading_title"), id="info-title", classes="pane-title", markup=False)
+        yield Prose(t("info.loading_title"), id="info-title", classes="pane-title", markup=False)
         with TabbedContent(initial="tab-contract", id="info-tabs"):
             with TabPane(t("info.tab_company"), id="tab-company"):
                 yield InfoTable(t("info.tab_company"),
@@ -99,7 +100,7 @@ class CompanyPane(Pane):
                                 id="contract-table")
             with TabPane(t("info.tab_note"), id="tab-note"):
                 with VerticalScroll(id="note-scroll", classes="info-table"):
-                    yield Static("", id="note-text", markup=False)
+                    yield Prose("", id="note-text", markup=False)
 
     def refresh_data(self) -> None:
         app = self.app

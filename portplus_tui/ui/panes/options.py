@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.prose import Prose
 
 
 class OptionsPane(Pane):
@@ -17,11 +18,11 @@ class OptionsPane(Pane):
         self.options: list = []
 
     def compose(self) -> ComposeResult:
-        yield Static(t("options.title"), classes="pane-title", markup=False)
+        yield Prose(t("options.title"), classes="pane-title", markup=False)
         table: DataTable = RowTable(id="options-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(t("options.col_option"), t("options.col_state"))
         yield table
-        yield Static(t("options.hint"), classes="pane-hint", markup=False)
+        yield Prose(t("options.hint"), classes="pane-hint", markup=False)
 
     def refresh_data(self) -> None:
         app = self.app

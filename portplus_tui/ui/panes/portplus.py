@@ -53,6 +53,7 @@ from portplus_tui.ui.panes.portplus_common import (
     why_not_modifiable,
 )
 from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.prose import Prose
 
 PAGE_SIZES = (10, 20, 50, 100)
 #: a request that takes longer than this shows the loading indicator (seconds)
@@ -392,6 +393,8 @@ class PortPlusPane(Pane):
     PortPlusPane .pp-bar .pp-gap { padding: 0 1; }
     PortPlusPane #pp-size { width: 6; }
     PortPlusPane #pp-size .arrow { display: none; }
+    /* the open 表示数 list: framed, so it does not mix with the rows under it */
+    PortPlusPane #pp-size > SelectOverlay { border: thick $accent !important; width: 9; }
     PortPlusPane #pp-show-cancelled { margin-left: 1; }
     PortPlusPane #pp-search-error { color: $text-error; text-style: bold; height: auto; }
     PortPlusPane #pp-views { height: 1fr; }
@@ -451,7 +454,7 @@ class PortPlusPane(Pane):
                 for key in COLUMNS:
                     table.add_column(t(key), key=key)
                 yield table
-                yield Static("", id="pp-summary", markup=False)
+                yield Prose("", id="pp-summary", markup=False)
                 with Horizontal(id="pp-statusbar"):
                     yield Pager("", id="pp-pager")
                     yield Button(t("pp.btn.cancel"), id="pp-cancel-btn", compact=True)
@@ -465,28 +468,28 @@ class PortPlusPane(Pane):
                                      compact=True)
                         yield DateInput(id="pp-from", classes="pp-date", compact=True,
                                         placeholder="YYYY-MM-DD")
-                        yield Static("-", classes="pp-gap", markup=False)
+                        yield Prose("-", classes="pp-gap", markup=False)
                         yield DateInput(id="pp-to", classes="pp-date", compact=True,
                                         placeholder="YYYY-MM-DD")
                         yield Button(t("pp.btn.period_search"), id="pp-period-search",
                                      compact=True)
                     with Horizontal(classes="pp-bar", id="pp-bar-options"):
-                        yield Static(t("pp.page_size"), markup=False)
+                        yield Prose(t("pp.page_size"), markup=False)
                         yield Select([(str(n), n) for n in PAGE_SIZES], value=10,
                                      allow_blank=False, id="pp-size", compact=True)
-                        yield Static(t("pp.page_size_unit"), markup=False)
+                        yield Prose(t("pp.page_size_unit"), markup=False)
                         yield TextCheckbox(t("pp.show_cancelled"), True,
                                            id="pp-show-cancelled", compact=True)
                         yield Button(t("pp.btn.search"), id="pp-search-btn", compact=True)
-                    error = Static("", id="pp-search-error", markup=False)
+                    error = Prose("", id="pp-search-error", markup=False)
                     error.display = False
                     yield error
             with Vertical(id="pp-calendar-view"):
                 yield MonthCalendar(id="pp-calendar")
-                yield Static("", id="pp-day", markup=False)
-                yield Static(t("pp.cal.legend"), id="pp-legend", markup=False)
+                yield Prose("", id="pp-day", markup=False)
+                yield Prose(t("pp.cal.legend"), id="pp-legend", markup=False)
         with Horizontal(id="pp-titlebar"):
-            yield Static(t("pp.title"), id="pp-title", markup=False)
+            yield Prose(t("pp.title"), id="pp-title", markup=False)
             yield Button(t("pp.btn.calendar"), id="pp-calendar-btn", compact=True)
             yield Button(t("pp.btn.new"), id="pp-new", variant="primary", compact=True)
 

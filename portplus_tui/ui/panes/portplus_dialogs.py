@@ -24,6 +24,7 @@ from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
 from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.prose import Prose
 
 DIALOG_CSS = """
 PortPlusDialog { align: center middle; }
@@ -66,8 +67,8 @@ class PortPlusDialog(Guarded, ModalScreen):
 
     @staticmethod
     def row(label: str, value: str, value_id: str | None = None) -> Horizontal:
-        return Horizontal(Static(label, classes="pp-label", markup=False),
-                          Static(value, classes="pp-value", markup=False, id=value_id),
+        return Horizontal(Prose(label, classes="pp-label", markup=False),
+                          Prose(value, classes="pp-value", markup=False, id=value_id),
                           classes="pp-row")
 
     @staticmethod
@@ -97,17 +98,17 @@ class CancelModal(PortPlusDialog):
     def compose(self) -> ComposeResult:
         v = self.view
         with Vertical(classes="pp-dialog"):
-            yield Static(t("pp.cancel.title"), classes="pp-dialog-title", markup=False)
+            yield Prose(t("pp.cancel.title"), classes="pp-dialog-title", markup=False)
             yield self.row(t("pp.f.contract_ports"),
                            "-" if self.contracted is None else str(self.contracted))
             yield self.row(t("pp.f.number"), v.number)
             yield self.row(t("pp.f.apply_date"), v.apply_date.isoformat())
             yield self.row(t("pp.f.ports"), str(v.ports))
             yield self.row(t("pp.f.applicant"), v.applicant)
-            yield Static(t("pp.cancel.question", deadline=fmt_date(v.deadline)),
+            yield Prose(t("pp.cancel.question", deadline=fmt_date(v.deadline)),
                          classes="pp-message", markup=False, id="pp-cancel-question")
-            yield self.hidden(Static("", classes="pp-error", markup=False, id="pp-cancel-error"))
-            yield self.hidden(Static("", classes="pp-done", markup=False, id="pp-cancel-done"))
+            yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-cancel-error"))
+            yield self.hidden(Prose("", classes="pp-done", markup=False, id="pp-cancel-done"))
             with Horizontal(classes="pp-buttons"):
                 yield Button(t("pp.close"), id="pp-cancel-close")
                 yield Button(t("pp.cancel.run"), id="pp-cancel-run", variant="error")
@@ -199,14 +200,14 @@ class HistoryModal(PortPlusDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="pp-dialog"):
-            yield Static(t("pp.hist.title", number=self.view.number), classes="pp-dialog-title",
+            yield Prose(t("pp.hist.title", number=self.view.number), classes="pp-dialog-title",
                          markup=False)
             table: DataTable = RowTable(id="pp-history-table", cursor_type="row",
                                          zebra_stripes=True)
             table.add_columns(t("pp.f.number"), t("pp.hist.col_action"), t("pp.hist.col_at"),
                               t("pp.hist.col_actor"), t("pp.hist.col_what"))
             yield table
-            yield self.hidden(Static("", classes="pp-error", markup=False, id="pp-history-error"))
+            yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-history-error"))
             with Horizontal(classes="pp-buttons"):
                 yield Button(t("pp.close"), id="pp-history-close")
         yield KeyBar()
@@ -273,21 +274,22 @@ class ExportModal(SubmitKeys, PortPlusDialog):
         self.web = web
         self.written: Path | None = None  # the file written (or, in a browser, its name)
         self._overwrite_asked = ""
+        self._done_text = ""
 
     def compose(self) -> ComposeResult:
         q = self.list_query
         with Vertical(classes="pp-dialog"):
-            yield Static(t("pp.export.title"), classes="pp-dialog-title", markup=False)
+            yield Prose(t("pp.export.title"), classes="pp-dialog-title", markup=False)
             what = "pp.export.what" if q.include_cancelled else "pp.export.what_active"
-            yield Static(t(what, start=fmt_date(q.start), end=fmt_date(q.end)),
+            yield Prose(t(what, start=fmt_date(q.start), end=fmt_date(q.end)),
                          markup=False, classes="pp-message")
             where = (t("pp.export.browser") if self.web
                      else t("pp.export.folder", folder=shown_path(self.folder)))
-            yield Static(where, classes="pp-message", markup=False, id="pp-export-folder")
-            yield Static(t("pp.export.name"), classes="pp-message", markup=False)
+            yield Prose(where, classes="pp-message", markup=False, id="pp-export-folder")
+            yield Prose(t("pp.export.name"), classes="pp-message", markup=False)
             yield Input(self.default_name, id="pp-export-name")
-            yield self.hidden(Static("", classes="pp-error", markup=False, id="pp-export-error"))
-            yield self.hidden(Static("", classes="pp-done", markup=False, id="pp-export-done"))
+            yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-export-error"))
+            yield self.hidden(Prose("", classes="pp-done", markup=False, id="pp-export-done"))
             with Horizontal(classes="pp-buttons"):
                 yield Button(t("pp.close"), id="pp-export-close")
                 yield Button(t("pp.export.run"), id="pp-export-run", variant="primary")
@@ -299,6 +301,10 @@ class ExportModal(SubmitKeys, PortPlusDialog):
     def action_close(self) -> None:
         if not self._busy:
             self.dismiss(self.written)
+            if self._done_text:
+                # said in the dialog while it is open; after, over the list (a notification
+                # over the dialog would cover its buttons at 80x24)
+                self.app.notify(self._done_text, markup=False, timeout=8)
 
     def submit_form(self) -> None:
         self.run_export()
@@ -352,7 +358,7 @@ class ExportModal(SubmitKeys, PortPlusDialog):
             self.written = result.path
             text = t("pp.export.done", path=shown_path(result.path), count=result.count)
         self.say("#pp-export-done", text)
-        self.app.notify(text, markup=False, timeout=8)
+        self._done_text = text
         self.query_one("#pp-export-close", Button).focus()
 
     def _failed(self, exc: PortPlusError) -> None:

@@ -35,6 +35,7 @@ from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import DateInput, fmt_date, to_ascii_digits
+from portplus_tui.ui.prose import Prose
 
 
 class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
@@ -87,10 +88,10 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         title = t("pp.form.title_new" if self.mode == "new" else "pp.form.title_change")
-        yield Static(t("app.name"), id="topbar", markup=False)
+        yield Prose(t("app.name"), id="topbar", markup=False)
         with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(classes="card", id="pp-form-card"):
-                yield Static(title, classes="card-title", markup=False, id="pp-form-title")
+                yield Prose(title, classes="card-title", markup=False, id="pp-form-title")
                 if self.mode == "change":
                     yield self._ro_row(t("pp.f.contract_ports"),
                                        "-" if self.contracted is None else str(self.contracted),
@@ -99,9 +100,9 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
                 with Vertical(id="pp-form-edit", classes="step"):
                     yield Label(t("pp.f.apply_date"), classes="field-label", markup=False)
                     yield DateInput(self.initial[0], id="apply_date", placeholder="YYYY-MM-DD")
-                    yield Static("", id="apply_date-deadline", classes="hint", markup=False)
+                    yield Prose("", id="apply_date-deadline", classes="hint", markup=False)
                     if self.mode == "change":
-                        yield Static(t("pp.form.change_hint"), classes="hint", markup=False,
+                        yield Prose(t("pp.form.change_hint"), classes="hint", markup=False,
                                      id="pp-form-change-hint")
                     yield self._error("apply_date")
                     yield Label(t("pp.f.ports_range", min=self._min, max=self._max),
@@ -120,7 +121,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
                         yield Button(t("pp.form.to_review"), id="pp-form-to-review",
                                      variant="primary")
                 with Vertical(id="pp-form-review", classes="step"):
-                    yield Static(t("pp.form.review_intro"), markup=False, id="pp-review-intro")
+                    yield Prose(t("pp.form.review_intro"), markup=False, id="pp-review-intro")
                     yield Vertical(id="pp-review-rows")
                     yield self._error("review", "form-error")
                     with Horizontal(classes="buttons"):
@@ -129,8 +130,8 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
                                        else "pp.form.submit_change"),
                                      id="pp-form-submit", variant="primary")
                 with Vertical(id="pp-form-done", classes="step"):
-                    yield Static("", id="pp-done-text", classes="notice", markup=False)
-                    yield Static("", id="pp-done-number", classes="pp-done-number", markup=False)
+                    yield Prose("", id="pp-done-text", classes="notice", markup=False)
+                    yield Prose("", id="pp-done-number", classes="pp-done-number", markup=False)
                     with Horizontal(classes="buttons"):
                         yield Button(t("pp.close"), id="pp-form-finish", variant="primary")
         yield KeyBar()
@@ -145,13 +146,13 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
 
     @staticmethod
     def _ro_row(label: str, value: str, value_id: str) -> Horizontal:
-        return Horizontal(Static(label, classes="pp-ro-label", markup=False),
-                          Static(value, classes="pp-ro-value", markup=False, id=value_id),
+        return Horizontal(Prose(label, classes="pp-ro-label", markup=False),
+                          Prose(value, classes="pp-ro-value", markup=False, id=value_id),
                           classes="pp-ro-row")
 
     @staticmethod
     def _error(name: str, cls: str = "field-error") -> Static:
-        label = Static("", id=f"{name}-error", classes=cls, markup=False)
+        label = Prose("", id=f"{name}-error", classes=cls, markup=False)
         label.display = False
         return label
 
@@ -381,8 +382,8 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             (t("pp.f.applicant"), values["applicant"]),
         ]
         rows.mount_all([
-            Horizontal(Static(label, classes="pp-review-label", markup=False),
-                       Static(value, classes="pp-review-value", markup=False),
+            Horizontal(Prose(label, classes="pp-review-label", markup=False),
+                       Prose(value, classes="pp-review-value", markup=False),
                        classes="pp-review-row")
             for label, value in items
         ])

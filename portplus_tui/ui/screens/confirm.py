@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
+from portplus_tui.ui.prose import Prose
 
 
 class ConfirmModal(Guarded, ModalScreen[bool]):
@@ -34,8 +35,8 @@ class ConfirmModal(Guarded, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Static(self._title, id="dialog-title", markup=False)
-            yield Static(self._message, id="dialog-message", markup=False)
+            yield Prose(self._title, id="dialog-title", markup=False)
+            yield Prose(self._message, id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self._no, id="no")
                 yield Button(self._yes, id="yes", variant="warning")

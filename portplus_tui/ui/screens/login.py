@@ -33,6 +33,7 @@ from portplus_tui.ui.base import (
 )
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
+from portplus_tui.ui.prose import Prose
 
 
 class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
@@ -113,19 +114,19 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        yield Static(t("app.name"), id="topbar", markup=False)
+        yield Prose(t("app.name"), id="topbar", markup=False)
         with VerticalScroll(id="login-scroll", classes="form-scroll", can_focus=False):
             with Vertical(id="login-box", classes="card"):
-                yield Static(t("login.title"), classes="card-title", markup=False)
-                notice = Static(self._notice or "", id="login-notice", markup=False,
+                yield Prose(t("login.title"), classes="card-title", markup=False)
+                notice = Prose(self._notice or "", id="login-notice", markup=False,
                                 classes="notice-error" if self._notice_is_error else "notice")
                 notice.display = bool(self._notice)
                 yield notice
-                yield Static(t("login.member_no"), classes="field-label", markup=False)
+                yield Prose(t("login.member_no"), classes="field-label", markup=False)
                 yield Input(self._member_no, id="member_no")
-                yield Static(t("login.login_id"), classes="field-label", markup=False)
+                yield Prose(t("login.login_id"), classes="field-label", markup=False)
                 yield Input(self._login_id, id="login_id")
-                yield Static(t("login.password"), classes="field-label", markup=False)
+                yield Prose(t("login.password"), classes="field-label", markup=False)
                 yield PasswordInput(id="password")
                 # The error lines (#member_no-error ... #login-error) come later:
                 # _mount_error_lines.
@@ -134,7 +135,7 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
                 # Composed as the database state is now: nothing to restyle at mount.
                 self._db_shown = getattr(self.app, "db_state", "ready")
                 text, classes, shown = self._db_status(self._db_shown)
-                status = Static(text, id="db-status", markup=False, classes=classes)
+                status = Prose(text, id="db-status", markup=False, classes=classes)
                 status.display = shown
                 yield status
         yield KeyBar()
@@ -157,7 +158,7 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
         self._error_lines_mounted = True
         box = self.query_one("#login-box")
         for line_id, classes, after in self._ERROR_LINES:
-            line = Static("", id=line_id, classes=classes, markup=False)
+            line = Prose("", id=line_id, classes=classes, markup=False)
             line.display = False
             box.mount(line, after=self.query_one(after))
 

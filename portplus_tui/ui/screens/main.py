@@ -32,6 +32,7 @@ from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.screens.otp import SteppedRefresh
+from portplus_tui.ui.prose import Prose
 
 log = logging.getLogger("portplus.ui")
 
@@ -134,13 +135,13 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
     def compose(self) -> ComposeResult:
         session = self.session
         with Horizontal(id="header"):
-            yield Static(t("app.name"), id="brand", markup=False)
-            yield Static(t("header.welcome", name=session.name if session else ""), id="welcome",
+            yield Prose(t("app.name"), id="brand", markup=False)
+            yield Prose(t("header.welcome", name=session.name if session else ""), id="welcome",
                          markup=False)
-            yield Static(t("header.online"), id="online", markup=False)
+            yield Prose(t("header.online"), id="online", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield Static(t("menu.title"), id="menu-title", markup=False)
+                yield Prose(t("menu.title"), id="menu-title", markup=False)
                 yield OptionList(*[
                     Option(f"{spec.key.upper():<3} {t(spec.label_key)}" if spec.key
                            else t(spec.label_key), id=spec.id)

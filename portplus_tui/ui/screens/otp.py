@@ -24,12 +24,12 @@ from portplus_tui.ui.base import (
     Guarded,
     StyledOnce,
     SubmitKeys,
-    after_queued_keys,
     guarded,
     submit_bindings,
 )
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
+from portplus_tui.ui.prose import Prose
 
 #: errors that leave the code field usable; any other ends this login attempt
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})
@@ -158,21 +158,21 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
 
     def compose(self) -> ComposeResult:
         minutes = self.app.settings.otp_valid_minutes
-        yield Static(t("app.name"), id="topbar", markup=False)
+        yield Prose(t("app.name"), id="topbar", markup=False)
         with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(id="otp-box", classes="card"):
-                yield Static(t("otp.title"), classes="card-title", markup=False)
-                yield Static(t("otp.sent", email=self.challenge.masked_email), id="otp-sent",
+                yield Prose(t("otp.title"), classes="card-title", markup=False)
+                yield Prose(t("otp.sent", email=self.challenge.masked_email), id="otp-sent",
                              markup=False)
-                yield Static(t("otp.instruction"), markup=False)
-                yield Static(t("otp.validity", minutes=minutes), classes="hint", markup=False)
+                yield Prose(t("otp.instruction"), markup=False)
+                yield Prose(t("otp.validity", minutes=minutes), classes="hint", markup=False)
                 yield Label(t("otp.code"), classes="field-label", markup=False)
                 yield Input(id="code", restrict=r"[0-9０-９ \-]*", max_length=9)
-                error = Static("", id="code-error", classes="field-error", markup=False)
+                error = Prose("", id="code-error", classes="field-error", markup=False)
                 error.display = False
                 yield error
-                yield Static("", id="otp-remaining", classes="status", markup=False)
-                form_error = Static("", id="otp-error", classes="form-error", markup=False)
+                yield Prose("", id="otp-remaining", classes="status", markup=False)
+                form_error = Prose("", id="otp-error", classes="form-error", markup=False)
                 form_error.display = False
                 yield form_error
                 with Horizontal(classes="buttons"):

@@ -21,6 +21,7 @@ from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, SubmitKeys, submit_bindings
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
+from portplus_tui.ui.prose import Prose
 
 REQUEST_FIELDS = ("member_no", "email")
 COMPLETE_FIELDS = ("code", "new_password", "new_password_confirm")
@@ -43,13 +44,13 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         s = self.app.settings
-        yield Static(t("app.name"), id="topbar", markup=False)
+        yield Prose(t("app.name"), id="topbar", markup=False)
         with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(id="reset-box", classes="card"):
-                yield Static(t("reset.title"), classes="card-title", markup=False)
+                yield Prose(t("reset.title"), classes="card-title", markup=False)
                 with ContentSwitcher(initial="step-request", id="reset-steps"):
                     with Vertical(id="step-request", classes="step"):
-                        yield Static(t("reset.request_intro"), markup=False)
+                        yield Prose(t("reset.request_intro"), markup=False)
                         yield from self._field("member_no", t("reset.member_no"), self._member_no)
                         yield from self._field("email", t("reset.email"), self._email)
                         yield self._form_error("request-error")
@@ -57,7 +58,7 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                             yield Button(t("reset.back"), id="request-back")
                             yield Button(t("reset.send"), id="send", variant="primary")
                     with Vertical(id="step-complete", classes="step"):
-                        yield Static("", id="requested-message", classes="notice", markup=False)
+                        yield Prose("", id="requested-message", classes="notice", markup=False)
                         yield from self._field("code", t("reset.code"))
                         yield from self._field("new_password", t("reset.new_password"),
                                                password=True,
@@ -72,7 +73,7 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                             yield Button(t("reset.resend"), id="resend")
                             yield Button(t("reset.complete"), id="complete", variant="primary")
                     with Vertical(id="step-done", classes="step"):
-                        yield Static(t("reset.done"), classes="notice", markup=False)
+                        yield Prose(t("reset.done"), classes="notice", markup=False)
                         with Horizontal(classes="buttons"):
                             yield Button(t("reset.to_login"), id="to-login", variant="primary")
         yield KeyBar()
@@ -82,15 +83,15 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                hint: str | None = None):
         yield Label(label, classes="field-label", markup=False)
         if hint:
-            yield Static(hint, classes="hint", markup=False)
+            yield Prose(hint, classes="hint", markup=False)
         yield PasswordInput(value, id=name) if password else Input(value, id=name)
-        error = Static("", id=f"{name}-error", classes="field-error", markup=False)
+        error = Prose("", id=f"{name}-error", classes="field-error", markup=False)
         error.display = False
         yield error
 
     @staticmethod
     def _form_error(id: str) -> Static:
-        label = Static("", id=id, classes="form-error", markup=False)
+        label = Prose("", id=id, classes="form-error", markup=False)
         label.display = False
         return label
 

@@ -1,0 +1,98 @@
+"""The one place that touches Textual's internals (ARCHITECTURE.md).
+
+Each hook here works around a Textual behaviour that the public API cannot change, names
+the Textual version it was written against, and has a test in
+``tests/ui/test_textual_compat.py`` that fails, naming the hook, when Textual no longer
+has what it relies on (``check_hooks``).
+
+Hooks
+-----
+``wide_char_chops`` (Textual 8.2.8, upstream Textualize/textual#6357, open)
+    The compositor cuts every screen line at the left and right edge of every widget on
+    that line, and divides each widget's line at all of those cuts, also where the cut
+    comes from a widget *underneath* it. A double-width character (Japanese) across such a
+    cut is replaced by two spaces. So a notification over the list lost the 「件」 of
+    「27 件を … に出力しました」, and text over a dialog's edge lost characters.
+    The hook divides a widget's line only where another widget's content begins: the
+    cells a widget wins one after another stay one piece, so no character of the widget
+    in front is ever split. The buckets merged into a piece hold an empty strip, which
+    keeps the widgets behind from claiming them. Nothing else changes: the pieces have
+    the same total width, full updates join them as before, and a partial update writes
+    a merged piece from its first cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+HOOKS = ("wide_char_chops",)
+#: hook -> the Textual function it replaced
+_originals: dict[str, Any] = {}
+
+
+def _chops_keeping_wide_chars(self: Any, crop: Any, is_rendered_line: Callable[[int], bool]
+                              ) -> list[dict[int, Any]]:
+    """``Compositor._render_chops`` that never splits the characters of the widget in
+    front (see the module docstring). Same contract as Textual 8.2.8's: one dict per line,
+    cut -> Strip, painted front to back (the first render to claim a bucket wins)."""
+    from textual.strip import Strip
+
+    empty = Strip([], 0)
+    cuts = self.cuts
+    chops: list[dict[int, Any]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+    for region, clip, strips in self._get_renders(crop):
+        render_region = region.intersection(clip)
+        render_x = render_region.x
+        first_cut, last_cut = render_region.column_span
+        for y, strip in zip(render_region.line_range, strips):
+            if not is_rendered_line(y):
+                continue
+            line = chops[y]
+            final_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
+            buckets = final_cuts[:-1]
+            if not buckets:
+                continue
+            wins = [line.get(cut) is None for cut in buckets]
+            if not any(wins):
+                continue
+            # runs of buckets with the same owner: divide only between runs
+            starts = [i for i in range(len(buckets)) if i == 0 or wins[i] != wins[i - 1]]
+            ends = starts[1:] + [len(buckets)]
+            bounds = [final_cuts[end] - render_x for end in ends]
+            for start, end, piece in zip(starts, ends, strip.divide(bounds)):
+                if not wins[start]:
+                    continue
+                line[buckets[start]] = piece
+                for index in range(start + 1, end):
+                    line[buckets[index]] = empty
+    return chops
+
+
+def install() -> None:
+    """Install every hook (idempotent). Called once, when the app is made."""
+    if "wide_char_chops" not in _originals:
+        from textual._compositor import Compositor
+
+        _originals["wide_char_chops"] = Compositor.__dict__.get("_render_chops")
+        Compositor._render_chops = _chops_keeping_wide_chars  # type: ignore[method-assign]
+
+
+def check_hooks() -> list[str]:
+    """The hooks whose Textual internals are missing or changed shape: [] when all hold."""
+    import inspect
+
+    broken: list[str] = []
+    try:
+        from textual._compositor import Compositor
+
+        original = _originals.get("wide_char_chops", Compositor.__dict__.get("_render_chops"))
+        params = list(inspect.signature(original).parameters) if original else []
+        if params != ["self", "crop", "is_rendered_line"]:
+            broken.append("wide_char_chops: Compositor._render_chops(self, crop, "
+                          f"is_rendered_line) expected, found {params}")
+        for name in ("cuts", "_get_renders"):
+            if not hasattr(Compositor, name):
+                broken.append(f"wide_char_chops: Compositor.{name} is gone")
+    except ImportError as exc:
+        broken.append(f"wide_char_chops: {exc}")
+    return broken

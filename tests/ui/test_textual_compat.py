@@ -1,0 +1,107 @@
+"""The hooks into Textual's internals (ui/textual_compat.py): each still finds what it
+relies on, and each still does its job (issue 13, point 10: Japanese text in front of a
+widget's edge keeps every character)."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from portplus_tui.ui import textual_compat
+from portplus_tui.ui.panes.portplus_dialogs import CancelModal
+
+from .support import ADMIN, run, screen_text, settle
+from .test_portplus import first_modifiable, move_to, open_list
+
+WIDE = "申込件数確認済"
+
+
+def test_every_hook_finds_what_it_relies_on():
+    assert textual_compat.check_hooks() == []
+    assert set(textual_compat.HOOKS) == {"wide_char_chops"}
+
+
+class Overlap(App):
+    """Two widgets side by side (edges at columns 0, 11 and 30) and, on a layer in front,
+    a line of Japanese text that starts at column ``x`` and so crosses the edge at 11."""
+
+    CSS = """
+    Screen { layers: base over; }
+    #left { width: 11; height: 3; background: blue; }
+    #right { width: 19; height: 3; background: green; }
+    #over { layer: over; width: 20; height: 1; offset: 0 1; background: red; }
+    """
+
+    def __init__(self, x: int) -> None:
+        super().__init__()
+        self.x = x
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static("left", id="left")
+            yield Static("right", id="right")
+        yield Static(WIDE, id="over")
+
+    def on_mount(self) -> None:
+        self.query_one("#over").styles.offset = (self.x, 1)
+
+
+def test_text_in_front_of_an_edge_keeps_its_wide_characters():
+    """Without the hook, the character across column 11 becomes two spaces whenever the
+    text starts at an odd distance from it."""
+    textual_compat.install()
+
+    async def body():
+        for x in range(0, 8):
+            app = Overlap(x)
+            async with app.run_test(size=(40, 5)) as pilot:
+                await pilot.pause()
+                line = screen_text(app).splitlines()[1]
+                assert WIDE in line, (x, line)
+
+    run(body)
+
+
+def test_a_notification_over_a_dialog_keeps_every_character(make_app):
+    """At 80x24 a notification overlaps the export dialog's right edge; its Japanese
+    text, shifted by one cell at a time across that edge, is shown whole (「件」 was
+    lost from 「27 件を … に出力しました」)."""
+    app = make_app()
+    wide = "件" * 14
+
+    async def body():
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await open_list(app, pilot, ADMIN)
+            await pilot.press("e")
+            await settle(app, pilot)
+            for shift in range(8):
+                app.clear_notifications()
+                app.notify("x" * shift + wide, markup=False, timeout=30)
+                await settle(app, pilot)
+                assert wide in screen_text(app), (shift, screen_text(app))
+
+    run(body)
+
+
+def test_the_cancel_dialog_covers_the_list(make_app):
+    """A dialog hides the screen under it: no fragment of the list is glued to its
+    border (the 「済」 of キャンセル済 was seen beside the cancel dialog)."""
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(120, 36)) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            under = screen_text(app)
+            await move_to(app, pilot, pane, first_modifiable(pane).id)
+            await pilot.press("c")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CancelModal)
+            text = screen_text(app)
+            for line in text.splitlines():
+                box = line.strip()
+                if box.startswith(("|", "+")):
+                    assert box.endswith(("|", "+")), line  # nothing beside the border
+            assert "申込番号    適用日" in under and "申込番号    適用日" not in text
+
+    run(body)
