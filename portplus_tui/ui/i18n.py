@@ -71,3 +71,14 @@ def localize_bindings(node: Any) -> None:
         ]
         for key, items in bindings.key_to_bindings.items()
     }
+
+
+def relabel_binding(node: Any, binding_id: str, description: str) -> None:
+    """Give the binding ``binding_id`` of ``node`` (this instance only) another text for
+    the key bar: Ctrl+S reads 新規登録 or 更新 in the account form."""
+    bindings = node._bindings
+    bindings.key_to_bindings = {
+        key: [replace(b, description=description) if b.id == binding_id else b
+              for b in items]
+        for key, items in bindings.key_to_bindings.items()
+    }

@@ -195,6 +195,7 @@ MESSAGES: dict[str, str] = {
     "accounts.form_title_edit": "Update account",
     "accounts.form_create": "Create",
     "accounts.form_update": "Update",
+    "accounts.form_save": "Create / Update",
     "accounts.f_name": "Name (required)",
     "accounts.f_role": "Role (required)",
     "accounts.f_role_prompt": "Choose",

@@ -197,6 +197,7 @@ MESSAGES: dict[str, str] = {
     "accounts.form_title_edit": "アカウント更新",
     "accounts.form_create": "新規登録",
     "accounts.form_update": "更新",
+    "accounts.form_save": "新規登録 / 更新",
     "accounts.f_name": "担当者名(必須)",
     "accounts.f_role": "権限(必須)",
     "accounts.f_role_prompt": "選択してください",

@@ -11,7 +11,7 @@ from portplus_tui.config import ConfigError, load_settings
 from portplus_tui.ui import keymap
 from portplus_tui.ui.panes.portplus import PortPlusPane
 
-from .support import ADMIN, SIZE, login, run, screen_text, settle
+from .support import ADMIN, SIZE, USER, footer_text, login, run, screen_text, settle
 
 
 def test_a_remapped_key_works_and_the_key_bar_shows_it(make_app):
@@ -45,6 +45,47 @@ def test_every_binding_with_an_id_is_in_the_catalogue():
                      "login.enter", "portplus.cal.today"):
         assert expected in ids
     assert all(entry.keys and entry.where and entry.description for entry in entries)
+
+
+def test_the_bindings_screens_have_at_run_time_are_in_the_catalogue(make_app):
+    """Bindings a screen gets when it is made (the account form's Ctrl+S, labelled
+    新規登録 or 更新) can be remapped too: `portplus keys` lists them."""
+    from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+
+    ids = {entry.id for entry in keymap.catalogue()}
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            for screen in (AccountFormScreen(None, own_id=1, admin=True), app.screen):
+                live = {b.id for items in screen._bindings.key_to_bindings.values()
+                        for b in items if b.id}
+                assert live and live <= ids, live - ids
+            await pilot.pause()
+
+    run(body)
+
+
+def test_a_remapped_submit_key_saves_the_account_form(make_app, ctx):
+    from .test_accounts import live_accounts, open_accounts
+
+    app = make_app(keymap=(("account_form.submit", "ctrl+w"),))
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, USER)
+            await open_accounts(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert "^W 更新" in footer_text(app)
+            await pilot.press("end", "Q", "ctrl+w")
+            await settle(app, pilot)
+            from portplus_tui.ui.screens.main import MainScreen
+
+            assert isinstance(app.screen, MainScreen)  # saved and closed
+
+    run(body)
+    assert live_accounts(ctx)["user@example.com"].name == "佐藤 花子Q"
 
 
 @pytest.mark.parametrize("name, ok", [

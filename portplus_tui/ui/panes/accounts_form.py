@@ -46,7 +46,7 @@ from portplus_tui.ui.base import (
     SubmitKeys,
     submit_bindings,
 )
-from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.i18n import get_lang, localize_bindings, relabel_binding, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE
 from portplus_tui.ui.panes.portplus_common import DateInput
@@ -66,17 +66,17 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
     CSS_PATH = str(CSS_FILE)
     BINDINGS = [
         Binding("escape", "close", "key.close", key_display="Esc", id="account_form.close"),
+        *submit_bindings("account_form", "accounts.form_save"),
     ]
 
     def __init__(self, account: Any | None, *, own_id: int | None, admin: bool) -> None:
         super().__init__(classes="dialog account-form-screen")
         self.account = account
         self.is_new = account is None
-        # Ctrl+S is labelled by what it does here: 新規登録 or 更新
-        save = "accounts.form_create" if self.is_new else "accounts.form_update"
-        for binding in submit_bindings("account_form", save):
-            self._bindings._add_binding(binding)
         localize_bindings(self)
+        # Ctrl+S says what it does here: 新規登録 or 更新
+        relabel_binding(self, "account_form.submit",
+                        t("accounts.form_create" if self.is_new else "accounts.form_update"))
         self.is_self = account is not None and account.id == own_id
         self.admin = admin
         self.can_role = self.is_new or (admin and not self.is_self)
