@@ -93,11 +93,17 @@ def test_twenty_concurrent_changes_never_change_a_locked_account(ctx, tenant):
             kinds.append(value)
         elif isinstance(value, AuthError) and value.code in ("wrong_password", "locked"):
             kinds.append(value.code)
+        elif isinstance(value, AuthError) and value.code == "session_password_changed":
+            # a call that began after the right one had committed: the change ended the
+            # session it shares (issue 11), so it is refused before its password is read
+            kinds.append("ended")
         elif isinstance(value, ConflictError):
             kinds.append("conflict")
         else:
             raise AssertionError(f"unexpected outcome {value!r}")
     assert kinds.count("changed") <= 1
+    if "ended" in kinds:
+        assert kinds[right] == "changed", kinds
     assert all(k != "changed" for i, k in enumerate(kinds) if i != right)
     A = m.AuditLog
     change = A.select().where(A.action == "password.change").first()
