@@ -99,6 +99,15 @@ def _portplus_commands() -> type:
     return PortPlusCommands
 
 
+class FatalError(Exception):
+    """What Textual is told of an error it cannot recover from: the message only. An
+    exception with ``__rich__`` is shown as that (``App.panic``), never as a traceback
+    with local variables; the original is in the log."""
+
+    def __rich__(self) -> Text:
+        return Text(str(self))
+
+
 class PortPlusApp(Guarded, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "Port Plus"
@@ -455,8 +464,8 @@ class PortPlusApp(Guarded, App[int]):
 
     def _handle_exception(self, error: Exception) -> None:
         """Last resort (an error outside our handlers, e.g. in Textual itself): log it
-        and end with a short message instead of a traceback with local variables
-        (which could show what was typed into a password field)."""
+        and let Textual end the app, with a short message instead of Rich's traceback
+        with local variables (which could show what was typed into a password field)."""
         self.unexpected_errors.append(error)
         try:
             from portplus_tui.logs import log_unexpected
@@ -464,12 +473,7 @@ class PortPlusApp(Guarded, App[int]):
             path = log_unexpected(error, self.settings, "fatal")
         except Exception:  # noqa: BLE001
             path = "-"
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        self._exit_renderables.append(Text(t("error.fatal", path=str(path))))
-        self._close_messages_no_wait()
+        super()._handle_exception(FatalError(t("error.fatal", path=str(path))))
 
     # ================================================================= sessions
     def start_session(self, session: Any) -> None:

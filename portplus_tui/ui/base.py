@@ -84,6 +84,15 @@ def hold_busy(widget: Any) -> Callable[[], None]:
     return release
 
 
+def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> set[str]:
+    """The class of the largest breakpoint ``size`` reaches, as Textual's
+    ``HORIZONTAL_BREAKPOINTS`` / ``VERTICAL_BREAKPOINTS`` document them."""
+    for threshold, name in sorted(breakpoints, reverse=True):
+        if size >= threshold:
+            return {name}
+    return set()
+
+
 class StyledOnce:
     """Screen mixin (Textual 8.2): a new screen styled once, not three times.
 
@@ -108,8 +117,7 @@ class StyledOnce:
                       else screen.HORIZONTAL_BREAKPOINTS) or []
         vertical = (app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None
                     else screen.VERTICAL_BREAKPOINTS) or []
-        classes = (screen._get_breakpoint_classes(width, horizontal)
-                   | screen._get_breakpoint_classes(height, vertical))
+        classes = breakpoint_classes(width, horizontal) | breakpoint_classes(height, vertical)
         if classes:
             screen.add_class(*classes, update=False)
 

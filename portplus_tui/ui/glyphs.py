@@ -41,13 +41,15 @@ def is_ambiguous(char: str) -> bool:
 
 
 def use_glyphs(style: str) -> None:
-    from textual import _border
     from textual.renderables.bar import Bar
     from textual.scrollbar import ScrollBarRender
 
+    from portplus_tui.ui.textual_compat import border_tables, refresh_borders
+
+    border_chars, border_locations = border_tables()
     if not _ORIGINAL:
-        _ORIGINAL["chars"] = dict(_border.BORDER_CHARS)
-        _ORIGINAL["locations"] = dict(_border.BORDER_LOCATIONS)
+        _ORIGINAL["chars"] = dict(border_chars)
+        _ORIGINAL["locations"] = dict(border_locations)
         _ORIGINAL["bars"] = (list(ScrollBarRender.VERTICAL_BARS),
                              list(ScrollBarRender.HORIZONTAL_BARS))
         _ORIGINAL["bar"] = (Bar.BAR, Bar.HALF_BAR_LEFT, Bar.HALF_BAR_RIGHT)
@@ -56,17 +58,17 @@ def use_glyphs(style: str) -> None:
     if style == "ascii":
         for name, rows in chars.items():
             if any(is_ambiguous(c) for row in rows for c in row):
-                _border.BORDER_CHARS[name] = chars["ascii"]
-                _border.BORDER_LOCATIONS[name] = locations["ascii"]
-        _border.BORDER_CHARS["double"] = FOCUS_EDGE
-        _border.BORDER_LOCATIONS["double"] = locations["ascii"]
+                border_chars[name] = chars["ascii"]
+                border_locations[name] = locations["ascii"]
+        border_chars["double"] = FOCUS_EDGE
+        border_locations["double"] = locations["ascii"]
         ScrollBarRender.VERTICAL_BARS = [" "] * len(_ORIGINAL["bars"][0])
         ScrollBarRender.HORIZONTAL_BARS = [" "] * len(_ORIGINAL["bars"][1])
         Bar.BAR = Bar.HALF_BAR_LEFT = Bar.HALF_BAR_RIGHT = "-"
     else:
-        _border.BORDER_CHARS.update(chars)
-        _border.BORDER_LOCATIONS.update(locations)
+        border_chars.update(chars)
+        border_locations.update(locations)
         ScrollBarRender.VERTICAL_BARS, ScrollBarRender.HORIZONTAL_BARS = (
             list(bars) for bars in _ORIGINAL["bars"])
         Bar.BAR, Bar.HALF_BAR_LEFT, Bar.HALF_BAR_RIGHT = _ORIGINAL["bar"]
-    _border.get_box.cache_clear()
+    refresh_borders()

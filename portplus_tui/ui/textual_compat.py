@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-HOOKS = ("wide_char_chops",)
+HOOKS = ("wide_char_chops", "border_glyphs")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -68,6 +68,21 @@ def _chops_keeping_wide_chars(self: Any, crop: Any, is_rendered_line: Callable[[
     return chops
 
 
+def border_tables() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Hook ``border_glyphs``: Textual's border characters and their locations, by
+    border style (changed in place by ``ui/glyphs.py``; call ``refresh_borders`` after)."""
+    from textual import _border
+
+    return _border.BORDER_CHARS, _border.BORDER_LOCATIONS
+
+
+def refresh_borders() -> None:
+    """Hook ``border_glyphs``: forget the boxes Textual drew with the old tables."""
+    from textual import _border
+
+    _border.get_box.cache_clear()
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "wide_char_chops" not in _originals:
@@ -95,4 +110,18 @@ def check_hooks() -> list[str]:
                 broken.append(f"wide_char_chops: Compositor.{name} is gone")
     except ImportError as exc:
         broken.append(f"wide_char_chops: {exc}")
+    try:
+        from textual import _border
+
+        chars, locations = _border.BORDER_CHARS, _border.BORDER_LOCATIONS
+        for name in ("ascii", "double", "thick", "tall", "round"):
+            if name not in chars or name not in locations:
+                broken.append(f"border_glyphs: no border style {name!r} in textual._border")
+        rows = chars.get("ascii", ())
+        if len(rows) != 3 or any(len(row) != 3 for row in rows):
+            broken.append("border_glyphs: BORDER_CHARS rows are no longer 3 x 3")
+        if not callable(getattr(_border.get_box, "cache_clear", None)):
+            broken.append("border_glyphs: textual._border.get_box has no cache_clear")
+    except (ImportError, AttributeError) as exc:
+        broken.append(f"border_glyphs: {exc}")
     return broken

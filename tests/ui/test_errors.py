@@ -154,3 +154,43 @@ def test_first_paint_does_not_import_the_data_layer():
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[] []"
+
+
+def test_an_error_textual_cannot_recover_from_ends_with_one_line_and_no_locals(
+        make_app, settings, monkeypatch, capsys):
+    """An exception outside our handlers (here: drawing the password field) ends the
+    app, as Textual does, but with our one-line message and the log path: never Rich's
+    traceback with local variables, which would print what was typed."""
+    from portplus_tui.ui.base import PasswordInput
+
+    typed = "typed-secret-42"
+
+    def broken_render_line(self, y):
+        secret = self.value  # a local variable holding the password
+        if secret:
+            raise RuntimeError("boom while drawing")
+        return original(self, y)
+
+    original = PasswordInput.render_line
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            monkeypatch.setattr(PasswordInput, "render_line", broken_render_line)
+            app.screen.query_one("#password", PasswordInput).value = typed
+            for _ in range(20):
+                await pilot.pause()
+                if app.return_code is not None:
+                    break
+
+    with pytest.raises(Exception) as raised:
+        run(body)
+    assert typed not in str(raised.value) and "Traceback" not in str(raised.value)
+    assert app.return_code == 1
+    assert [type(e) for e in app.unexpected_errors] == [RuntimeError]
+    app.unexpected_errors.clear()
+    out = capsys.readouterr()
+    assert typed not in out.out + out.err and "secret" not in out.err
+    logged = log_path(settings).read_text(encoding="utf-8")
+    assert "RuntimeError: boom while drawing" in logged and typed not in logged

@@ -19,7 +19,7 @@ WIDE = "申込件数確認済"
 
 def test_every_hook_finds_what_it_relies_on():
     assert textual_compat.check_hooks() == []
-    assert set(textual_compat.HOOKS) == {"wide_char_chops"}
+    assert set(textual_compat.HOOKS) == {"wide_char_chops", "border_glyphs"}
 
 
 class Overlap(App):
@@ -103,5 +103,23 @@ def test_the_cancel_dialog_covers_the_list(make_app):
                 if box.startswith(("|", "+")):
                     assert box.endswith(("|", "+")), line  # nothing beside the border
             assert "申込番号    適用日" in under and "申込番号    適用日" not in text
+
+    run(body)
+
+
+def test_preset_breakpoint_classes_are_the_ones_textual_sets(make_app):
+    """ui/base.breakpoint_classes (public data, no private call) gives a new screen the
+    classes Textual itself sets on the next Resize."""
+    from portplus_tui.ui.base import breakpoint_classes
+
+    async def body():
+        for size in ((80, 24), (99, 29), (100, 30), (120, 36)):
+            app = make_app()
+            async with app.run_test(size=size) as pilot:
+                await settle(app, pilot)
+                expected = (breakpoint_classes(size[0], app.HORIZONTAL_BREAKPOINTS)
+                            | breakpoint_classes(size[1], app.VERTICAL_BREAKPOINTS))
+                assert len(expected) == 2
+                assert expected <= set(app.screen.classes), (size, app.screen.classes)
 
     run(body)
