@@ -61,24 +61,18 @@ def has(key: str) -> bool:
 
 def localize_bindings(node: Any) -> None:
     """Replace binding descriptions that are catalogue keys by their text (per instance:
-    Textual copies the class bindings into ``node._bindings`` on construction)."""
-    bindings = node._bindings
+    Textual copies the class bindings into each node on construction)."""
+    from portplus_tui.ui.textual_compat import replace_bindings
+
     texts = catalogue(_lang)
-    bindings.key_to_bindings = {
-        key: [
-            replace(b, description=texts[b.description]) if b.description in texts else b
-            for b in items
-        ]
-        for key, items in bindings.key_to_bindings.items()
-    }
+    replace_bindings(node, lambda b: replace(b, description=texts[b.description])
+                     if b.description in texts else b)
 
 
 def relabel_binding(node: Any, binding_id: str, description: str) -> None:
     """Give the binding ``binding_id`` of ``node`` (this instance only) another text for
     the key bar: Ctrl+S reads 新規登録 or 更新 in the account form."""
-    bindings = node._bindings
-    bindings.key_to_bindings = {
-        key: [replace(b, description=description) if b.id == binding_id else b
-              for b in items]
-        for key, items in bindings.key_to_bindings.items()
-    }
+    from portplus_tui.ui.textual_compat import replace_bindings
+
+    replace_bindings(node, lambda b: replace(b, description=description)
+                     if b.id == binding_id else b)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-HOOKS = ("wide_char_chops", "border_glyphs")
+HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -83,6 +83,20 @@ def refresh_borders() -> None:
     _border.get_box.cache_clear()
 
 
+def replace_bindings(node: Any, change: Callable[[Any], Any]) -> None:
+    """Hook ``instance_bindings``: every binding ``b`` of this node (only) becomes
+    ``change(b)``."""
+    bindings = node._bindings
+    bindings.key_to_bindings = {
+        key: [change(b) for b in items] for key, items in bindings.key_to_bindings.items()
+    }
+
+
+def add_binding(node: Any, binding: Any) -> None:
+    """Hook ``instance_bindings``: bind one more key on this node only."""
+    node._bindings._add_binding(binding)
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "wide_char_chops" not in _originals:
@@ -124,4 +138,19 @@ def check_hooks() -> list[str]:
             broken.append("border_glyphs: textual._border.get_box has no cache_clear")
     except (ImportError, AttributeError) as exc:
         broken.append(f"border_glyphs: {exc}")
+    try:
+        from textual.binding import Binding
+        from textual.widget import Widget
+
+        class _Probe(Widget):
+            BINDINGS = [Binding("x", "probe", "probe", id="probe")]
+
+        probe = _Probe()
+        replace_bindings(probe, lambda b: b)
+        add_binding(probe, Binding("y", "probe", "probe"))
+        keys = set(probe._bindings.key_to_bindings)
+        if keys != {"x", "y"}:
+            broken.append(f"instance_bindings: the node's bindings hold {keys}")
+    except Exception as exc:  # noqa: BLE001 - any change of shape is a broken hook
+        broken.append(f"instance_bindings: {type(exc).__name__}: {exc}")
     return broken

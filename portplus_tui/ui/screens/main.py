@@ -33,6 +33,7 @@ from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.screens.otp import SteppedRefresh
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.textual_compat import add_binding
 
 log = logging.getLogger("portplus.ui")
 
@@ -125,11 +126,11 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
             pass
         for index, spec in enumerate(self._specs):
             if spec.key:
-                self._bindings._add_binding(Binding(
+                add_binding(self, Binding(
                     spec.key, f"show_pane('{spec.id}')", t(spec.label_key), show=False,
                     key_display=spec.key.upper(), id=f"pane.{spec.id}"))
             if index < 9:
-                self._bindings._add_binding(Binding(
+                add_binding(self, Binding(
                     str(index + 1), f"show_pane('{spec.id}')", t(spec.label_key), show=False))
 
     def compose(self) -> ComposeResult:
