@@ -40,6 +40,7 @@ from textual.widgets import Button, Input, LoadingIndicator, Select, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.i18n import t
+from portplus_tui.ui.textual_compat import StarPasswordInput
 
 log = logging.getLogger("portplus.ui")
 
@@ -212,19 +213,13 @@ def guarded(node: Any, callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class PasswordInput(Input):
+class PasswordInput(StarPasswordInput):
     """A password field masked with ``*`` (Textual's U+2022 bullet is an East-Asian
     ambiguous-width glyph: some terminals draw it two cells wide, R-UI-3)."""
 
     def __init__(self, value: str | None = None, **kwargs: Any) -> None:
         kwargs["password"] = True
         super().__init__(value, **kwargs)
-
-    @property
-    def _value(self) -> Text:  # Textual 8.2: the text the field draws
-        if self.password:
-            return Text("*" * len(self.value), no_wrap=True, overflow="ignore", end="")
-        return super()._value
 
 
 class FormButton(Static, can_focus=True):
@@ -296,6 +291,13 @@ class BusyIndicator(LoadingIndicator):
     """Textual's loading indicator drawn with an ASCII ``*`` instead of U+25CF (an
     East-Asian ambiguous-width glyph, R-UI-3), and a localized text without animation."""
 
+    _shown_at = 0.0
+
+    def on_mount(self) -> None:
+        from time import time
+
+        self._shown_at = time()
+
     def render(self) -> Any:
         if self.app.animation_level == "none":
             return Text(t("busy"))
@@ -303,7 +305,7 @@ class BusyIndicator(LoadingIndicator):
 
         from textual.color import Gradient
 
-        elapsed = time() - self._start_time
+        elapsed = time() - self._shown_at
         _, _, background, color = self.colors
         gradient = Gradient((0.0, background.blend(color, 0.1)), (0.7, color),
                             (1.0, color.lighten(0.1)))

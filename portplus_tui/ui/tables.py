@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from portplus_tui.ui.textual_compat import hide_hover_cursor
+
 
 class RowTable(DataTable):
     """A DataTable (any cursor type); with a row cursor Left / Right scroll half a width."""
@@ -17,7 +19,7 @@ class RowTable(DataTable):
         if self.show_cursor and self.cursor_type in ("cell", "column"):
             return False
         step = max(1, self.scrollable_content_region.width // 2)
-        self._set_hover_cursor(False)
+        hide_hover_cursor(self)
         self.scroll_to(x=self.scroll_x + direction * step, animate=False)
         return True
 

@@ -25,7 +25,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings")
+from rich.text import Text
+from textual.widgets import Input  # on the way to the first paint anyway (the login)
+
+HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings", "drawn_text",
+         "hover_cursor")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -97,6 +101,46 @@ def add_binding(node: Any, binding: Any) -> None:
     node._bindings._add_binding(binding)
 
 
+class StarPasswordInput(Input):
+    """Hook ``drawn_text``: an Input that draws a password as ``*``."""
+
+    @property
+    def _value(self) -> Text:  # Textual 8.2.8: the text the field draws
+        if self.password:
+            return Text("*" * len(self.value), no_wrap=True, overflow="ignore", end="")
+        return super()._value
+
+
+def _mark_checkbox() -> type:
+    """``MarkCheckbox``, made on first use: Checkbox stays off the first paint's path."""
+    from textual.content import Content
+    from textual.widgets import Checkbox
+
+    class MarkCheckbox(Checkbox):
+        """Hook ``drawn_text``: ``[X] label`` when on, ``[ ] label`` when off."""
+
+        @property
+        def _button(self) -> Content:  # Textual 8.2.8: the toggle's box
+            style = self.get_visual_style("toggle--button")
+            return Content.assemble(("[", style), ("X" if self.value else " ", style),
+                                    ("]", style))
+
+    return MarkCheckbox
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MarkCheckbox":
+        cls = _mark_checkbox()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)
+
+
+def hide_hover_cursor(table: Any) -> None:
+    """Hook ``hover_cursor``: no hover highlight until the mouse moves again."""
+    table._set_hover_cursor(False)
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "wide_char_chops" not in _originals:
@@ -153,4 +197,12 @@ def check_hooks() -> list[str]:
             broken.append(f"instance_bindings: the node's bindings hold {keys}")
     except Exception as exc:  # noqa: BLE001 - any change of shape is a broken hook
         broken.append(f"instance_bindings: {type(exc).__name__}: {exc}")
+    from textual.widgets import Checkbox, DataTable
+
+    for cls, name in ((Input, "_value"), (Checkbox, "_button")):
+        member = next((vars(base).get(name) for base in cls.__mro__ if name in vars(base)), None)
+        if not isinstance(member, property):
+            broken.append(f"drawn_text: {cls.__name__}.{name} is no longer a property")
+    if not callable(getattr(DataTable, "_set_hover_cursor", None)):
+        broken.append("hover_cursor: DataTable._set_hover_cursor is gone")
     return broken

@@ -19,7 +19,8 @@ WIDE = "申込件数確認済"
 
 def test_every_hook_finds_what_it_relies_on():
     assert textual_compat.check_hooks() == []
-    assert set(textual_compat.HOOKS) == {"wide_char_chops", "border_glyphs", "instance_bindings"}
+    assert set(textual_compat.HOOKS) == {"wide_char_chops", "border_glyphs", "instance_bindings",
+                                         "drawn_text", "hover_cursor"}
 
 
 class Overlap(App):

@@ -14,11 +14,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rich.text import Text
-from textual.content import Content
-from textual.widgets import Checkbox, MaskedInput
+from textual.widgets import MaskedInput
 
 from portplus_tui.core.calendar import format_en_date, format_jp_date, to_jst
 from portplus_tui.ui.i18n import get_lang, t
+from portplus_tui.ui.textual_compat import MarkCheckbox
 
 _TO_ASCII = str.maketrans(
     # full-width digits, full-width hyphen-minus, hyphen, minus, long vowel mark,
@@ -55,7 +55,8 @@ class DateInput(MaskedInput):
         except ValueError:
             self.restricted()
 
-    def _on_paste(self, event) -> None:  # a pasted 2021/03/17 or ２０２１－０３－１７
+    def on_paste(self, event) -> None:  # a pasted 2021/03/17 or ２０２１－０３－１７
+        # prevent_default(): Input's own paste handler does not run after this one
         text = to_ascii_digits(event.text.strip()).replace("/", "-")
         event.stop()
         event.prevent_default()
@@ -64,13 +65,8 @@ class DateInput(MaskedInput):
         self.insert_text_at_cursor(text)
 
 
-class TextCheckbox(Checkbox):
+class TextCheckbox(MarkCheckbox):
     """``[X] label`` when on, ``[ ] label`` when off: readable without colour."""
-
-    @property
-    def _button(self) -> Content:
-        style = self.get_visual_style("toggle--button")
-        return Content.assemble(("[", style), ("X" if self.value else " ", style), ("]", style))
 
 
 # ------------------------------------------------------------------ formatting
