@@ -16,9 +16,11 @@ Hooks
     The hook divides a widget's line only where another widget's content begins: the
     cells a widget wins one after another stay one piece, so no character of the widget
     in front is ever split. The buckets merged into a piece hold an empty strip, which
-    keeps the widgets behind from claiming them. Nothing else changes: the pieces have
-    the same total width, full updates join them as before, and a partial update writes
-    a merged piece from its first cell.
+    keeps the widgets behind from claiming them. The pieces have the same total width,
+    so full updates join them as before. A partial update (``ChopsUpdate``) skips a
+    piece whose end lies before the dirty span, and took each piece's end from the next
+    cut: ``_partial_update_with_piece_ends`` gives it each piece's real end, so a dirty
+    span that starts inside a merged piece still writes it.
 """
 
 from __future__ import annotations
@@ -141,13 +143,31 @@ def hide_hover_cursor(table: Any) -> None:
     table._set_hover_cursor(False)
 
 
+def _partial_update_with_piece_ends(self: Any) -> Any:
+    """``Compositor.render_partial_update`` whose chop ends are where each piece ends
+    (a merged piece ends past the next cut; an empty placeholder ends where it starts)."""
+    update = _originals["partial_update"](self)
+    if update is None:
+        return None
+    for y, line in enumerate(update.chops):
+        ends = update.chop_ends[y]
+        update.chop_ends[y] = [
+            x + strip.cell_length if strip is not None else end
+            for end, (x, strip) in zip(ends, line.items())
+        ]
+    return update
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "wide_char_chops" not in _originals:
         from textual._compositor import Compositor
 
         _originals["wide_char_chops"] = Compositor.__dict__.get("_render_chops")
+        _originals["partial_update"] = Compositor.__dict__.get("render_partial_update")
         Compositor._render_chops = _chops_keeping_wide_chars  # type: ignore[method-assign]
+        Compositor.render_partial_update = (  # type: ignore[method-assign]
+            _partial_update_with_piece_ends)
 
 
 def check_hooks() -> list[str]:
@@ -163,9 +183,15 @@ def check_hooks() -> list[str]:
         if params != ["self", "crop", "is_rendered_line"]:
             broken.append("wide_char_chops: Compositor._render_chops(self, crop, "
                           f"is_rendered_line) expected, found {params}")
-        for name in ("cuts", "_get_renders"):
+        for name in ("cuts", "_get_renders", "render_partial_update"):
             if not hasattr(Compositor, name):
                 broken.append(f"wide_char_chops: Compositor.{name} is gone")
+        from textual._compositor import ChopsUpdate
+
+        params = list(inspect.signature(ChopsUpdate.__init__).parameters)
+        if params != ["self", "chops", "spans", "chop_ends"]:
+            broken.append(f"wide_char_chops: ChopsUpdate(chops, spans, chop_ends) expected, "
+                          f"found {params}")
     except ImportError as exc:
         broken.append(f"wide_char_chops: {exc}")
     try:

@@ -64,6 +64,30 @@ def test_text_in_front_of_an_edge_keeps_its_wide_characters():
     run(body)
 
 
+def test_a_partial_update_inside_text_in_front_of_an_edge_is_written():
+    """The pieces the hook merges stay writable by a partial update whose dirty span
+    starts inside them (the ``ChopsUpdate`` took a piece's end from the next cut and
+    skipped it: the change never reached the terminal)."""
+    import re
+
+    from textual.geometry import Region
+
+    textual_compat.install()
+
+    async def body():
+        app = Overlap(3)  # the text at columns 3-16, across the edge at 11
+        async with app.run_test(size=(40, 5)) as pilot:
+            await pilot.pause()
+            compositor = app.screen._compositor
+            compositor._dirty_regions.clear()
+            compositor._dirty_regions.add(Region(12, 1, 4, 1))  # inside the text
+            update = compositor.render_update()
+            written = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", update.render_segments(app.console))
+            assert "数確" in written, repr(written)
+
+    run(body)
+
+
 def test_a_notification_over_a_dialog_keeps_every_character(make_app):
     """At 80x24 a notification overlaps the export dialog's right edge; its Japanese
     text, shifted by one cell at a time across that edge, is shown whole (「件」 was
