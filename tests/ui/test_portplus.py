@@ -366,6 +366,53 @@ def test_new_form_field_errors_and_unsaved_input(make_app, ctx):
     run(body)
 
 
+def test_deadline_preview_arriving_after_the_refusal_is_dropped(make_app, ctx, clock, monkeypatch):
+    """The live deadline line's answer can arrive after Ctrl+S refused the date (CI saw
+    it: the refusal then stood twice, under the field and in the line). A preview still
+    on its way when the refusal is shown is dropped."""
+    import sys
+    import threading
+
+    clock.now = datetime(2026, 3, 5, 0, 0, 0, tzinfo=JST)
+    gate, held = threading.Event(), threading.Event()
+    real = apps.deadline_for
+
+    def deadline_for(*args, **kwargs):
+        if "_check_deadline" in sys._getframe(1).f_code.co_qualname:  # the live preview
+            held.set()
+            gate.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(apps, "deadline_for", deadline_for)
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await open_list(app, pilot, USER)
+            await pilot.press("n")
+            await settle(app, pilot)
+            form = app.screen
+            burst(app, "20260306\r2\r\r")
+            # settle() waits for every worker, and the preview is held at the gate:
+            # poll (bounded) until the review has refused the date.
+            for _ in range(1000):
+                await pilot.pause(0.01)
+                if held.is_set() and "を過ぎている" in text(form.query_one("#apply_date-error")):
+                    break
+            else:
+                raise AssertionError("the refusal was not shown")
+            gate.set()
+            await settle(app, pilot)
+            assert form.step == "edit"
+            assert text(form.query_one("#apply_date-deadline")) == ""
+            assert screen_text(app).count("を過ぎている") == 1
+
+    try:
+        run(body)
+    finally:
+        gate.set()
+
+
 @pytest.mark.parametrize("late, allowed", [
     (datetime(2026, 3, 4, 23, 59, 59, tzinfo=JST), True),  # the deadline day, last second
     (datetime(2026, 3, 5, 0, 0, 0, tzinfo=JST), False),  # the day after

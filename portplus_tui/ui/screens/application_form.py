@@ -237,6 +237,15 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         if seq == self._deadline_seq:
             self._check_deadline()
 
+    def _deadline_said_in_error(self) -> None:
+        """The date's refusal is shown under the field: clear the live line and drop a
+        preview still on its way (its answer would say the same a second time)."""
+        if self._deadline_timer is not None:
+            self._deadline_timer.stop()
+            self._deadline_timer = None
+        self._deadline_seq += 1
+        self._deadline_line("")
+
     def _deadline_line(self, text: str, closed: bool = False) -> None:
         line = self.query_one("#apply_date-deadline", Static)
         line.update(text)
@@ -307,7 +316,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         for exc in problems:
             self.show_field_error(exc.field, exc.message(get_lang()))
             if exc.field == "apply_date":
-                self._deadline_line("")  # said once, under the field
+                self._deadline_said_in_error()
         if problems:
             self._focus_field(problems[0].field)
             return None
@@ -347,12 +356,12 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             if not still_open:
                 self.show_field_error("apply_date", t(
                     "pp.form.deadline_passed", date=fmt_date(day), deadline=fmt_date(deadline)))
-                self._deadline_line("")  # said once, under the field
+                self._deadline_said_in_error()
                 self._focus_field("apply_date")
                 return
             if day > limit:
                 self.show_field_error("apply_date", t("pp.form.too_far", limit=fmt_date(limit)))
-                self._deadline_line("")
+                self._deadline_said_in_error()
                 self._focus_field("apply_date")
                 return
             values["deadline"] = deadline
