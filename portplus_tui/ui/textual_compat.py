@@ -21,6 +21,25 @@ Hooks
     piece whose end lies before the dirty span, and took each piece's end from the next
     cut: ``_partial_update_with_piece_ends`` gives it each piece's real end, so a dirty
     span that starts inside a merged piece still writes it.
+``batch_end`` (Textual 8.2.8)
+    While ``App.batch_update`` is held, a screen ignores its idle turns (its repaint timer
+    stays paused) and ``App._display`` throws a frame away after it was rendered (its
+    dirty regions are gone with it). A batch held across an ``await`` (Textual's
+    ``ContentSwitcher.add_content`` mounting a pane, ``Widget.batch``) therefore strands
+    every repaint asked for meanwhile: when it ends, Textual wakes only the App, not the
+    screen, so the widgets stay as first drawn until the next key (issue 13, defect 9:
+    the list opened by F3 kept its placeholders). The hook, when the last batch ends,
+    wakes the screen (``check_idle``), repaints it whole if a frame was thrown away, and
+    runs the callbacks given to ``when_unbatched``.
+``deferred_frame`` (Textual 8.2.8)
+    ``Screen._compositor_refresh`` renders the compositor's dirty regions and then
+    forgets the screen's dirty widgets: Textual calls it right after it moved those
+    widgets' repaints into the compositor (``_on_timer_update``). The screens that draw a
+    frame a few loop turns after their layout (``screens/otp.SteppedRefresh``, for the
+    login's stall figures) called it later, when more widgets had asked to be repainted
+    meanwhile: their repaints were forgotten, and the list opened by F3 at login stayed
+    as first drawn until a key (issue 13, defect 9). ``draw_frame`` moves the pending
+    repaints into the compositor first, as Textual's own update does.
 """
 
 from __future__ import annotations
@@ -31,7 +50,7 @@ from rich.text import Text
 from textual.widgets import Input  # on the way to the first paint anyway (the login)
 
 HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings", "drawn_text",
-         "hover_cursor")
+         "hover_cursor", "batch_end", "deferred_frame")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -158,8 +177,67 @@ def _partial_update_with_piece_ends(self: Any) -> Any:
     return update
 
 
+def batching(app: Any) -> bool:
+    """Hook ``batch_end``: is an ``App.batch_update`` held (frames would be thrown away)?"""
+    return bool(getattr(app, "_batch_count", 0))
+
+
+def when_unbatched(app: Any, callback: Callable[[], Any]) -> None:
+    """Hook ``batch_end``: ``callback()`` once no batch is held (at once if none is)."""
+    if not batching(app):
+        callback()
+        return
+    app.__dict__.setdefault("_compat_unbatched", []).append(callback)
+
+
+def _display_noting_drops(self: Any, screen: Any, renderable: Any) -> None:
+    if renderable is not None and self._batch_count:
+        self.__dict__["_compat_dropped_frame"] = True
+    _originals["display"](self, screen, renderable)
+
+
+def _end_batch_waking_the_screen(self: Any) -> None:
+    _originals["end_batch"](self)
+    if self._batch_count:
+        return
+    callbacks = self.__dict__.pop("_compat_unbatched", ())
+    dropped = self.__dict__.pop("_compat_dropped_frame", False)
+    try:
+        screen = self.screen
+    except Exception:  # noqa: BLE001 - no screen (the app is starting or ending)
+        screen = None
+    if screen is not None and screen.is_attached:
+        if dropped:
+            screen.refresh()
+        screen.check_idle()  # its repaints asked for during the batch
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception as exc:  # noqa: BLE001 - reported as any unexpected error
+            report = getattr(self, "report_unexpected", None)
+            if report is None:
+                raise
+            report(exc, where=getattr(callback, "__qualname__", repr(callback)))
+
+
+def draw_frame(screen: Any, render: Callable[[], Any]) -> None:
+    """Hook ``deferred_frame``: ``render()`` (Textual's ``Screen._compositor_refresh``)
+    after the repaints widgets asked for since the last update are in the compositor."""
+    dirty = screen._dirty_widgets
+    if dirty:
+        screen._compositor.update_widgets(dirty)
+    render()
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
+    if "end_batch" not in _originals:
+        from textual.app import App
+
+        _originals["end_batch"] = App.__dict__["_end_batch"]
+        _originals["display"] = App.__dict__["_display"]
+        App._end_batch = _end_batch_waking_the_screen  # type: ignore[method-assign]
+        App._display = _display_noting_drops  # type: ignore[method-assign]
     if "wide_char_chops" not in _originals:
         from textual._compositor import Compositor
 
@@ -231,4 +309,28 @@ def check_hooks() -> list[str]:
             broken.append(f"drawn_text: {cls.__name__}.{name} is no longer a property")
     if not callable(getattr(DataTable, "_set_hover_cursor", None)):
         broken.append("hover_cursor: DataTable._set_hover_cursor is gone")
+    from textual.app import App
+    from textual.screen import Screen
+
+    end_batch = _originals.get("end_batch", App.__dict__.get("_end_batch"))
+    display = _originals.get("display", App.__dict__.get("_display"))
+    if end_batch is None or list(inspect.signature(end_batch).parameters) != ["self"]:
+        broken.append("batch_end: App._end_batch(self) is gone or changed")
+    if display is None or list(inspect.signature(display).parameters) != [
+            "self", "screen", "renderable"]:
+        broken.append("batch_end: App._display(self, screen, renderable) is gone or changed")
+    if "self._batch_count += 1" not in inspect.getsource(App._begin_batch):
+        broken.append("batch_end: App._batch_count is no longer the batch counter")
+    if "_batch_count" not in inspect.getsource(Screen._on_idle):
+        broken.append("batch_end: Screen._on_idle no longer skips its turn in a batch "
+                      "(the hook may be unneeded)")
+    from textual._compositor import Compositor as _Compositor
+
+    if not isinstance(getattr(Screen(), "_dirty_widgets", None), set):
+        broken.append("deferred_frame: Screen._dirty_widgets is no longer a set")
+    if not callable(getattr(_Compositor, "update_widgets", None)):
+        broken.append("deferred_frame: Compositor.update_widgets is gone")
+    if "_dirty_widgets.clear()" not in inspect.getsource(Screen._compositor_refresh):
+        broken.append("deferred_frame: Screen._compositor_refresh no longer forgets the "
+                      "dirty widgets (the hook may be unneeded)")
     return broken

@@ -276,23 +276,27 @@ def test_pasted_control_characters_never_reach_the_field(make_app):
 def test_a_batch_that_never_ends_does_not_keep_the_login_screen_busy(make_app):
     """The login screen waits for Textual's batch to end before it draws (start-up);
     a batch that never ends (the app shutting down, a pane mount abandoned at logout)
-    kept it re-queuing itself every loop turn: a busy loop that hung a CI run. Now it
-    draws after a bounded wait and stops."""
+    kept it re-queuing itself every loop turn: a busy loop that hung a CI run. Now the
+    frame waits, once, for the batch's end (ui/textual_compat.when_unbatched) and is
+    drawn then."""
     app = make_app()
+    calls = []
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             screen = app.screen
-            app._begin_batch()  # Textual's own: what batch_update() opens
-            try:
+            real = screen._render_after_batch
+            screen._render_after_batch = lambda: (calls.append(1), real())
+            with app.batch_update():
                 screen._compositor_refresh()  # what Textual calls for a frame
+                screen._compositor_refresh()
                 # Turns of the event loop (not pilot.pause(): it waits for an idle app,
                 # which the busy loop never was).
-                for _ in range(20 * LoginScreen.MAX_BATCH_WAITS):
-                    await asyncio.sleep(0)  # noqa: sleep - a turn of the loop, no time
-                assert not screen._render_queued
-            finally:
-                app._end_batch()
+                for _ in range(1000):
+                    await asyncio.sleep(0)  # a turn of the loop, no time
+                assert screen._render_queued and calls == []
+                assert len(app.__dict__["_compat_unbatched"]) == 1  # waiting, once
+            assert calls == [1] and not screen._render_queued  # drawn as the batch ends
 
     run(body)

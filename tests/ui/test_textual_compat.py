@@ -20,7 +20,8 @@ WIDE = "申込件数確認済"
 def test_every_hook_finds_what_it_relies_on():
     assert textual_compat.check_hooks() == []
     assert set(textual_compat.HOOKS) == {"wide_char_chops", "border_glyphs", "instance_bindings",
-                                         "drawn_text", "hover_cursor"}
+                                         "drawn_text", "hover_cursor", "batch_end",
+                                         "deferred_frame"}
 
 
 class Overlap(App):
@@ -146,5 +147,104 @@ def test_preset_breakpoint_classes_are_the_ones_textual_sets(make_app):
                             | breakpoint_classes(size[1], app.VERTICAL_BREAKPOINTS))
                 assert len(expected) == 2
                 assert expected <= set(app.screen.classes), (size, app.screen.classes)
+
+    run(body)
+
+
+def _frame_text(app, renderable) -> str:
+    """The characters a frame writes to the terminal (escape sequences removed)."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", renderable.render_segments(app.console))
+
+
+def test_a_repaint_asked_for_during_a_batch_reaches_the_terminal(make_app, monkeypatch):
+    """Hook ``batch_end`` (issue 13, defect 9): the list's answer arrived while Textual
+    held a batch across an await (``ContentSwitcher.add_content`` mounting a pane); its
+    repaint then waited for the next key. Here the next page is asked for inside a held
+    batch; after the batch, a frame with the new rows must reach the terminal with no
+    key and no Pilot pause (``Pilot.pause`` runs the screen's update itself)."""
+    import asyncio
+
+    from textual.app import App
+
+
+    frames: list[str] = []
+    shown = asyncio.Event()
+    real_display = textual_compat._originals["display"]
+
+    def display(self, screen, renderable):
+        real_display(self, screen, renderable)
+        if renderable is not None and not self._batch_count:
+            frames.append(_frame_text(self, renderable))
+            if "11 ~ 20" in frames[-1]:
+                shown.set()
+
+    monkeypatch.setitem(textual_compat._originals, "display", display)
+    monkeypatch.setattr(App, "is_headless", property(lambda self: False))
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(120, 36)) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            with app.batch_update():
+                pane.action_next_page()
+                await settle(app, pilot)  # the answer is in; its repaint waits
+                assert not shown.is_set()
+            await asyncio.wait_for(shown.wait(), 10)
+            assert "11 ~ 20" in screen_text(app)
+
+    run(body)
+
+
+def test_a_repaint_asked_for_before_a_deferred_frame_reaches_the_terminal(
+        make_app, monkeypatch):
+    """Hook ``deferred_frame`` (issue 13, defect 9, traced in tmux): the main screen
+    draws a layout's frame a few loop turns later; a widget that asked for a repaint in
+    between was forgotten by that frame (Textual's ``_compositor_refresh`` clears the
+    dirty widgets), so the list stayed as first drawn until a key. Here the frame is
+    held until the summary's repaint is pending, then drawn: the new text must reach
+    the terminal with no key and no Pilot pause."""
+    import asyncio
+
+    from textual.app import App
+    from textual.widgets import Static
+
+    frames: list[str] = []
+    shown = asyncio.Event()
+    real_display = textual_compat._originals["display"]
+
+    def display(self, screen, renderable):
+        real_display(self, screen, renderable)
+        if renderable is not None and not self._batch_count:
+            frames.append(_frame_text(self, renderable))
+            if "999 件" in frames[-1]:
+                shown.set()
+
+    monkeypatch.setitem(textual_compat._originals, "display", display)
+    monkeypatch.setattr(App, "is_headless", property(lambda self: False))
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(120, 36)) as pilot:
+            pane = await open_list(app, pilot, ADMIN)
+            screen = app.screen
+            held: list = []
+            monkeypatch.setattr(screen, "_soon", held.append)  # the frame waits here
+            screen.refresh(layout=True)
+            for _ in range(1000):
+                if held:
+                    break
+                await asyncio.sleep(0)  # a turn of the loop, no time
+            assert held == [screen._draw_frame]
+            summary = pane.query_one("#pp-summary", Static)
+            summary.update("全 999 件")
+            for _ in range(1000):
+                if summary in screen._dirty_widgets:
+                    break
+                await asyncio.sleep(0)
+            assert summary in screen._dirty_widgets
+            held.pop()()  # the deferred frame, before Textual's own update runs
+            await asyncio.wait_for(shown.wait(), 10)
 
     run(body)

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from portplus_tui.core.errors import PortPlusError
+from portplus_tui.ui import textual_compat
 from portplus_tui.ui.base import (
     FormButton,
     FormMixin,
@@ -77,23 +78,15 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
     #   the terminal.
     _render_queued = False
     _painted = False
-    _batch_waits = 0
-    #: how many turns of the event loop a frame waits for a batch to end; a batch that
-    #: never ends (the app shutting down, a pane mount that was abandoned at logout)
-    #: would otherwise keep this screen re-queuing itself for ever (a busy loop that hung
-    #: a test run)
-    MAX_BATCH_WAITS = 50
 
     def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
         app = self.app
-        if app._batch_count and self is app.screen and self._batch_waits < self.MAX_BATCH_WAITS:
-            if not self._render_queued:
+        if textual_compat.batching(app) and self is app.screen:
+            if not self._render_queued:  # (a batch that never ends: nothing to draw)
                 self._render_queued = True
-                self._batch_waits += 1
-                app.call_later(self._render_after_batch)
+                textual_compat.when_unbatched(app, self._render_after_batch)
             return
-        self._batch_waits = 0
-        super()._compositor_refresh()
+        textual_compat.draw_frame(self, super()._compositor_refresh)
         if not self._painted and self is app.screen:
             self._painted = True
             for callback in self._after_paint:

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
+from portplus_tui.ui import textual_compat
 from portplus_tui.ui.base import (
     FormMixin,
     Guarded,
@@ -74,7 +75,8 @@ class SteppedRefresh(StyledOnce):
             return False
 
     def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
-        if (self._in_layout or not self._first_frame_drawn) and self._is_top():
+        if (self._in_layout or not self._first_frame_drawn
+                or textual_compat.batching(self.app)) and self._is_top():
             if not self._frame_queued:
                 self._frame_queued = True
                 self._soon(self._draw_frame)
@@ -92,13 +94,22 @@ class SteppedRefresh(StyledOnce):
             screen.app.screen
         except Exception:  # noqa: BLE001 - no screen stack (the app is ending)
             return
+        if textual_compat.batching(screen.app):
+            # Drawn now, the frame would be thrown away (App._display in a batch).
+            self._frame_queued = True
+            textual_compat.when_unbatched(screen.app, self._draw_after_batch)
+            return
         first = not self._first_frame_drawn
         self._first_frame_drawn = True
-        super()._compositor_refresh()  # type: ignore[misc]
+        textual_compat.draw_frame(self, super()._compositor_refresh)  # type: ignore[misc]
         if first:
             for callback in self._after_frame or ():
                 self._soon(callback)
             self._after_frame = None
+
+    def _draw_after_batch(self) -> None:
+        self._frame_queued = True
+        self._soon(self._draw_frame)
 
     def _soon(self, callback: Callable[[], Any]) -> None:
         """``callback`` in a later turn of the event loop (Textual's ``call_later`` runs
@@ -182,8 +193,8 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self._tick()
-        self.set_interval(1.0, guarded(self, self._tick))
+        self._tick_clock()
+        self.set_interval(1.0, guarded(self, self._tick_clock))
         # While the code is being read and typed: the main screen's imports and CSS,
         # in a thread (nothing to do when the login did it already).
         self.after_first_frame(self._prepare_main_screen)
@@ -202,7 +213,7 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
                         name="prepare main screen")
 
     # ----------------------------------------------------------------- timer
-    def _tick(self) -> None:
+    def _tick_clock(self) -> None:
         now: datetime = self.app.now()
         left = (self.challenge.expires_at - now).total_seconds()
         remaining = self.query_one("#otp-remaining", Static)
@@ -314,7 +325,7 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
         self.query_one("#resend", Button).loading = False
         self.challenge = challenge
         self.query_one("#otp-sent", Static).update(t("otp.sent", email=challenge.masked_email))
-        self._tick()
+        self._tick_clock()
         self.app.notify(t("otp.resent"), markup=False)
         self.query_one("#code", Input).focus()
 
