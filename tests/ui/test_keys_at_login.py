@@ -109,3 +109,43 @@ def test_after_logout_and_a_two_step_login_f2_f3_open_the_list_loaded(make_app, 
                 await login(app, pilot, ADMIN)
 
     run(body)
+
+
+def test_the_pane_asked_for_last_is_shown_when_an_earlier_one_mounts_later(make_app):
+    """Defect 0 under load: F4 as the main screen appeared was lost when the first pane
+    (会社情報), still being mounted, finished after the account pane and took over. The
+    pane asked for last is shown, whichever mount ends last."""
+    import asyncio
+
+    from textual.widgets import ContentSwitcher
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            from .support import login
+
+            await login(app, pilot, ADMIN)
+            screen = app.screen
+            switcher = screen.query_one("#content", ContentSwitcher)
+            gate = asyncio.Event()
+            real_add = switcher.add_content
+            calls = []
+
+            async def add_content(widget, *, id=None, set_current=False):
+                calls.append(id)
+                if len(calls) == 1:
+                    await gate.wait()  # the first mount ends after the second
+                await real_add(widget, id=id, set_current=set_current)
+
+            switcher.add_content = add_content
+            first = asyncio.create_task(screen.show_pane("portplus"))
+            await pilot.pause()
+            await screen.show_pane("accounts")
+            gate.set()
+            await first
+            await settle(app, pilot)
+            assert calls == ["pane-portplus", "pane-accounts"]
+            await _check(app, pilot, "accounts")
+
+    run(body)

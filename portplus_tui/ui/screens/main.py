@@ -117,7 +117,8 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
         self._welcome_name = session.name if session else ""
         # A pane asked for (F1-F4, the palette) before the shell was drawn: shown first,
         # instead of 会社情報 (keys typed with the login act once the screen is up).
-        self._ready = False
+        self._shell_ready = False
+        self._switch_seq = 0  # the latest pane switch asked for
         self._wanted: tuple[str, str | None, bool] | None = None
         self._preset_breakpoints()
         try:
@@ -166,7 +167,7 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
 
             async def show_first() -> None:
                 await drawn.wait()
-                self._ready = True
+                self._shell_ready = True
                 wanted, self._wanted = self._wanted, None
                 if wanted is not None:
                     await self.show_pane(*wanted[:2], focus=wanted[2])
@@ -207,7 +208,7 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
         if pane_id not in {spec.id for spec in self._specs}:
             self.app.notify(t("pane.not_allowed"), severity="warning", markup=False)
             return
-        if not self._ready:  # the shell is not drawn yet: show_first shows it
+        if not self._shell_ready:  # the shell is not drawn yet: show_first shows it
             self._wanted = (pane_id, action, focus)
             return
         current = self.current_pane
@@ -225,13 +226,20 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
     async def _switch(self, pane_id: str, action: str | None, focus: bool = True) -> None:
         switcher = self.query_one("#content", ContentSwitcher)
         widget_id = f"pane-{pane_id}"
+        # The pane asked for last is the one shown: a pane still being mounted (the
+        # first pane, 会社情報, as F4 arrives with the main screen) must not take over
+        # from one asked for meanwhile.
+        self._switch_seq += 1
+        seq = self._switch_seq
         found = switcher.query_children(f"#{widget_id}")
         if found:
             pane = found.first()
-            switcher.current = widget_id
         else:
             pane = panes.pane_spec(pane_id).factory()
-            await switcher.add_content(pane, id=widget_id, set_current=True)
+            await switcher.add_content(pane, id=widget_id, set_current=False)
+            if seq != self._switch_seq:
+                return  # mounted, hidden: another pane was asked for meanwhile
+        switcher.current = widget_id
         menus = self.query("#menu")
         if not menus:  # the screen was taken down meanwhile (quit or logout while mounting)
             return
