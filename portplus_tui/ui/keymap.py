@@ -10,6 +10,7 @@ launch, before the app starts): never on a plain launch's way to the first paint
 from __future__ import annotations
 
 import importlib
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -92,7 +93,7 @@ def catalogue() -> list[KeyEntry]:
                 if isinstance(binding, Binding) and binding.id and binding.id not in found:
                     found[binding.id] = KeyEntry(
                         binding.id, binding.key, WHERE.get(value.__name__, value.__name__),
-                        _text(t, binding.description))
+                        _description(t, binding.description))
     for spec in panes.PANES:  # F1-F4: bound by the main screen, one per pane
         if spec.key:
             found.setdefault(f"pane.{spec.id}", KeyEntry(
@@ -100,7 +101,7 @@ def catalogue() -> list[KeyEntry]:
     return sorted(found.values(), key=lambda entry: entry.id)
 
 
-def _text(t, description: str) -> str:
+def _description(t, description: str) -> str:
     try:
         return t(description)
     except KeyError:
@@ -110,7 +111,7 @@ def _text(t, description: str) -> str:
 def known_key(name: str) -> bool:
     """Whether Textual knows ``name`` as a key (``pagedown``, ``ctrl+n``, ``f5``,
     ``n``, ``slash``, ``question_mark``)."""
-    from textual.keys import Keys, _character_to_key
+    from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 
     parts = name.split("+")
     *mods, base = parts
@@ -123,9 +124,13 @@ def known_key(name: str) -> bool:
     names |= {"space", "tab", "enter", "escape", "backspace", "delete"}
     if base in names:
         return True
-    # A character's long name (slash, question_mark, full_stop ...)
+    # A character's long name (slash, question_mark, full_stop ...): its Unicode name,
+    # as Textual writes it (lower case, "_" for " " and "-", a few names shortened).
     for code in range(33, 127):
-        if _character_to_key(chr(code)) == base:
+        if chr(code).isalnum():
+            continue
+        long_name = unicodedata.name(chr(code)).lower().replace("-", "_").replace(" ", "_")
+        if KEY_NAME_REPLACEMENTS.get(long_name, long_name) == base:
             return True
     return False
 

@@ -92,7 +92,7 @@ class KeyTurns:
         self.waiting.append(event)
         if self._timer is None and self._since is not None:
             left = max(0.0, EXPIRE - (time.monotonic() - self._since))
-            self._timer = self.app.set_timer(left, self._expire, name="type-ahead")
+            self._timer = self.app.set_timer(left, self._expire_turn, name="type-ahead")
         return True
 
     def sent(self, event: Any, focused: Any) -> None:
@@ -143,7 +143,7 @@ class KeyTurns:
         if pending == 0:  # settled: after what the App's queue holds, the next input
             self.app.call_later(self._next, turn)
 
-    def _expire(self) -> None:
+    def _expire_turn(self) -> None:
         self._timer = None  # (stopped by _next: a timer that fires is this turn's)
         if self._since is not None:
             self.app.call_later(self._next, self._turn, True)

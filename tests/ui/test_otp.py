@@ -31,7 +31,7 @@ def test_two_factor_login_with_the_mailed_code(make_app, settings, clock):
             assert "※" not in text
             assert app.focused.id == "code"
             clock.advance(seconds=30)
-            app.screen._tick()
+            app.screen._tick_clock()
             await pilot.pause()
             assert text_of(app.screen.query_one("#otp-remaining")) == "有効期限: あと 29分"
             resend = app.screen.query_one("#resend", Button)
@@ -126,7 +126,7 @@ def test_resend_after_the_wait_sends_a_new_code(make_app, settings, clock):
             await settle(app, pilot)
             assert outbox_count(settings) == sent
             clock.advance(seconds=61)
-            app.screen._tick()
+            app.screen._tick_clock()
             await pilot.pause()
             resend = app.screen.query_one("#resend", Button)
             assert not resend.disabled and str(resend.label) == "再送信"
@@ -154,7 +154,7 @@ def test_expired_code_sends_back_to_login_with_the_reason(make_app, settings, cl
             await login(app, pilot, TWO_FACTOR)
             code = last_code(settings)
             clock.advance(minutes=30, seconds=1)
-            app.screen._tick()
+            app.screen._tick_clock()
             await pilot.pause()
             assert "有効期限が切れました" in text_of(app.screen.query_one("#otp-remaining"))
             assert app.screen.query_one("#confirm", Button).disabled

@@ -351,7 +351,7 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
         def failed(exc: PortPlusError) -> None:
             self._set_busy(False)
             if isinstance(exc, ConflictError):
-                self._reload(exc)
+                self._reload_account(exc)
             elif isinstance(exc, NotFoundError) and exc.field in (None, "account"):
                 self.show_form_error(exc.message(get_lang()), "#account-form-error")
             else:
@@ -371,7 +371,7 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
         if exc.field is None:
             self.query_one("#current_password", Input).focus()
 
-    def _reload(self, exc: PortPlusError) -> None:
+    def _reload_account(self, exc: PortPlusError) -> None:
         """Someone changed the account first: say so and show its current values."""
         session = self.app.session
         account_id = self.account.id

@@ -36,12 +36,12 @@ class InfoTable(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         if self._labels and not self._filled:
-            for widget in self._build(self._heading, [(label, "") for label in self._labels]):
+            for widget in self._build_view(self._heading, [(label, "") for label in self._labels]):
                 widget.display = False
                 yield widget
 
     @staticmethod
-    def _build(heading: str, rows: list[tuple[str, str]]) -> list[Widget]:
+    def _build_view(heading: str, rows: list[tuple[str, str]]) -> list[Widget]:
         widgets: list[Widget] = [Prose(heading, classes="info-heading", markup=False)]
         for label, value in rows:
             widgets.append(Horizontal(Prose(label, classes="info-label", markup=False),
@@ -61,7 +61,7 @@ class InfoTable(VerticalScroll):
             return
         self._heading, self._labels, self._filled = heading, labels, True
         self.remove_children()
-        self.mount_all(self._build(heading, rows))
+        self.mount_all(self._build_view(heading, rows))
 
 
 def _company_rows(info) -> list[tuple[str, str]]:

@@ -28,14 +28,14 @@ class ConfirmModal(Guarded, ModalScreen[bool]):
                  title: str | None = None) -> None:
         super().__init__(classes="dialog")
         localize_bindings(self)
-        self._title = title or t("confirm.title")
+        self._dialog_title = title or t("confirm.title")
         self._message = message
         self._yes = yes or t("confirm.yes")
         self._no = no or t("confirm.no")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
-            yield Prose(self._title, id="dialog-title", markup=False)
+            yield Prose(self._dialog_title, id="dialog-title", markup=False)
             yield Prose(self._message, id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self._no, id="no")
