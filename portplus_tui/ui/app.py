@@ -40,6 +40,7 @@ from textual.screen import Screen
 
 from portplus_tui.core.errors import AuthError, PortPlusError
 from portplus_tui.ui import i18n, textual_compat
+from portplus_tui.ui.textual_compat import LastResort
 from portplus_tui.ui.base import (
     BusyIndicator,
     Guarded,
@@ -108,7 +109,7 @@ class FatalError(Exception):
         return Text(str(self))
 
 
-class PortPlusApp(Guarded, App[int]):
+class PortPlusApp(LastResort, Guarded, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "Port Plus"
     COMMANDS = App.COMMANDS | {_portplus_commands}
@@ -462,10 +463,11 @@ class PortPlusApp(Guarded, App[int]):
         except Exception:  # noqa: BLE001
             pass
 
-    def _handle_exception(self, error: Exception) -> None:
+    def fatal_error(self, error: Exception) -> Exception:
         """Last resort (an error outside our handlers, e.g. in Textual itself): log it
         and let Textual end the app, with a short message instead of Rich's traceback
-        with local variables (which could show what was typed into a password field)."""
+        with local variables (which could show what was typed into a password field).
+        ui/textual_compat.LastResort calls it."""
         self.unexpected_errors.append(error)
         try:
             from portplus_tui.logs import log_unexpected
@@ -473,7 +475,7 @@ class PortPlusApp(Guarded, App[int]):
             path = log_unexpected(error, self.settings, "fatal")
         except Exception:  # noqa: BLE001
             path = "-"
-        super()._handle_exception(FatalError(t("error.fatal", path=str(path))))
+        return FatalError(t("error.fatal", path=str(path)))
 
     # ================================================================= sessions
     def start_session(self, session: Any) -> None:

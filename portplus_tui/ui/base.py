@@ -40,7 +40,7 @@ from textual.widgets import Button, Input, LoadingIndicator, Select, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.i18n import t
-from portplus_tui.ui.textual_compat import StarPasswordInput
+from portplus_tui.ui.textual_compat import GuardedDispatch, StarPasswordInput
 
 log = logging.getLogger("portplus.ui")
 
@@ -143,20 +143,16 @@ class SafeSelect(Select):
             widget.update(up)
 
 
-class Guarded:
-    """Mixin: report unexpected exceptions of this node's handlers instead of crashing."""
+class Guarded(GuardedDispatch):
+    """Mixin: report unexpected exceptions of this node's handlers instead of crashing
+    (ui/textual_compat.GuardedDispatch)."""
 
-    async def _dispatch_message(self, message: Any) -> None:  # Textual 8.2 internal hook
-        try:
-            await super()._dispatch_message(message)  # type: ignore[misc]
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the point of this mixin
-            app = _app_of(self)
-            report = getattr(app, "report_unexpected", None)
-            if report is None:
-                raise
-            report(exc, where=f"{type(self).__name__} <- {type(message).__name__}")
+    def dispatch_failed(self, error: Exception, message: Any) -> None:
+        app = _app_of(self)
+        report = getattr(app, "report_unexpected", None)
+        if report is None:
+            raise error
+        report(error, where=f"{type(self).__name__} <- {type(message).__name__}")
 
     # A screen covered by a dialog hides its key bar: the dialog's own (one line) sits at
     # the bottom, and the lines of the screen's bar above it listed keys that do not act

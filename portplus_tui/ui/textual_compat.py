@@ -40,9 +40,29 @@ Hooks
     meanwhile: their repaints were forgotten, and the list opened by F3 at login stayed
     as first drawn until a key (issue 13, defect 9). ``draw_frame`` moves the pending
     repaints into the compositor first, as Textual's own update does.
+``frame_requests`` (Textual 8.2.8)
+    Textual asks a screen for a frame by calling ``Screen._compositor_refresh`` (after a
+    layout in ``Screen._refresh_layout``, or after moving repaints into the compositor).
+    ``FrameControl`` routes that call to ``frame_requested(in_layout)``, a public-named
+    method a screen overrides to choose when the frame is drawn (``draw_frame_now``):
+    the login screen waits for the end of Textual's start-up batch, the main and
+    two-step screens draw a layout's frame a few loop turns later (login stall figures).
+
+``dispatch_guard`` (Textual 8.2.8)
+    ``GuardedDispatch`` wraps ``MessagePump._dispatch_message``: an exception from any
+    handler of the node goes to ``dispatch_failed(error, message)`` (``ui/base.Guarded``
+    reports it and the app goes on) instead of ending the app.
+
+``last_resort`` (Textual 8.2.8)
+    ``LastResort`` wraps ``App._handle_exception`` (an error outside our handlers, in
+    Textual itself): ``fatal_error(error)`` logs it and returns the error Textual shows
+    as it ends the app (a message only: Rich's traceback would show local variables,
+    and so what was typed into a password field).
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from typing import Any, Callable
 
@@ -50,7 +70,8 @@ from rich.text import Text
 from textual.widgets import Input  # on the way to the first paint anyway (the login)
 
 HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings", "drawn_text",
-         "hover_cursor", "batch_end", "deferred_frame")
+         "hover_cursor", "batch_end", "deferred_frame", "frame_requests", "dispatch_guard",
+         "last_resort")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -229,6 +250,61 @@ def draw_frame(screen: Any, render: Callable[[], Any]) -> None:
     render()
 
 
+class FrameControl:
+    """Hook ``frame_requests``: a Screen mixin (before ``Screen`` in the bases) through
+    which every frame Textual asks for passes; override ``frame_requested``."""
+
+    _in_layout = False
+
+    def _refresh_layout(self, *args: Any, **kwargs: Any) -> None:
+        self._in_layout = True
+        try:
+            super()._refresh_layout(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._in_layout = False
+
+    def _compositor_refresh(self) -> None:
+        self.frame_requested(self._in_layout)
+
+    def frame_requested(self, in_layout: bool) -> None:
+        """Textual asks for a frame (``in_layout``: right after laying the screen out).
+        The default draws it at once, as Textual does."""
+        self.draw_frame_now()
+
+    def draw_frame_now(self) -> None:
+        """Render what changed and hand it to the terminal (with the repaints widgets
+        asked for since the last update: hook ``deferred_frame``)."""
+        draw_frame(self, super()._compositor_refresh)  # type: ignore[misc]
+
+
+class GuardedDispatch:
+    """Hook ``dispatch_guard``: a mixin for a Textual node (App, Screen, Widget)."""
+
+    async def _dispatch_message(self, message: Any) -> Any:
+        try:
+            return await super()._dispatch_message(message)  # type: ignore[misc]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed to dispatch_failed
+            self.dispatch_failed(exc, message)
+            return None
+
+    def dispatch_failed(self, error: Exception, message: Any) -> None:
+        """A handler of this node raised ``error`` for ``message``. Re-raises by default."""
+        raise error
+
+
+class LastResort:
+    """Hook ``last_resort``: a mixin for the App."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        super()._handle_exception(self.fatal_error(error))  # type: ignore[misc]
+
+    def fatal_error(self, error: Exception) -> Exception:
+        """The error Textual shows as it ends the app, for ``error``."""
+        return error
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "end_batch" not in _originals:
@@ -330,6 +406,25 @@ def check_hooks() -> list[str]:
         broken.append("deferred_frame: Screen._dirty_widgets is no longer a set")
     if not callable(getattr(_Compositor, "update_widgets", None)):
         broken.append("deferred_frame: Compositor.update_widgets is gone")
+    for cls, name, params in (
+            (Screen, "_refresh_layout", ["self", "size", "scroll"]),
+            (Screen, "_compositor_refresh", ["self"])):
+        method = getattr(cls, name, None)
+        if method is None or list(inspect.signature(method).parameters) != params:
+            broken.append(f"frame_requests: {cls.__name__}.{name}({', '.join(params)}) "
+                          "is gone or changed")
+    if "_compositor_refresh()" not in inspect.getsource(Screen._refresh_layout):
+        broken.append("frame_requests: Screen._refresh_layout no longer asks for its frame "
+                      "through _compositor_refresh")
+    from textual.message_pump import MessagePump
+
+    dispatch = getattr(MessagePump, "_dispatch_message", None)
+    if dispatch is None or list(inspect.signature(dispatch).parameters) != ["self", "message"]:
+        broken.append("dispatch_guard: MessagePump._dispatch_message(self, message) is gone "
+                      "or changed")
+    handle = getattr(App, "_handle_exception", None)
+    if handle is None or list(inspect.signature(handle).parameters) != ["self", "error"]:
+        broken.append("last_resort: App._handle_exception(self, error) is gone or changed")
     if "_dirty_widgets.clear()" not in inspect.getsource(Screen._compositor_refresh):
         broken.append("deferred_frame: Screen._compositor_refresh no longer forgets the "
                       "dirty widgets (the hook may be unneeded)")

@@ -24,7 +24,6 @@ COMPAT = "portplus_tui/ui/textual_compat.py"
 
 #: (module, name) still to be moved into the compat module or replaced by public API
 REMAINING = {
-    ("portplus_tui/ui/app.py", "_handle_exception"),
     ("portplus_tui/ui/app.py", "_screen_stack"),
     ("portplus_tui/ui/app.py", "_replace_screen"),
     ("portplus_tui/ui/app.py", "_pop_result_callback"),
@@ -32,15 +31,11 @@ REMAINING = {
     ("portplus_tui/ui/app.py", "_nodes"),
     ("portplus_tui/ui/app.py", "_compose_screen"),
     ("portplus_tui/ui/app.py", "_result_callbacks"),
-    ("portplus_tui/ui/base.py", "_dispatch_message"),
-    ("portplus_tui/ui/screens/login.py", "_compositor_refresh"),
     ("portplus_tui/ui/screens/main.py", "_parse_rules"),
     ("portplus_tui/ui/screens/main.py", "_parse_cache"),
     ("portplus_tui/ui/screens/main.py", "_require_parse"),
     ("portplus_tui/ui/screens/main.py", "_rules_map"),
     ("portplus_tui/ui/screens/main.py", "_variables"),
-    ("portplus_tui/ui/screens/otp.py", "_refresh_layout"),
-    ("portplus_tui/ui/screens/otp.py", "_compositor_refresh"),
     ("portplus_tui/ui/panes/portplus.py", "_clear_caches"),
     ("portplus_tui/ui/panes/portplus.py", "_get_row_style"),
     ("portplus_tui/ui/panes/portplus.py", "_render_line_in_row"),

@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui import textual_compat
+from portplus_tui.ui.textual_compat import FrameControl
 from portplus_tui.ui.base import (
     FormButton,
     FormMixin,
@@ -37,7 +38,7 @@ from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
 
 
-class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
+class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
     AUTO_FOCUS = "#member_no"
     BINDINGS = [
         *submit_bindings("login", "key.login"),
@@ -69,7 +70,7 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
     #   rendered meanwhile, was thrown away by ``App._display`` together with its dirty
     #   regions: the whole screen was rendered for nothing, and the first frame that
     #   reached the terminal held only what changed since (the labels, without the
-    #   input fields and the card, which followed ~20 ms later). ``_compositor_refresh``
+    #   input fields and the card, which followed ~20 ms later). ``frame_requested``
     #   waits for the end of the batch instead: one complete first frame, sooner.
     # * ``call_after_refresh`` callbacks run at the screen's next idle, which during that
     #   batch came before any frame: the database worker (importing peewee and a driver
@@ -79,14 +80,14 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
     _render_queued = False
     _painted = False
 
-    def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
+    def frame_requested(self, in_layout: bool) -> None:
         app = self.app
         if textual_compat.batching(app) and self is app.screen:
             if not self._render_queued:  # (a batch that never ends: nothing to draw)
                 self._render_queued = True
                 textual_compat.when_unbatched(app, self._render_after_batch)
             return
-        textual_compat.draw_frame(self, super()._compositor_refresh)
+        self.draw_frame_now()
         if not self._painted and self is app.screen:
             self._painted = True
             for callback in self._after_paint:
@@ -96,7 +97,7 @@ class LoginScreen(StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):
     def _render_after_batch(self) -> None:
         self._render_queued = False
         if self.is_attached:
-            self._compositor_refresh()
+            self.frame_requested(False)
 
     def _after_first_paint(self, callback) -> None:
         """Run ``callback`` once this screen has been drawn the first time."""

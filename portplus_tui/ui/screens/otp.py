@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui import textual_compat
+from portplus_tui.ui.textual_compat import FrameControl
 from portplus_tui.ui.base import (
     FormMixin,
     Guarded,
@@ -36,7 +37,7 @@ from portplus_tui.ui.prose import Prose
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})
 
 
-class SteppedRefresh(StyledOnce):
+class SteppedRefresh(FrameControl, StyledOnce):
     """For a Screen shown in the middle of a session (the OTP screen, the main screen):
     its first appearance, and each later change of layout, in several short event-loop
     steps instead of one long one (bench/login_lag.py: the event loop should never
@@ -47,8 +48,9 @@ class SteppedRefresh(StyledOnce):
     the Resize it posted to itself: lays it out again and, since the breakpoint classes
     (-narrow/-wide, -short/-tall) appear only then, restyles every widget once more.
     Here the breakpoint classes are set in ``__init__`` (the Resize finds them in
-    place) and the first resume skips its restyle. A layout (``_refresh_layout``) and
-    the frame it calls for are done in two turns of the event loop: the frame is
+    place) and the first resume skips its restyle. A layout and the frame it calls for
+    (``frame_requested``, ui/textual_compat.FrameControl) are done in two turns of the
+    event loop: the frame is
     rendered in the next one (``loop.call_soon``), so other tasks (keys, timers) can
     run in between. Callbacks given to ``after_first_frame`` run once the first frame
     has gone to the terminal. A repaint without layout (a key echoed in a field) is
@@ -57,15 +59,7 @@ class SteppedRefresh(StyledOnce):
     _first_frame_drawn = False
     _after_frame: list[Callable[[], Any]] | None = None
 
-    _in_layout = False
     _frame_queued = False
-
-    def _refresh_layout(self, *args: Any, **kwargs: Any) -> None:  # Textual 8.2 internal
-        self._in_layout = True
-        try:
-            super()._refresh_layout(*args, **kwargs)  # type: ignore[misc]
-        finally:
-            self._in_layout = False
 
     def _is_top(self) -> bool:
         screen: Any = self
@@ -74,8 +68,8 @@ class SteppedRefresh(StyledOnce):
         except Exception:  # noqa: BLE001 - no screen stack (the app is ending)
             return False
 
-    def _compositor_refresh(self) -> None:  # Textual 8.2 internal hook
-        if (self._in_layout or not self._first_frame_drawn
+    def frame_requested(self, in_layout: bool) -> None:
+        if (in_layout or not self._first_frame_drawn
                 or textual_compat.batching(self.app)) and self._is_top():
             if not self._frame_queued:
                 self._frame_queued = True
@@ -83,7 +77,7 @@ class SteppedRefresh(StyledOnce):
             return
         if self._frame_queued and self._is_top():
             return  # the queued frame shows this change as well
-        super()._compositor_refresh()  # type: ignore[misc]
+        self.draw_frame_now()
 
     def _draw_frame(self) -> None:
         screen: Any = self
@@ -101,7 +95,7 @@ class SteppedRefresh(StyledOnce):
             return
         first = not self._first_frame_drawn
         self._first_frame_drawn = True
-        textual_compat.draw_frame(self, super()._compositor_refresh)  # type: ignore[misc]
+        self.draw_frame_now()
         if first:
             for callback in self._after_frame or ():
                 self._soon(callback)
