@@ -48,8 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     DEFAULT_APPLICATIONS,
-    fmt_ms,
     TUI_SIZE,
+    fmt_ms,
     load_average,
     machine_info,
     open_period_list,

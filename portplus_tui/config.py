@@ -244,7 +244,7 @@ class Settings:
             raise ConfigError("shared_group must not be empty (leave it out for private files)",
                               "shared_group を空にはできません(使わない場合は行ごと削除してください)。")
         if self.secret_key is not None:
-            from portplus_tui.core.secret_key import MIN_BYTES, BadSecretKey, HOW_TO_MAKE, parse_key
+            from portplus_tui.core.secret_key import HOW_TO_MAKE, MIN_BYTES, BadSecretKey, parse_key
 
             try:
                 parse_key(self.secret_key)

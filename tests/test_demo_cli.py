@@ -3,8 +3,6 @@ and a refusal (exit 2, one line, nothing written) on a database with real compan
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from portplus_tui.store import db as store_db

@@ -112,7 +112,6 @@ def test_the_app_warns_before_it_starts_without_loading_the_data_layer(tmp_path,
     db = tmp_path / "data" / "portplus.db"
     os.chmod(db, 0o604)
     import portplus_tui.ui.app as app_module
-
     from portplus_tui.__main__ import _warned
 
     _warned.clear()

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from tests import web_support
-from tests.ssh_support import free_port, wait_until
+from tests.ssh_support import free_port
 
 _missing = web_support.missing_web() or web_support.missing_browser()
 if _missing and os.environ.get("CI") == "true":
@@ -156,7 +156,7 @@ def test_an_idle_session_ends_its_process(tmp_path, monkeypatch):
             for _ in range(400):  # the handlers finish ending the apps
                 if server.live == 0:
                     break
-                await asyncio.sleep(0.05)  # noqa: sleep - polling the server, bounded
+                await asyncio.sleep(0.05)  # polling the server (bounded), not a wait in a test body
         finally:
             await runner.cleanup()
 

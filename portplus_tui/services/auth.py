@@ -162,9 +162,10 @@ Password reset (R-RST-1, R-RST-2)
     voided, used, unknown account, an account deleted or expired since the code was
     sent) give one message, code ``reset_failed`` (an expired code is simply no
     longer among the live ones: audit reason ``no_token``). Wrong codes count towards
-    the tokens only, not the account lockout (reset is the way out of a lock). Success sets the hash, clears ``failed_count`` and ``locked_until``,
-    audits ``password.reset``. It does not log in: the next login of a two-factor
-    company still asks for a one-time password.
+    the tokens only, not the account lockout (reset is the way out of a lock). Success
+    sets the hash, clears ``failed_count`` and ``locked_until``, audits
+    ``password.reset``. It does not log in: the next login of a two-factor company still
+    asks for a one-time password.
   * ``admin_send_reset``: admin of the same company only (``authorize(admin=True)``;
     other company or deleted account: NotFound; an expired account: ValidationError
     code ``account_expired``, nothing sent). The mail is sent synchronously (an

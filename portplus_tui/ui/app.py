@@ -40,7 +40,6 @@ from textual.screen import Screen
 
 from portplus_tui.core.errors import AuthError, PortPlusError
 from portplus_tui.ui import i18n, textual_compat
-from portplus_tui.ui.textual_compat import LastResort
 from portplus_tui.ui.base import (
     BusyIndicator,
     Guarded,
@@ -52,6 +51,7 @@ from portplus_tui.ui.base import (
 from portplus_tui.ui.glyphs import use_glyphs
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
+from portplus_tui.ui.textual_compat import LastResort
 from portplus_tui.ui.typeahead import KeyTurns
 
 if TYPE_CHECKING:

@@ -63,7 +63,6 @@ Hooks
 from __future__ import annotations
 
 import asyncio
-
 from typing import Any, Callable
 
 from rich.text import Text

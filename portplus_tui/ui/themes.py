@@ -137,7 +137,8 @@ def contrast(foreground: Color, background: Color) -> float:
 
 def to_256(color: Color) -> Color:
     """The xterm 256-colour a true colour becomes (as Rich, under Textual, downgrades)."""
-    from rich.color import Color as RichColor, ColorSystem
+    from rich.color import Color as RichColor
+    from rich.color import ColorSystem
 
     rich = RichColor.from_rgb(color.r, color.g, color.b).downgrade(ColorSystem.EIGHT_BIT)
     triplet = rich.get_truecolor()

@@ -221,7 +221,8 @@ def test_host_time_zone_does_not_matter(host_tz, tz):
     assert today_jst(datetime(2021, 3, 16, 14, 59)) == date(2021, 3, 16)
     assert c.is_open(date(2021, 3, 17), datetime(2021, 3, 15, 14, 59, 59, 999999))
     assert not c.is_open(date(2021, 3, 17), datetime(2021, 3, 15, 15, 0))
-    assert c.deadline_end(date(2021, 3, 17)).timestamp() == datetime(2021, 3, 15, 15, 0, tzinfo=timezone.utc).timestamp()
+    assert c.deadline_end(date(2021, 3, 17)).timestamp() == datetime(
+        2021, 3, 15, 15, 0, tzinfo=timezone.utc).timestamp()
     assert utcnow().utcoffset() == timedelta(0)
 
 

@@ -638,7 +638,8 @@ PHONE_LIKE = _dress(st.from_regex(r"[0-9+() ー-]{0,24}", fullmatch=True))
 PRINTABLE_LIKE = _dress(
     st.text(st.characters(exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), max_size=60)
 )
-WORDS = _dress(st.sampled_from(["admin", "user", "Admin", "USER", "on", "off", "Yes", "no", "true", "FALSE", "1", "0", "x"]))
+WORDS = _dress(st.sampled_from(
+    ["admin", "user", "Admin", "USER", "on", "off", "Yes", "no", "true", "FALSE", "1", "0", "x"]))
 
 
 class TestTotality:

@@ -109,3 +109,12 @@ def tenant(ctx) -> Tenant:
 @pytest.fixture
 def other_tenant(ctx) -> Tenant:
     return make_tenant(ctx, "M97-00999", name="Other Co")
+
+
+MEMBER_2FA = "M97-00400"
+
+
+@pytest.fixture
+def tfa(ctx) -> Tenant:
+    """A company with the two-factor option."""
+    return make_tenant(ctx, MEMBER_2FA, name="Two Factor Co", two_factor=True)

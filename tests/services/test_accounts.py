@@ -19,7 +19,7 @@ from portplus_tui.services import accounts, audit, companies
 from portplus_tui.services.passwords import verify_password
 from portplus_tui.store import models as m
 
-from .conftest import make_tenant, session_for
+from .conftest import session_for
 
 NEW_PASSWORD = "Kiwi-7733-blue"
 FUTURE = "2099-12-31"

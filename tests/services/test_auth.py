@@ -20,12 +20,11 @@ from portplus_tui.services.context import AppContext
 from portplus_tui.store import models as m
 from portplus_tui.store.db import from_db
 
-from .conftest import START, Tenant, make_tenant
+from .conftest import START
 
 ADMIN_PW = "admin-pass-1"
 USER_PW = "user-pass-1"
 MEMBER = "M97-00339"
-MEMBER_2FA = "M97-00400"
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -77,12 +76,6 @@ def run_concurrently(ctx: AppContext, n: int, fn: Callable[[int], Any]) -> list[
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     return results
-
-
-@pytest.fixture
-def tfa(ctx) -> Tenant:
-    """A company with the two-factor option."""
-    return make_tenant(ctx, MEMBER_2FA, name="Two Factor Co", two_factor=True)
 
 
 @pytest.fixture

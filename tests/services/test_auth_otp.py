@@ -14,16 +14,15 @@ from portplus_tui.services.context import Session
 from portplus_tui.store import models as m
 from portplus_tui.store.db import from_db
 
+from .conftest import MEMBER_2FA
 from .test_auth import (
     ADMIN_PW,
-    MEMBER_2FA,
     USER_PW,
     auth_error,
     otp_in,
     row,
     run_concurrently,
     sent,
-    tfa,  # noqa: F401 - fixture
 )
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

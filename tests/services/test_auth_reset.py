@@ -13,10 +13,10 @@ from portplus_tui.services import auth
 from portplus_tui.services.mail import MailError
 from portplus_tui.store import models as m
 
+from .conftest import MEMBER_2FA
 from .test_auth import (
     ADMIN_PW,
     MEMBER,
-    MEMBER_2FA,
     USER_PW,
     auth_error,
     otp_in,
@@ -24,7 +24,6 @@ from .test_auth import (
     row,
     run_concurrently,
     sent,
-    tfa,  # noqa: F401 - fixture
 )
 
 NEW_PW = "fresh-pass-9"

@@ -9,7 +9,8 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from portplus_tui.core.errors import ValidationError

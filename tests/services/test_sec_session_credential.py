@@ -12,8 +12,8 @@ import pytest
 from portplus_tui.services import accounts, auth
 from portplus_tui.services.companies import provider_session
 
-from .conftest import session_for
-from .test_auth import MEMBER, MEMBER_2FA, USER_PW, auth_error, otp_in, reset_code_in, sent, tfa  # noqa: F401
+from .conftest import MEMBER_2FA, session_for
+from .test_auth import MEMBER, USER_PW, auth_error, otp_in, reset_code_in, sent
 
 NEW_PW = "fresh-pass-9"
 ENDED = "session_password_changed"

@@ -22,8 +22,8 @@ from portplus_tui.services.mail import MemoryBackend
 from portplus_tui.store import keyfile
 from portplus_tui.store import models as m
 
-from .conftest import make_settings, make_tenant
-from .test_auth import ADMIN_PW, MEMBER, MEMBER_2FA, otp_in, reset_code_in, sent, tfa  # noqa: F401
+from .conftest import MEMBER_2FA, make_settings, make_tenant
+from .test_auth import ADMIN_PW, MEMBER, otp_in, reset_code_in, sent
 
 
 def mode_of(path) -> int:

@@ -465,7 +465,7 @@ async def fuzz(strategy: st.SearchStrategy, check: Callable[[Any], Awaitable[Non
             future.result(timeout=EXAMPLE_TIMEOUT)
         except TimeoutError:
             future.cancel()
-            raise AssertionError(f"{name}: no answer within {EXAMPLE_TIMEOUT} s (a hang)")
+            raise AssertionError(f"{name}: no answer within {EXAMPLE_TIMEOUT} s (a hang)") from None
 
     for known in reversed(list(explicit)):
         prop = hypothesis.example(known)(prop)

@@ -12,7 +12,7 @@ import pytest
 from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from portplus_tui.core.errors import PermissionDenied
+from portplus_tui.core.errors import AuthError, PermissionDenied
 from portplus_tui.services import accounts, audit, auth
 from portplus_tui.services.mail import read_outbox
 from portplus_tui.ui.commands import palette_entries
@@ -23,8 +23,19 @@ from portplus_tui.ui.panes.accounts_form import AccountFormScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
 from portplus_tui.ui.screens.main import MainScreen
 
-from .support import (ADMIN, SIZE, USER, burst, footer_text, last_code, login, run, screen_text,
-                      settle, text_of)
+from .support import (
+    ADMIN,
+    SIZE,
+    USER,
+    burst,
+    footer_text,
+    last_code,
+    login,
+    run,
+    screen_text,
+    settle,
+    text_of,
+)
 
 MEMBER_NO = ADMIN[0]
 NEW_ACCOUNT = dict(name="田中 次郎", role="user", login_id="tanaka@example.com",
@@ -548,7 +559,7 @@ def test_delete_asks_first_and_cancel_keeps_the_account(make_app, ctx):
 # ----------------------------------------------------------------------------- lock, mail
 def test_admin_unlocks_a_locked_account(make_app, ctx):
     for _ in range(ctx.settings.lockout_threshold):
-        with pytest.raises(Exception):
+        with pytest.raises(AuthError):
             auth.login(ctx, MEMBER_NO, "user@example.com", "wrong-password-1")
     app = make_app()
 

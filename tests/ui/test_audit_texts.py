@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from portplus_tui.services import applications as apps, audit, auth, companies
+from portplus_tui.services import applications as apps
+from portplus_tui.services import audit, auth, companies
 from portplus_tui.ui.i18n import set_lang
 from portplus_tui.ui.panes.accounts_audit import change_lines, describe_changes
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import ContentSwitcher, DataTable, TabbedContent
 
-from portplus_tui.services import accounts, auth, audit
+from portplus_tui.services import accounts, audit, auth
 from portplus_tui.ui import panes
 from portplus_tui.ui.commands import palette_entries
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 
-from .support import (ADMIN, SIZE, TWO_FACTOR, USER, burst, last_code, login, run, screen_text,
-                      settle, text_of)
+from .support import ADMIN, SIZE, TWO_FACTOR, USER, burst, last_code, login, run, screen_text, settle, text_of
 
 
 def test_company_information_shows_the_contract_table(make_app):

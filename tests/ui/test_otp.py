@@ -11,8 +11,18 @@ from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 from portplus_tui.ui.screens.otp import OtpScreen
 
-from .support import (SIZE, TWO_FACTOR, burst, last_code, login, outbox_count, run, screen_text,
-                      settle, text_of)
+from .support import (
+    SIZE,
+    TWO_FACTOR,
+    burst,
+    last_code,
+    login,
+    outbox_count,
+    run,
+    screen_text,
+    settle,
+    text_of,
+)
 
 
 def test_two_factor_login_with_the_mailed_code(make_app, settings, clock):

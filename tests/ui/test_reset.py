@@ -9,8 +9,7 @@ from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 from portplus_tui.ui.screens.reset import ResetScreen
 
-from .support import (ADMIN, SIZE, burst, last_code, login, outbox_count, run, screen_text,
-                      settle, text_of)
+from .support import ADMIN, SIZE, burst, last_code, outbox_count, run, screen_text, settle, text_of
 
 RESET_CODE = r"^([A-Z0-9]{4}-[A-Z0-9]{4})$"
 CONFIRMATION = "入力された会員番号とメールアドレスのアカウントが登録されている場合は"

@@ -17,8 +17,7 @@ from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 from portplus_tui.ui.screens.reset import ResetScreen
 
-from .support import (ADMIN, SIZE, USER, burst, burst_keys, footer_text, login, run,
-                      settle)
+from .support import ADMIN, SIZE, USER, burst, burst_keys, footer_text, login, run, settle
 from .test_accounts import live_accounts, open_accounts, select_row
 from .test_portplus import open_list
 

@@ -38,8 +38,8 @@ from textual.widgets import Button, DataTable, Static
 from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.tables import RowTable
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.tables import RowTable
 
 CSS_FILE = Path(__file__).with_name("accounts.tcss")
 """Styles of the pane and of its dialogs (forms, delete confirmation, audit log)."""

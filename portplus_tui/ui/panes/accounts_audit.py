@@ -25,8 +25,8 @@ from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.accounts import CSS_FILE, JST
-from portplus_tui.ui.tables import RowTable
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.tables import RowTable
 
 PAGE_SIZE = 50
 CHANGES_WIDTH = 60

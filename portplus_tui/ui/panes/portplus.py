@@ -52,8 +52,8 @@ from portplus_tui.ui.panes.portplus_common import (
     fmt_date,
     why_not_modifiable,
 )
-from portplus_tui.ui.tables import RowTable
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.tables import RowTable
 
 PAGE_SIZES = (10, 20, 50, 100)
 #: a request that takes longer than this shows the loading indicator (seconds)

@@ -23,7 +23,6 @@ from textual.widgets import Input, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui import textual_compat
-from portplus_tui.ui.textual_compat import FrameControl
 from portplus_tui.ui.base import (
     FormButton,
     FormMixin,
@@ -36,6 +35,7 @@ from portplus_tui.ui.base import (
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.textual_compat import FrameControl
 
 
 class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):

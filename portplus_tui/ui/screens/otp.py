@@ -20,7 +20,6 @@ from textual.widgets import Button, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui import textual_compat
-from portplus_tui.ui.textual_compat import FrameControl
 from portplus_tui.ui.base import (
     FormMixin,
     Guarded,
@@ -32,6 +31,7 @@ from portplus_tui.ui.base import (
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.textual_compat import FrameControl
 
 #: errors that leave the code field usable; any other ends this login attempt
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})
@@ -85,7 +85,7 @@ class SteppedRefresh(FrameControl, StyledOnce):
         if not screen.is_attached or not screen.is_running:
             return
         try:
-            screen.app.screen
+            _ = screen.app.screen
         except Exception:  # noqa: BLE001 - no screen stack (the app is ending)
             return
         if textual_compat.batching(screen.app):
