@@ -58,6 +58,17 @@ Hooks
     Textual itself): ``fatal_error(error)`` logs it and returns the error Textual shows
     as it ends the app (a message only: Rich's traceback would show local variables,
     and so what was typed into a password field).
+``css_ahead`` (Textual 8.2.8)
+    Textual loads a screen's ``CSS_PATH`` when the screen is first shown: it parses the
+    whole stylesheet again (every widget's DEFAULT_CSS, app.tcss, then the screen's
+    file) with an empty cache and restyles every widget of the app, 40-60 ms in one
+    step at login (bench/login_lag.py: the worst stall of the first login went from
+    ~40 to 50 ms when the main screen's CSS was loaded the ordinary way, issue 14).
+    ``parse_css_ahead`` parses the file in a worker thread before the screen is made;
+    ``add_screen_css`` adds it to the app's stylesheet as a source of the same name
+    (Textual then finds it loaded), with the rules parsed ahead in the stylesheet's
+    parse cache: only that file is parsed, or nothing. Its rules match nothing outside
+    the screen, so the widgets already styled stay right.
 """
 
 from __future__ import annotations
@@ -70,7 +81,7 @@ from textual.widgets import Input  # on the way to the first paint anyway (the l
 
 HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings", "drawn_text",
          "hover_cursor", "batch_end", "deferred_frame", "frame_requests", "dispatch_guard",
-         "last_resort")
+         "last_resort", "css_ahead")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -304,6 +315,51 @@ class LastResort:
         return error
 
 
+#: the CSS files parsed by ``parse_css_ahead``: location -> (text, variables, rules)
+_css_ahead: dict[tuple[str, str], tuple[str, dict, list]] = {}
+
+
+def parse_css_ahead(app: Any, path: Any) -> None:
+    """Hook ``css_ahead``: parse the CSS file ``path`` with the app's theme variables
+    now (call it from a worker thread), for ``add_screen_css``."""
+    from pathlib import Path
+
+    from textual.css.stylesheet import Stylesheet
+
+    key = (str(path), "")
+    variables = app.stylesheet._variables
+    css = Path(path).read_text(encoding="utf-8")
+    ahead = _css_ahead.get(key)
+    if ahead is not None and ahead[:2] == (css, variables):
+        return
+    variables = dict(variables)
+    _css_ahead[key] = (css, variables, Stylesheet(variables=variables)._parse_rules(css, key))
+
+
+def add_screen_css(screen: Any) -> None:
+    """Hook ``css_ahead``: give the app's stylesheet the screen's ``CSS_PATH`` files,
+    each parsed alone (from ``parse_css_ahead`` when it did so with the same text and
+    variables)."""
+    from pathlib import Path
+
+    from textual.css.stylesheet import CssSource
+
+    stylesheet = screen.app.stylesheet
+    for path in screen.css_path:
+        key = (str(path), "")
+        if key in stylesheet.source:
+            continue
+        css = Path(path).read_text(encoding="utf-8")
+        ahead = _css_ahead.get(key)
+        if ahead is not None and ahead[:2] == (css, stylesheet._variables):
+            # the cache key of Stylesheet._parse_rules (css, location, defaults,
+            # tie-breaker, scope); rules depend only on the text and the variables
+            stylesheet._parse_cache[(css, key, False, 0, "")] = ahead[2]
+        stylesheet.source[key] = CssSource(css, False, 0, "")
+        stylesheet._require_parse = True
+        stylesheet._rules_map = None
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "end_batch" not in _originals:
@@ -424,6 +480,27 @@ def check_hooks() -> list[str]:
     handle = getattr(App, "_handle_exception", None)
     if handle is None or list(inspect.signature(handle).parameters) != ["self", "error"]:
         broken.append("last_resort: App._handle_exception(self, error) is gone or changed")
+    from textual.css.stylesheet import CssSource, Stylesheet
+
+    sheet = Stylesheet()
+    parse = getattr(sheet, "_parse_rules", None)
+    if parse is None or list(inspect.signature(parse).parameters)[:2] != ["css", "read_from"]:
+        broken.append("css_ahead: Stylesheet._parse_rules(css, read_from, ...) is gone or "
+                      "changed")
+    for name, kind in (("_parse_cache", None), ("source", dict), ("_variables", dict),
+                       ("_require_parse", bool)):
+        if not hasattr(sheet, name) or (kind is not None
+                                        and not isinstance(getattr(sheet, name), kind)):
+            broken.append(f"css_ahead: Stylesheet.{name} is gone or changed")
+    if "_rules_map" not in vars(sheet):
+        broken.append("css_ahead: Stylesheet._rules_map is gone")
+    if list(getattr(CssSource, "_fields", ())) != ["content", "is_defaults", "tie_breaker",
+                                                     "scope"]:
+        broken.append("css_ahead: CssSource(content, is_defaults, tie_breaker, scope) changed")
+    if "_parse_cache" in vars(sheet) and "(css, read_from, is_default_rules, tie_breaker, " \
+            "scope)" not in inspect.getsource(Stylesheet._parse_rules).replace("\n", " "):
+        broken.append("css_ahead: Stylesheet._parse_rules no longer caches by "
+                      "(css, read_from, is_default_rules, tie_breaker, scope)")
     if "_dirty_widgets.clear()" not in inspect.getsource(Screen._compositor_refresh):
         broken.append("deferred_frame: Screen._compositor_refresh no longer forgets the "
                       "dirty widgets (the hook may be unneeded)")

@@ -22,7 +22,7 @@ def test_every_hook_finds_what_it_relies_on():
     assert set(textual_compat.HOOKS) == {"wide_char_chops", "border_glyphs", "instance_bindings",
                                          "drawn_text", "hover_cursor", "batch_end",
                                          "deferred_frame", "frame_requests", "dispatch_guard",
-                                         "last_resort"}
+                                         "last_resort", "css_ahead"}
 
 
 class Overlap(App):
@@ -251,5 +251,37 @@ def test_a_repaint_asked_for_before_a_deferred_frame_reaches_the_terminal(
             # That frame shows the new text (without the hook, the summary's repaint
             # was forgotten by it; a later layout could bring it back by chance only).
             assert shown.is_set(), frames[-1:]
+
+    run(body)
+
+
+def test_the_main_screen_css_is_parsed_ahead_and_added_alone(make_app):
+    """Hook ``css_ahead``: a worker parses main.tcss ahead (screens/main.prepare, run by
+    the two-step screen while the code is typed); the main screen adds it to the app's
+    stylesheet with those very rules, so Textual does not parse every stylesheet again
+    at login. The screen is styled by it."""
+    from pathlib import Path
+
+    from portplus_tui.ui.screens import main
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(120, 36)) as pilot:
+            from .support import login
+
+            await settle(app, pilot)
+            main.prepare(app)
+            await login(app, pilot, ADMIN)
+            MainScreen = main.MainScreen
+            assert isinstance(app.screen, MainScreen)
+            path = str((Path(textual_compat.__file__).parent / "screens" / "main.tcss").resolve())
+            key = (path, "")
+            assert key in app.stylesheet.source
+            css, _variables, rules = textual_compat._css_ahead[key]
+            assert app.stylesheet._parse_cache[(css, key, False, 0, "")] is rules
+            # main.tcss styles the screen: the side menu has the width it gives it.
+            sidebar = app.screen.query_one("#sidebar")
+            assert sidebar.styles.width is not None and sidebar.size.width > 0
 
     run(body)

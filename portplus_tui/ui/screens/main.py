@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
-from portplus_tui.ui import panes
+from portplus_tui.ui import panes, textual_compat
 from portplus_tui.ui.base import Guarded, guarded
 from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
@@ -37,66 +37,24 @@ from portplus_tui.ui.textual_compat import add_binding
 
 log = logging.getLogger("portplus.ui")
 
-#: main.tcss parsed off the event loop by ``prepare``:
-#: (stylesheet location, text, theme variables, rules)
-_parsed_ahead: tuple[tuple[str, str], str, dict, list] | None = None
-
-
 def prepare(app) -> None:
     """Get the main screen ready to be shown, in a worker thread (the login's, while
     the event loop waits for bcrypt; the OTP screen's): import what it and its first
-    pane (会社情報) use and parse main.tcss with the app's theme variables. Only the
-    first call of a process has anything to do (~30-50 ms of Python); done on the event
-    loop, that work stalled it at the first login (bench/login_lag.py). Never raises:
-    whatever fails here is done again, as before, when the screen is shown."""
-    global _parsed_ahead
+    pane (会社情報) use and parse main.tcss with the app's theme variables
+    (ui/textual_compat.parse_css_ahead). Only the first call of a process has anything
+    to do (~30-50 ms of Python); done on the event loop, that work stalled it at the
+    first login (bench/login_lag.py). Never raises: whatever fails here is done again,
+    as before, when the screen is shown."""
     try:
-        from textual.css.stylesheet import Stylesheet
         from textual.widgets import TabbedContent, TabPane  # noqa: F401 - lazy in Textual
 
         from portplus_tui.ui.panes import company  # noqa: F401 - the first pane
 
         # The location Textual gives the screen's CSS_PATH (Screen.__init__).
         path = (Path(inspect.getfile(MainScreen)).parent / MainScreen.CSS_PATH).resolve()
-        key = (str(path), "")
-        variables = app.stylesheet._variables
-        css = path.read_text(encoding="utf-8")
-        ahead = _parsed_ahead
-        if ahead is not None and ahead[:3] == (key, css, variables):
-            return
-        variables = dict(variables)
-        rules = Stylesheet(variables=variables)._parse_rules(css, key)
-        _parsed_ahead = (key, css, variables, rules)
+        textual_compat.parse_css_ahead(app, path)
     except Exception:  # noqa: BLE001 - an optimisation only
         log.debug("preparing the main screen failed", exc_info=True)
-
-
-def _add_css(screen: Screen) -> None:
-    """Give the app's stylesheet main.tcss (the screen's CSS_PATH), parsed alone.
-
-    Textual 8.2 loads a screen's CSS_PATH when the screen is first shown: it parses the
-    whole stylesheet again (every widget's DEFAULT_CSS, app.tcss, then main.tcss) with
-    an empty cache and restyles every widget of the app, ~40-60 ms in one step at login.
-    Added here as a source of the same name (Textual then finds it loaded), only
-    main.tcss is parsed, when the first widget is styled, or not even that when
-    ``prepare`` did it already; the rest comes from the stylesheet's cache. Its rules
-    match nothing outside this screen, so the widgets already styled stay right."""
-    from textual.css.stylesheet import CssSource
-
-    stylesheet = screen.app.stylesheet
-    for path in screen.css_path:
-        key = (str(path), "")
-        if key in stylesheet.source:
-            continue
-        css = Path(path).read_text(encoding="utf-8")
-        ahead = _parsed_ahead
-        if ahead is not None and ahead[:3] == (key, css, stylesheet._variables):
-            # the cache key of Stylesheet._parse_rules (css, location, defaults,
-            # tie-breaker, scope); rules depend only on the text and the variables
-            stylesheet._parse_cache[(css, key, False, 0, "")] = ahead[3]
-        stylesheet.source[key] = CssSource(css, False, 0, "")
-        stylesheet._require_parse = True
-        stylesheet._rules_map = None
 
 
 class MainScreen(SteppedRefresh, Guarded, Screen):
@@ -122,7 +80,10 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
         self._wanted: tuple[str, str | None, bool] | None = None
         self._preset_breakpoints()
         try:
-            _add_css(self)
+            # main.tcss joins the app's stylesheet alone, parsed ahead by ``prepare``
+            # (ui/textual_compat.add_screen_css: Textual would parse every stylesheet
+            # again and restyle the whole app in one step at login).
+            textual_compat.add_screen_css(self)
         except Exception:  # noqa: BLE001 - no app yet, or Textual changed: CSS_PATH loads it
             pass
         for index, spec in enumerate(self._specs):
