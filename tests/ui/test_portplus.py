@@ -1066,24 +1066,26 @@ def test_fast_table_renderer_matches_datatable(make_app, ctx):
             DataTable._update_dimensions(table, list(table.rows))
             assert [c.content_width for c in table.ordered_columns] == widths
             table._clear_caches()
-            original = ResultsTable._render_cell
+            assert "_render_cell" not in ResultsTable.__dict__  # (FastTableRendering's)
             try:
                 ResultsTable._render_cell = DataTable._render_cell
                 slow = [list(strip) for strip in table.render_lines(region)]
             finally:
-                ResultsTable._render_cell = original
+                del ResultsTable._render_cell
             assert fast == slow
 
     run(body)
 
 
 def test_fast_table_render_path_matches_datatable(make_app, ctx):
-    """ResultsTable's whole render path (styles looked up once a frame, its own
-    line-in-row and cell renderers) gives exactly DataTable's lines: header, zebra rows,
+    """ResultsTable's whole render path (ui/textual_compat.FastTableRendering: styles
+    looked up once a frame, its own line-in-row and cell renderers) gives exactly
+    DataTable's lines: header, zebra rows,
     cursor row, cancelled rows, focused or not, and after a page of another size."""
     from textual.geometry import Region
 
     from portplus_tui.ui.panes.portplus import ResultsTable
+    from portplus_tui.ui.textual_compat import FastTableRendering
 
     overrides = ("render_lines", "render_line", "_get_row_style", "_render_line_in_row",
                  "_render_cell")
@@ -1099,14 +1101,17 @@ def test_fast_table_render_path_matches_datatable(make_app, ctx):
                 table._clear_caches()
                 fast = [list(strip) for strip in table.render_lines(region)]
                 table._clear_caches()
-                saved = {name: ResultsTable.__dict__[name] for name in overrides}
+                # The fast path is ui/textual_compat.FastTableRendering, a base of
+                # ResultsTable; DataTable's own methods set on ResultsTable shadow it.
+                assert all(name in FastTableRendering.__dict__ for name in overrides)
+                assert not any(name in ResultsTable.__dict__ for name in overrides)
                 try:
                     for name in overrides:
                         setattr(ResultsTable, name, getattr(DataTable, name))
                     slow = [list(strip) for strip in table.render_lines(region)]
                 finally:
-                    for name, method in saved.items():
-                        setattr(ResultsTable, name, method)
+                    for name in overrides:
+                        delattr(ResultsTable, name)
                 table._clear_caches()
                 return fast, slow
 
