@@ -493,25 +493,9 @@ class PortPlusApp(LastResort, Guarded, App[int]):
                                       notice_is_error=error))
 
     def _replace_all(self, screen: Screen) -> None:
-        """``screen`` becomes the only screen of the stack (Textual 8.2 internals)."""
-        stack = self._screen_stack  # the current mode's stack
-        under = list(stack)
-        self.push_screen(screen)
-        # Then the screens under it go, quietly: popping them one by one would resume
-        # (lay out and draw) each one on the way, e.g. the login screen under the OTP
-        # screen, for nothing (a 60-100 ms stall). Not switch_screen: Textual cannot
-        # switch away the first screen, which has no result callback.
-        del stack[:-1]
-        for old in reversed(under):
-            if old._result_callbacks:
-                old._pop_result_callback()
-            self.call_later(self._replace_screen, old)
-            if old is self._compose_screen:
-                # The first screen: a child of the app itself, which removing it does
-                # not undo (Textual only unlinks a widget from a Widget parent), and the
-                # app's "compose screen". It would stay alive for the app's life.
-                self._nodes._remove(old)
-                self._compose_screen = None
+        """``screen`` becomes the only screen of the stack, the screens under it
+        removed without being resumed on the way (ui/textual_compat.replace_stack)."""
+        textual_compat.replace_stack(self, screen)
 
     def logout(self) -> None:
         """ログアウト: record it, back to the login screen."""

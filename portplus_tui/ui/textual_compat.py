@@ -79,6 +79,22 @@ Hooks
     them (freed at once, not by a 35-60 ms full collection every few pages). Anything
     else (row labels, fixed rows or columns, multi-line or styled-span cells) goes to
     DataTable's own code.
+``screen_stack`` (Textual 8.2.8)
+    At login and logout one screen replaces all: ``replace_stack`` pushes it, then
+    takes the screens under it out of the stack and removes them without resuming them
+    (popping them one by one would resume, lay out and draw each on the way: the login
+    screen under the OTP screen, a 60-100 ms stall). The first screen is also a child of
+    the app itself and its "compose screen": it is unlinked from both, or it would stay
+    alive for the app's life. The public way, a mode per session (``add_mode``,
+    ``switch_mode``, ``remove_mode``), was tried for issue 14: ``switch_mode`` holds
+    frames back 50 ms (``delay_update``) and resumes a new mode's screen twice (a second
+    full restyle), and bench/login_lag.py went from a worst stall of ~40 ms to 140 ms
+    (login median 27 -> 74 ms); a PageDown typed with the login was lost. Kept here.
+``peeked_message`` (Textual 8.2.8)
+    A message pump that peeked at its next message (to merge it with the one before)
+    holds it outside its queue: ``message_queue_size`` does not count it.
+    ``has_peeked_message`` tells the type-ahead (``ui/typeahead.py``) that such a node
+    still has work, so the next key waits for it.
 """
 
 from __future__ import annotations
@@ -95,7 +111,7 @@ from textual.widgets import Input  # on the way to the first paint anyway (the l
 
 HOOKS = ("wide_char_chops", "border_glyphs", "instance_bindings", "drawn_text",
          "hover_cursor", "batch_end", "deferred_frame", "frame_requests", "dispatch_guard",
-         "last_resort", "css_ahead", "fast_table")
+         "last_resort", "css_ahead", "fast_table", "screen_stack", "peeked_message")
 #: hook -> the Textual function it replaced
 _originals: dict[str, Any] = {}
 
@@ -573,6 +589,26 @@ class FastTableRendering:
         return lines
 
 
+def replace_stack(app: Any, screen: Any) -> None:
+    """Hook ``screen_stack``: ``screen`` becomes the only screen of the app's stack."""
+    stack = app._screen_stack  # the current mode's stack
+    under = list(stack)
+    app.push_screen(screen)
+    del stack[:-1]
+    for old in reversed(under):
+        if old._result_callbacks:
+            old._pop_result_callback()
+        app.call_later(app._replace_screen, old)
+        if old is app._compose_screen:
+            app._nodes._remove(old)
+            app._compose_screen = None
+
+
+def has_peeked_message(node: Any) -> bool:
+    """Hook ``peeked_message``: does ``node`` hold a message it peeked at?"""
+    return getattr(node, "_pending_message", None) is not None
+
+
 def install() -> None:
     """Install every hook (idempotent). Called once, when the app is made."""
     if "end_batch" not in _originals:
@@ -714,6 +750,30 @@ def check_hooks() -> list[str]:
             "scope)" not in inspect.getsource(Stylesheet._parse_rules).replace("\n", " "):
         broken.append("css_ahead: Stylesheet._parse_rules no longer caches by "
                       "(css, read_from, is_default_rules, tie_breaker, scope)")
+    from textual.screen import Screen as _Screen
+
+    app_init = inspect.getsource(App.__init__)
+    for name in ("_compose_screen", "_nodes"):
+        if f"self.{name}" not in app_init and f"self.{name}" not in inspect.getsource(App):
+            broken.append(f"screen_stack: App.{name} is gone")
+    if not isinstance(getattr(App, "_screen_stack", None), property):
+        broken.append("screen_stack: App._screen_stack is no longer a property")
+    from textual._node_list import NodeList
+
+    if not callable(getattr(NodeList, "_remove", None)):
+        broken.append("screen_stack: NodeList._remove is gone")
+    replace = getattr(App, "_replace_screen", None)
+    if replace is None or list(inspect.signature(replace).parameters) != ["self", "screen"]:
+        broken.append("screen_stack: App._replace_screen(self, screen) is gone or changed")
+    probe_screen = _Screen()
+    if not isinstance(getattr(probe_screen, "_result_callbacks", None), list) or not callable(
+            getattr(probe_screen, "_pop_result_callback", None)):
+        broken.append("screen_stack: Screen._result_callbacks / _pop_result_callback changed")
+    from textual.message_pump import MessagePump as _Pump
+
+    if "self._pending_message" not in inspect.getsource(_Pump.__init__) or \
+            "self._pending_message" not in inspect.getsource(_Pump._peek_message):
+        broken.append("peeked_message: MessagePump._pending_message is gone")
     table_methods = {
         "_clear_caches": ["self"],
         "_render_line": ["self", "y", "x1", "x2", "base_style"],

@@ -23,6 +23,8 @@ import time
 from collections import deque
 from typing import Any, Awaitable, Callable
 
+from portplus_tui.ui import textual_compat
+
 #: seconds after which a busy widget no longer holds back the input after it
 EXPIRE = 0.5
 #: seconds after which a pause (``KeyTurns.pause``) no longer holds back the input
@@ -117,7 +119,7 @@ class KeyTurns:
         except Exception:  # noqa: BLE001 - no screen (the app is closing)
             return []
         return [node for node in nodes if node.message_queue_size
-                or getattr(node, "_pending_message", None) is not None]  # (peeked)
+                or textual_compat.has_peeked_message(node)]
 
     def _settle(self, turn: int, busy: list[Any] | None = None) -> None:
         if turn != self._turn or self._since is None:

@@ -22,7 +22,8 @@ def test_every_hook_finds_what_it_relies_on():
     assert set(textual_compat.HOOKS) == {"wide_char_chops", "border_glyphs", "instance_bindings",
                                          "drawn_text", "hover_cursor", "batch_end",
                                          "deferred_frame", "frame_requests", "dispatch_guard",
-                                         "last_resort", "css_ahead", "fast_table"}
+                                         "last_resort", "css_ahead", "fast_table",
+                                         "screen_stack", "peeked_message"}
 
 
 class Overlap(App):
