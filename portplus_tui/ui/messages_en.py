@@ -108,7 +108,6 @@ MESSAGES: dict[str, str] = {
     "menu.options": "Options",
     "menu.portplus": "Port Plus",
     "menu.accounts": "Accounts",
-    "pane.coming_soon": "This screen is not available yet.",
     "pane.not_allowed": "This screen is not available to you.",
 
     # ------------------------------------------------------------------ company information

@@ -109,7 +109,6 @@ MESSAGES: dict[str, str] = {
     "menu.options": "オプション",
     "menu.portplus": "ポートプラス",
     "menu.accounts": "アカウント管理",
-    "pane.coming_soon": "この画面は準備中です。",
     "pane.not_allowed": "この画面は表示できません。",
 
     # ------------------------------------------------------------------ company information

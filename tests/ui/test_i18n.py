@@ -70,4 +70,3 @@ def test_the_manual_wording_is_kept():
     assert JA["otp.title"] == "メール送信完了"
     assert JA["otp.validity"].format(minutes=30) == "ワンタイムパスワードは発行後30分有効となります。"
     assert JA["session.idle_logout"] == "一定時間操作がなかったため、ログアウトしました。"
-    assert JA["pane.coming_soon"] == "この画面は準備中です。"

@@ -7,7 +7,6 @@ from textual.command import CommandPalette
 from textual.widgets import ContentSwitcher, DataTable, TabbedContent
 
 from portplus_tui.services import accounts, audit, auth
-from portplus_tui.ui import panes
 from portplus_tui.ui.commands import palette_entries
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
@@ -65,34 +64,6 @@ def test_options_pane_lists_two_factor_and_its_state(make_app, settings):
     run(body)
     app2 = make_app()
     run(two_factor)
-
-
-def test_panes_not_built_yet_say_so(make_app, monkeypatch):
-    """A pane without its module shows the honest stand-in (the registry decides which;
-    here both later panes are replaced by the stand-in whatever exists by now)."""
-    stand_ins = [panes.PaneSpec(spec.id, spec.label_key, panes._coming_soon(spec.label_key),
-                                spec.admin_only, spec.key)
-                 if spec.id in ("portplus", "accounts") else spec for spec in panes.PANES]
-    monkeypatch.setattr(panes, "PANES", stand_ins)
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, ADMIN)
-            for key, title in (("f3", "ポートプラス"), ("f4", "アカウント管理")):
-                await pilot.press(key)
-                await settle(app, pilot)
-                text = screen_text(app)
-                assert "この画面は準備中です。" in text
-                assert title in text
-            menu = app.screen.query_one("#menu")
-            menu.focus()
-            menu.highlighted = 0
-            await pilot.press("enter")
-            await settle(app, pilot)
-            assert app.screen.query_one("#content", ContentSwitcher).current == "pane-info"
-
-    run(body)
 
 
 def test_menu_collapses_and_the_footer_lists_the_keys(make_app):

@@ -2,9 +2,7 @@
 
 A pane is a widget shown on the right of the side menu (R-INF-1). ``PANES`` lists them
 in menu order; ``COMMANDS`` lists the command-palette entries that act inside a pane
-(ポートプラス新規申込, アカウント新規登録). A later module replaces an entry with
-``register_pane`` / ``register_command`` (same id: replaced in place), so the
-ポートプラス and アカウント管理 panes drop in without touching the main screen.
+(ポートプラス新規申込, アカウント新規登録). A new pane is one more entry here.
 
 Factories import their module when called: nothing here loads the services.
 """
@@ -61,15 +59,6 @@ def _portplus() -> "Widget":
     return PortPlusPane()
 
 
-def _coming_soon(label_key: str) -> Callable[[], "Widget"]:
-    def make() -> "Widget":
-        from portplus_tui.ui.panes.base import ComingSoonPane
-
-        return ComingSoonPane(label_key)
-
-    return make
-
-
 PANES: list[PaneSpec] = [
     PaneSpec("info", "menu.info", _company, key="f1"),
     PaneSpec("options", "menu.options", _options, key="f2"),
@@ -84,23 +73,6 @@ COMMANDS: list[PaneCommand] = [
     PaneCommand("accounts.audit", "cmd.audit_log", "cmd.audit_log.help", "accounts", "audit",
                 admin_only=True),
 ]
-
-
-def register_pane(spec: PaneSpec) -> None:
-    """Add a pane, or replace the one with the same id (keeping its place)."""
-    for index, old in enumerate(PANES):
-        if old.id == spec.id:
-            PANES[index] = spec
-            return
-    PANES.append(spec)
-
-
-def register_command(command: PaneCommand) -> None:
-    for index, old in enumerate(COMMANDS):
-        if old.id == command.id:
-            COMMANDS[index] = command
-            return
-    COMMANDS.append(command)
 
 
 def panes_for(is_admin: bool) -> list[PaneSpec]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 
 from portplus_tui.ui.base import Guarded
-from portplus_tui.ui.i18n import localize_bindings, t
-from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.i18n import localize_bindings
 
 
 class Pane(Guarded, Vertical):
@@ -49,15 +47,3 @@ class Pane(Guarded, Vertical):
             return False
         target.focus()
         return True
-
-
-class ComingSoonPane(Pane):
-    """Stands in for a pane that is not built yet: says so, nothing more."""
-
-    def __init__(self, label_key: str) -> None:
-        super().__init__()
-        self._label_key = label_key
-
-    def compose(self) -> ComposeResult:
-        yield Prose(t(self._label_key), classes="pane-title", markup=False)
-        yield Prose(t("pane.coming_soon"), classes="pane-body", markup=False)
