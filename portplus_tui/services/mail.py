@@ -29,18 +29,18 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from portplus_tui.core.calendar import JST
 from portplus_tui.core.errors import ConfigurationError, PortPlusError
 
 log = logging.getLogger(__name__)
 
 #: Japan has no daylight saving time: a fixed offset needs no tz database.
-JST = timezone(timedelta(hours=9), "JST")
 
 #: Serialisation policy: CRLF line ends, headers folded at 78, RFC 2047 encoding.
 POLICY = email.policy.SMTP

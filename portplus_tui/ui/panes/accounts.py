@@ -23,7 +23,7 @@ loading indicator; results and refusals are shown in the notice line above the t
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from textual.containers import HorizontalScroll
 from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Static
 
+from portplus_tui.core.calendar import JST
 from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
@@ -44,7 +45,6 @@ from portplus_tui.ui.tables import RowTable
 CSS_FILE = Path(__file__).with_name("accounts.tcss")
 """Styles of the pane and of its dialogs (forms, delete confirmation, audit log)."""
 
-JST = timezone(timedelta(hours=9))
 
 ADMIN_ACTIONS = frozenset({"new", "delete", "unlock", "send_reset", "audit"})
 #: button id -> action
