@@ -25,10 +25,10 @@ MODULES = (
     "portplus_tui.ui.screens.confirm",
     "portplus_tui.ui.panes.portplus",
     "portplus_tui.ui.panes.portplus_calendar",
-    "portplus_tui.ui.panes.portplus_dialogs",
+    "portplus_tui.ui.screens.portplus_dialogs",
     "portplus_tui.ui.panes.accounts",
-    "portplus_tui.ui.panes.accounts_form",
-    "portplus_tui.ui.panes.accounts_audit",
+    "portplus_tui.ui.screens.account_form",
+    "portplus_tui.ui.screens.audit_log",
 )
 
 #: where a binding acts, by the class that holds it

@@ -35,7 +35,7 @@ Hooks
     ``Screen._compositor_refresh`` renders the compositor's dirty regions and then
     forgets the screen's dirty widgets: Textual calls it right after it moved those
     widgets' repaints into the compositor (``_on_timer_update``). The screens that draw a
-    frame a few loop turns after their layout (``screens/otp.SteppedRefresh``, for the
+    frame a few loop turns after their layout (``screens/stepped.SteppedRefresh``, for the
     login's stall figures) called it later, when more widgets had asked to be repainted
     meanwhile: their repaints were forgotten, and the list opened by F3 at login stayed
     as first drawn until a key (issue 13, defect 9). ``draw_frame`` moves the pending

@@ -16,10 +16,10 @@ from portplus_tui.core.errors import AuthError, PermissionDenied
 from portplus_tui.services import accounts, audit, auth
 from portplus_tui.services.mail import read_outbox
 from portplus_tui.ui.commands import palette_entries
-from portplus_tui.ui.panes import accounts_audit
 from portplus_tui.ui.panes.accounts import AccountsPane
-from portplus_tui.ui.panes.accounts_audit import AuditEntryScreen, AuditLogScreen
-from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+from portplus_tui.ui.screens import audit_log as accounts_audit
+from portplus_tui.ui.screens.account_form import AccountFormScreen
+from portplus_tui.ui.screens.audit_log import AuditEntryScreen, AuditLogScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
 from portplus_tui.ui.screens.main import MainScreen
 

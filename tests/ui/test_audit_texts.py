@@ -13,7 +13,7 @@ import pytest
 from portplus_tui.services import applications as apps
 from portplus_tui.services import audit, auth, companies
 from portplus_tui.ui.i18n import set_lang
-from portplus_tui.ui.panes.accounts_audit import change_lines, describe_changes
+from portplus_tui.ui.screens.audit_log import change_lines, describe_changes
 
 from .support import ADMIN
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+from portplus_tui.ui.screens.account_form import AccountFormScreen
 
 from .support import ADMIN, login, run, settle
 

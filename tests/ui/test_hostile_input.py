@@ -29,15 +29,15 @@ from textual.command import CommandInput, CommandPalette
 from textual.widgets import DataTable, Input, Select
 
 from portplus_tui.ui.panes.accounts import AccountsPane
-from portplus_tui.ui.panes.accounts_audit import AuditEntryScreen, AuditLogScreen
-from portplus_tui.ui.panes.accounts_form import AccountFormScreen
 from portplus_tui.ui.panes.portplus import PortPlusPane
-from portplus_tui.ui.panes.portplus_dialogs import ExportModal
+from portplus_tui.ui.screens.account_form import AccountFormScreen
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
+from portplus_tui.ui.screens.audit_log import AuditEntryScreen, AuditLogScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 from portplus_tui.ui.screens.otp import OtpScreen
+from portplus_tui.ui.screens.portplus_dialogs import ExportModal
 from portplus_tui.ui.screens.reset import ResetScreen
 
 from . import hostile as h

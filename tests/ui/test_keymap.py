@@ -50,7 +50,7 @@ def test_every_binding_with_an_id_is_in_the_catalogue():
 def test_the_bindings_screens_have_at_run_time_are_in_the_catalogue(make_app):
     """Bindings a screen gets when it is made (the account form's Ctrl+S, labelled
     新規登録 or 更新) can be remapped too: `portplus keys` lists them."""
-    from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+    from portplus_tui.ui.screens.account_form import AccountFormScreen
 
     ids = {entry.id for entry in keymap.catalogue()}
     app = make_app()

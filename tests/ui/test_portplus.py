@@ -21,9 +21,9 @@ from portplus_tui.services import auth
 from portplus_tui.ui import messages_en, messages_ja
 from portplus_tui.ui.panes.portplus import PortPlusPane, page_numbers
 from portplus_tui.ui.panes.portplus_calendar import MonthCalendar
-from portplus_tui.ui.panes.portplus_dialogs import CancelModal, ExportModal, HistoryModal
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
+from portplus_tui.ui.screens.portplus_dialogs import CancelModal, ExportModal, HistoryModal
 
 from .support import ADMIN, SIZE, USER, burst, login, notifications, run, screen_text, settle
 

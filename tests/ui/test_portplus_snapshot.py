@@ -12,8 +12,8 @@ from textual.widgets import Input
 
 from portplus_tui.ui.panes.portplus import PortPlusPane
 from portplus_tui.ui.panes.portplus_calendar import MonthCalendar
-from portplus_tui.ui.panes.portplus_dialogs import CancelModal
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
+from portplus_tui.ui.screens.portplus_dialogs import CancelModal
 
 from .support import ADMIN, SIZE, login, settle
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from portplus_tui.ui.panes.accounts_form import AccountFormScreen
-from portplus_tui.ui.panes.portplus_dialogs import ExportModal
+from portplus_tui.ui.screens.account_form import AccountFormScreen
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
+from portplus_tui.ui.screens.portplus_dialogs import ExportModal
 from portplus_tui.ui.screens.reset import ResetScreen
 
 from .support import ADMIN, SIZE, USER, burst, burst_keys, footer_text, login, run, settle

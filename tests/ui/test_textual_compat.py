@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from portplus_tui.ui import textual_compat
-from portplus_tui.ui.panes.portplus_dialogs import CancelModal
+from portplus_tui.ui.screens.portplus_dialogs import CancelModal
 
 from .support import ADMIN, run, screen_text, settle
 from .test_portplus import first_modifiable, move_to, open_list

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
-from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+from portplus_tui.ui.screens.account_form import AccountFormScreen
 
 from .support import ADMIN, burst_keys, login, run, settle
 

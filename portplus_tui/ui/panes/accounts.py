@@ -24,7 +24,6 @@ loading indicator; results and refusals are shown in the notice line above the t
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from rich.cells import cell_len
@@ -40,11 +39,8 @@ from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.styles import ACCOUNTS_CSS
 from portplus_tui.ui.tables import RowTable
-
-CSS_FILE = Path(__file__).with_name("accounts.tcss")
-"""Styles of the pane and of its dialogs (forms, delete confirmation, audit log)."""
-
 
 ADMIN_ACTIONS = frozenset({"new", "delete", "unlock", "send_reset", "audit"})
 #: button id -> action
@@ -64,9 +60,9 @@ def ensure_styles(app: Any) -> None:
     only screens and the app have ``CSS_PATH``). The dialogs name the same file in
     their ``CSS_PATH``; Textual then sees it is loaded already."""
     sheet = app.stylesheet
-    if sheet.has_source(str(CSS_FILE), ""):
+    if sheet.has_source(str(ACCOUNTS_CSS), ""):
         return
-    sheet.read(CSS_FILE)
+    sheet.read(ACCOUNTS_CSS)
     app.refresh_css(animate=False)
 
 
@@ -338,7 +334,7 @@ class AccountsPane(Pane):
     def action_new(self) -> None:
         if not self._admin_only():
             return
-        from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+        from portplus_tui.ui.screens.account_form import AccountFormScreen
 
         self.app.push_screen(AccountFormScreen(None, own_id=self.own_id, admin=True),
                              self._form_closed)
@@ -347,7 +343,7 @@ class AccountsPane(Pane):
         account = self.selected
         if account is None:
             return
-        from portplus_tui.ui.panes.accounts_form import AccountFormScreen
+        from portplus_tui.ui.screens.account_form import AccountFormScreen
 
         self.app.push_screen(AccountFormScreen(account, own_id=self.own_id, admin=self._admin),
                              self._form_closed)
@@ -451,6 +447,6 @@ class AccountsPane(Pane):
     def action_audit(self) -> None:
         if not self._admin_only():
             return
-        from portplus_tui.ui.panes.accounts_audit import AuditLogScreen
+        from portplus_tui.ui.screens.audit_log import AuditLogScreen
 
         self.app.push_screen(AuditLogScreen())

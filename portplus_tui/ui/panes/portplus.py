@@ -728,7 +728,7 @@ class PortPlusPane(Pane):
             self._copy(view, whole_row=what == "copy_row")
             return
         if what == "history":
-            from portplus_tui.ui.panes.portplus_dialogs import HistoryModal
+            from portplus_tui.ui.screens.portplus_dialogs import HistoryModal
 
             self.app.push_screen(HistoryModal(view))
             return
@@ -736,7 +736,7 @@ class PortPlusPane(Pane):
             self.app.notify(why_not_modifiable(view), severity="warning", markup=False, timeout=8)
             return
         if what == "cancel":
-            from portplus_tui.ui.panes.portplus_dialogs import CancelModal
+            from portplus_tui.ui.screens.portplus_dialogs import CancelModal
 
             self.app.push_screen(CancelModal(view, self.contracted_ports), self._after_cancel)
         elif what == "change":
@@ -893,7 +893,7 @@ class PortPlusPane(Pane):
         if self.page is None:
             return
         from portplus_tui.services import exports
-        from portplus_tui.ui.panes.portplus_dialogs import ExportModal
+        from portplus_tui.ui.screens.portplus_dialogs import ExportModal
 
         app = self.app
         self.app.push_screen(ExportModal(self.page.query, exports.default_name(app.now()),

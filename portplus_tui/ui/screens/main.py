@@ -32,7 +32,7 @@ from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.prose import Prose
-from portplus_tui.ui.screens.otp import SteppedRefresh
+from portplus_tui.ui.screens.stepped import SteppedRefresh
 from portplus_tui.ui.textual_compat import add_binding
 
 log = logging.getLogger("portplus.ui")

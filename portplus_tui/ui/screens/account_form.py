@@ -48,9 +48,9 @@ from portplus_tui.ui.base import (
 )
 from portplus_tui.ui.i18n import get_lang, localize_bindings, relabel_binding, t
 from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.panes.accounts import CSS_FILE
 from portplus_tui.ui.panes.portplus_common import DateInput
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.styles import ACCOUNTS_CSS
 
 ROLES = ("admin", "user")
 DATE_MASK = "9999-99-99"
@@ -63,7 +63,7 @@ _SESSION_END = frozenset({"session_timeout", "session_revoked",
 
 
 class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, int | None] | None]):
-    CSS_PATH = str(CSS_FILE)
+    CSS_PATH = str(ACCOUNTS_CSS)
     BINDINGS = [
         Binding("escape", "close", "key.close", key_display="Esc", id="account_form.close"),
         *submit_bindings("account_form", "accounts.form_save"),

@@ -20,12 +20,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Static
 
+from portplus_tui.core.calendar import JST
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.panes.accounts import CSS_FILE, JST
 from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.styles import ACCOUNTS_CSS
 from portplus_tui.ui.tables import RowTable
 
 PAGE_SIZE = 50
@@ -141,7 +142,7 @@ class AuditTable(RowTable):
 
 
 class AuditLogScreen(Guarded, Screen[None]):
-    CSS_PATH = str(CSS_FILE)
+    CSS_PATH = str(ACCOUNTS_CSS)
     BINDINGS = [
         Binding("escape", "close", "key.back", key_display="Esc", id="audit.close"),
         Binding("f5", "reload", "key.accounts.reload", key_display="F5", id="audit.reload"),
@@ -255,7 +256,7 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
     """One audit entry in full: every field before and after, wrapped, scrollable (the
     text has the focus: arrows scroll it; Enter or Esc close)."""
 
-    CSS_PATH = str(CSS_FILE)
+    CSS_PATH = str(ACCOUNTS_CSS)
     BINDINGS = [
         Binding("escape", "close", "key.close", key_display="Esc", id="audit_entry.close"),
         Binding("enter", "close", "key.close", show=False),
