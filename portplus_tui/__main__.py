@@ -621,17 +621,12 @@ def _find_account(ctx, member_no: str, email: str):
                         field="email")
 
 
-def _is_locked(view, now) -> bool:
-    return view.locked_until is not None and view.locked_until > now
-
-
 def _print_accounts(ctx, views) -> None:
-    now, today = ctx.now(), ctx.today()
     for view in views:
         state = []
-        if _is_locked(view, now):
+        if view.locked:
             state.append("locked")
-        if view.expires < today:
+        if view.expired:
             state.append("expired")
         if view.deleted:
             state.append("deleted")

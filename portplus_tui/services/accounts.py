@@ -50,7 +50,7 @@ from datetime import date, datetime
 import peewee
 
 from portplus_tui.core import validation as v
-from portplus_tui.core.calendar import format_jp_date, parse_date
+from portplus_tui.core.calendar import format_jp_date, parse_date, today_jst
 from portplus_tui.core.errors import (
     ConflictError,
     NotFoundError,
@@ -87,6 +87,9 @@ class AccountView:
     failed_count: int
     deleted: bool
     version: int = 1
+    #: computed by the service when the view is made (the screens show them as they are)
+    locked: bool = False  # locked_until lies in the future
+    expired: bool = False  # the 有効期限 (expires) is before today (Japan time)
 
     @property
     def is_admin(self) -> bool:
@@ -108,12 +111,17 @@ class UnlockResult(AccountView):
     changed: bool = False
 
 
-def _view(row: m.Account) -> AccountView:
+def _view(row: m.Account, now: datetime) -> AccountView:
+    """The account as the screens and the CLI see it; ``locked`` and ``expired`` as of
+    ``now`` (the caller's ``ctx.now()``)."""
+    locked_until = from_db(row.locked_until)
     return AccountView(
         id=row.id, login_id=row.login_id, name=row.name, role=row.role,
         department=row.department, phone=row.phone or "", expires=row.expires,
-        locked_until=from_db(row.locked_until), failed_count=row.failed_count,
+        locked_until=locked_until, failed_count=row.failed_count,
         deleted=bool(row.deleted), version=row.version,
+        locked=locked_until is not None and locked_until > now,
+        expired=row.expires < today_jst(now),
     )
 
 
@@ -291,7 +299,7 @@ def _insert(ctx: AppContext, company_id: int, clean: dict, *, session: Session |
                 department=clean["department"], phone=clean["phone"], expires=clean["expires"],
                 created_at=now, updated_at=now, password_changed_at=now,
             )
-            view = _view(row)
+            view = _view(row, ctx.now())
             if session is not None:
                 audit.record(ctx, "account.create", session=session, target=login_id,
                              after=_public(view))
@@ -389,11 +397,12 @@ def list_accounts_for(ctx: AppContext, member_no: str) -> list[AccountView]:
         .where((m.Account.company == company.id) & (m.Account.deleted == False))  # noqa: E712
         .order_by(m.Account.login_key)
     )
-    return [_view(row) for row in rows]
+    return [_view(row, ctx.now()) for row in rows]
 
 
-def _unlock_result(row: m.Account, *, was_locked: bool, changed: bool) -> UnlockResult:
-    return UnlockResult(**vars(_view(row)), was_locked=was_locked, changed=changed)
+def _unlock_result(ctx: AppContext, row: m.Account, *, was_locked: bool,
+                   changed: bool) -> UnlockResult:
+    return UnlockResult(**vars(_view(row, ctx.now())), was_locked=was_locked, changed=changed)
 
 
 def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> UnlockResult:
@@ -403,7 +412,7 @@ def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> 
     locked_until = before["locked_until"]
     was_locked = locked_until is not None and locked_until > ctx.now()
     if row.failed_count == 0 and locked_until is None:
-        return _unlock_result(row, was_locked=False, changed=False)
+        return _unlock_result(ctx, row, was_locked=False, changed=False)
     A = m.Account
     changed = (
         A.update(failed_count=0, locked_until=None)
@@ -412,7 +421,7 @@ def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> 
     )
     fresh = A.get_by_id(row.id)
     if not changed:  # cleared by someone else since it was read
-        return _unlock_result(fresh, was_locked=False, changed=False)
+        return _unlock_result(ctx, fresh, was_locked=False, changed=False)
     after = _lock_state(fresh)
     if session is not None:
         audit.record(ctx, "account.unlock", session=session, target=row.login_id,
@@ -420,7 +429,7 @@ def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> 
     else:
         audit.record(ctx, "account.unlock", company_id=row.company_id, actor="provider",
                      target=row.login_id, before=before, after=after)
-    return _unlock_result(fresh, was_locked=was_locked, changed=True)
+    return _unlock_result(ctx, fresh, was_locked=was_locked, changed=True)
 
 
 def unlock_account(ctx: AppContext, member_no: str, email: str) -> UnlockResult:
@@ -446,13 +455,13 @@ def list_accounts(ctx: AppContext, session: Session) -> list[AccountView]:
     """R-ACC-1: an admin sees every live account of the company; a user only their own."""
     actor = authorize(ctx, session)
     if not _is_admin(actor):
-        return [_view(actor)]
+        return [_view(actor, ctx.now())]
     rows = (
         m.Account.select()
         .where((m.Account.company == session.company_id) & (m.Account.deleted == False))  # noqa: E712
         .order_by(m.Account.login_key)
     )
-    return [_view(row) for row in rows]
+    return [_view(row, ctx.now()) for row in rows]
 
 
 def get_account(ctx: AppContext, session: Session, account_id: int) -> AccountView:
@@ -461,7 +470,7 @@ def get_account(ctx: AppContext, session: Session, account_id: int) -> AccountVi
     row = _live_row(session.company_id, account_id)
     if not _is_admin(actor) and row.id != actor.id:
         raise _own_account_only()
-    return _view(row)
+    return _view(row, ctx.now())
 
 
 def create_account(ctx: AppContext, session: Session, *, name: str, role: str, login_id: str,
@@ -543,7 +552,7 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
                 "later, not earlier. Make another account an admin first.",
                 field="expires", code="last_admin_expiry")
 
-        before = _view(row)
+        before = _view(row, ctx.now())
         changes = {"name": new_name, "department": new_department, "phone": new_phone,
                    "role": role_after, "expires": expires_after}
         if all(getattr(row, key) == value for key, value in changes.items()):
@@ -556,7 +565,7 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
         )
         if updated != 1:
             raise _conflict()
-        after = _view(m.Account.get_by_id(row.id))
+        after = _view(m.Account.get_by_id(row.id), ctx.now())
         audit.record(ctx, "account.update", session=session, target=row.login_id,
                      before=_public(before), after=_public(after))
     return after
@@ -593,7 +602,7 @@ def delete_account(ctx: AppContext, session: Session, account_id: int, *, versio
         if (_counts_as_admin(row.role, False, row.expires, today)
                 and _other_admins(session.company_id, row.id, today) == 0):
             raise _last_admin(None)
-        before = _view(row)
+        before = _view(row, ctx.now())
         now = to_db(ctx.now())
         updated = (
             m.Account.update(deleted=True, deleted_at=now, updated_at=now,

@@ -271,6 +271,34 @@ def test_expires_is_checked_against_today_in_japan(ctx, tenant, clock):
     assert view2.expires == date(2026, 3, 2)
 
 
+def test_the_view_says_locked_and_expired_as_of_now(ctx, tenant, clock):
+    """Issue 14: the account's state is computed once, in the service (the screens and
+    the CLI show ``locked`` / ``expired`` from the view), at the boundaries: a lock ends
+    at its ``locked_until``; an account expires after its 有効期限, Japan time."""
+    from portplus_tui.store.db import to_db
+
+    clock.set(datetime(2026, 3, 1, 15, 30, tzinfo=timezone.utc))  # 2026-03-02 00:30 JST
+    now = ctx.now()
+    session = session_for(ctx, tenant.company, tenant.admin)
+    until = now + timedelta(minutes=5)
+    m.Account.update(locked_until=to_db(until), expires=date(2026, 3, 2)).where(
+        m.Account.id == tenant.user.id).execute()
+
+    def user_view():
+        return next(v for v in accounts.list_accounts(ctx, session) if v.id == tenant.user.id)
+
+    view = user_view()
+    assert (view.locked, view.expired) == (True, False)  # expires today: still valid
+    assert accounts.get_account(ctx, session, tenant.user.id).locked
+    clock.set(until, session)
+    assert user_view().locked is False  # the lock ends at locked_until
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc), session)  # 03-03 00:00 JST
+    view = user_view()
+    assert (view.locked, view.expired) == (False, True)
+    assert {v.login_id: v.expired for v in accounts.list_accounts_for(
+        ctx, tenant.company.member_no)}[view.login_id] is True
+
+
 @pytest.mark.parametrize("spelling", ["user@example.com", "USER@EXAMPLE.COM", "User@Example.com",
                                       " user@example.com ", "ｕｓｅｒ＠ｅｘａｍｐｌｅ．ｃｏｍ"])
 def test_login_id_is_unique_in_the_company_case_insensitively(ctx, tenant, spelling):

@@ -23,7 +23,6 @@ loading indicator; results and refusals are shown in the notice line above the t
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
 from typing import Any
 
 from rich.cells import cell_len
@@ -34,7 +33,6 @@ from textual.containers import HorizontalScroll
 from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Static
 
-from portplus_tui.core.calendar import JST
 from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
@@ -66,23 +64,11 @@ def ensure_styles(app: Any) -> None:
     app.refresh_css(animate=False)
 
 
-def jst_today(now: datetime) -> date:
-    return now.astimezone(JST).date()
-
-
-def is_locked(account: Any, now: datetime) -> bool:
-    until = account.locked_until
-    if until is None:
-        return False
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=timezone.utc)
-    return until > now
-
-
-def state_label(account: Any, now: datetime) -> str:
-    if is_locked(account, now):
+def state_label(account: Any) -> str:
+    """ロック中 / 期限切れ / 有効, as the service computed them (AccountView)."""
+    if account.locked:
         return t("accounts.state_locked")
-    if account.expires < jst_today(now):
+    if account.expired:
         return t("accounts.state_expired")
     return t("accounts.state_ok")
 
@@ -215,14 +201,13 @@ class AccountsPane(Pane):
         session = self.app.session
         self._admin = bool(session is not None and session.is_admin)
         self.accounts = list(rows)
-        now = self.app.now()
         table = self.table
         table.clear()
         for account in rows:
             table.add_row(
                 Text(account.name), Text(account.role), Text(account.login_id),
                 Text(account.department), Text(account.phone or ""),
-                Text(account.expires.isoformat()), Text(state_label(account, now)),
+                Text(account.expires.isoformat()), Text(state_label(account)),
                 key=str(account.id),
             )
         target = keep if keep is not None else self.own_id
@@ -282,7 +267,7 @@ class AccountsPane(Pane):
         if action in ("delete", "send_reset"):
             return account.id != self.own_id
         if action == "unlock":
-            return is_locked(account, self.app.now())
+            return account.locked
         return True
 
     def on_key(self, event) -> None:
@@ -396,7 +381,7 @@ class AccountsPane(Pane):
         account = self.selected
         if account is None:
             return
-        if not is_locked(account, self.app.now()):
+        if not account.locked:
             self.say(t("accounts.not_locked"))
             return
         session = self.app.session
