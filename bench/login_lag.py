@@ -97,7 +97,7 @@ async def one_run(settings, outbox: Path) -> dict[str, float]:
         ticker.start()
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: screen_name(app) == "LoginScreen"
-                       and not getattr(app, "_heap_release_due", False))
+                       and not app.heap.release_due)
         await pilot.pause()
         results["logout (then a full collection)"] = ticker.stop()
 

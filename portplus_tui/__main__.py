@@ -878,26 +878,19 @@ def cmd_keys(args, settings) -> int:
 
 
 def launch_tui(settings, terminal: bool = True) -> int:
-    import gc
 
     _check_keymap(settings)  # a bad config file is exit 2, terminal or not
     if terminal:
         _require_terminal()
 
-    import threading
 
     _warn_if_exposed(settings)
 
-    # No garbage collection from here to the login screen's first paint: importing
-    # Textual and building the first screen allocate ~100k objects that all stay alive,
-    # and the collector walked them ~110 times (~30 ms of the start-up, bench/startup.py)
-    # to find nothing. LoginScreen turns it back on once it has been drawn (and the app
-    # then freezes what was built, as before); so does the end of the app, and, should
-    # no login screen ever be drawn, a timer.
-    gc.disable()
-    fallback = threading.Timer(10.0, gc.enable)
-    fallback.daemon = True
-    fallback.start()
+    # No garbage collection from here to the login screen's first paint (ui/heap.py,
+    # point 1; the login screen turns it back on).
+    from portplus_tui.ui.heap import pause_until_first_paint
+
+    end_pause = pause_until_first_paint()
     try:
         try:
             from portplus_tui.ui.app import run_app
@@ -907,8 +900,7 @@ def launch_tui(settings, terminal: bool = True) -> int:
             return EXIT_OK
         return run_app(settings)
     finally:
-        fallback.cancel()
-        gc.enable()
+        end_pause()
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, object], int]] = {

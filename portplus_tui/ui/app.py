@@ -22,12 +22,8 @@ long time can still be saved.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import contextvars
-import gc
 import logging
-import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -49,6 +45,7 @@ from portplus_tui.ui.base import (
     without_controls,
 )
 from portplus_tui.ui.glyphs import use_glyphs
+from portplus_tui.ui.heap import Heap
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.textual_compat import LastResort
@@ -71,16 +68,6 @@ SESSION_END_CODES = frozenset({"session_timeout", "session_revoked",
 
 #: how often the app asks the service whether the session is still good (seconds)
 SESSION_CHECK_SECONDS = 60.0
-
-#: the longest the garbage collector stays off while a screen is built (seconds)
-GC_PAUSE_LIMIT = 5.0
-#: after a logout, when the session's screens are freed by one full collection (seconds)
-HEAP_RELEASE_DELAY = 0.3
-#: during a session: no full collection on the collector's own (its third threshold, a
-#: count of middle-generation collections, is out of reach); the app runs one when idle
-SESSION_GC_THRESHOLD2 = 1_000_000_000
-#: seconds without a key or click before the app's own full collection in a session
-IDLE_COLLECT_SECONDS = 10.0
 
 _KEY_NAMES = {
     "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space", "backspace": "BS",
@@ -145,6 +132,7 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         self._owns_ctx = ctx is None
         self._ctx_future: concurrent.futures.Future = concurrent.futures.Future()
         self._last_input: datetime | None = None
+        self.heap = Heap(lambda: self.session is not None)  # ui/heap.py
         self._key_turns = KeyTurns(self, self._dispatch_input)
         self._use_themes()
         if ctx is not None:
@@ -193,92 +181,21 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 
     # ================================================================= the collector
-    # A full garbage collection walks every object alive and not frozen: over Textual,
-    # our modules and the data layer (~200k objects) that stalled the event loop for
-    # 50-230 ms now and then (bench/login_lag.py, bench/tui_paging.py). So:
-    # - what is alive once the app has started, and again once the database is open,
-    #   is frozen (gc.freeze) for the app's life: no collection walks it again;
-    # - no collection at all while the screen that a password or code opens is built
-    #   (pause_gc .. settle_heap);
-    # - during a session the collector makes no full collection on its own (young
-    #   generations only, a few ms): one runs once no key has come for
-    #   IDLE_COLLECT_SECONDS, and one at logout (it frees the session's screens).
-    _gc_paused = False
-    _gc_limit: Any = None
-    _heap_release_due = False
-    _session_gc = False  # full collections left to the app (a session is open)
-    _saved_gc_threshold: tuple[int, int, int] | None = None
-    _garbage_since_collect = False
-    _last_input_mono = 0.0
-
-    @staticmethod
-    def _freeze_heap() -> None:
-        gc.freeze()
-
+    # ui/heap.py holds the policy and its contract; these are the calls screens make.
     def pause_gc(self) -> None:
-        """No garbage collection while the next screen is built (after the password or
-        the code was accepted): its ~100k new objects would set off several collections,
-        one of them full. ``settle_heap`` turns it back on once the screen is drawn; so
-        does a timer, should that never come."""
-        if self._gc_paused or not gc.isenabled():
-            return
-        gc.disable()
-        self._gc_paused = True
-        # A bare loop timer in an empty context: a Textual timer's task would keep the
-        # current context (the login worker, and through it the login screen) alive
-        # until it falls due, stopped or not.
-        self._gc_limit = asyncio.get_running_loop().call_later(
-            GC_PAUSE_LIMIT, self.settle_heap, context=contextvars.Context())
+        """No garbage collection while the next screen is built (heap.Heap.pause)."""
+        self.heap.pause()
 
     def settle_heap(self) -> None:
-        """The new screen is drawn: collection back on; within a session, without full
-        collections of its own."""
-        if self._gc_paused:
-            self._gc_paused = False
-            if self._gc_limit is not None:
-                self._gc_limit.cancel()
-                self._gc_limit = None
-            gc.enable()
-        if self.session is not None and not self._session_gc:
-            self._session_gc = True
-            self._saved_gc_threshold = gc.get_threshold()
-            young, middle, _ = self._saved_gc_threshold
-            gc.set_threshold(young, middle, SESSION_GC_THRESHOLD2)
-            self._garbage_since_collect = True
-
-    def _end_session_gc(self) -> None:
-        if self._session_gc:
-            self._session_gc = False
-            if self._saved_gc_threshold is not None:
-                gc.set_threshold(*self._saved_gc_threshold)
+        """The new screen is drawn (heap.Heap.screen_drawn)."""
+        self.heap.screen_drawn()
 
     def collect_when_idle(self) -> None:
-        """Called every second: during a session, one full collection once no key or
-        click has come for IDLE_COLLECT_SECONDS since the last one (nobody is waiting
-        for the screen then)."""
-        if not self._session_gc or not self._garbage_since_collect or self._gc_paused:
-            return
-        if time.monotonic() - self._last_input_mono >= IDLE_COLLECT_SECONDS:
-            self._garbage_since_collect = False
-            gc.collect()
+        self.heap.collect_when_idle()
 
     def release_heap(self) -> None:
-        """A session's screens are going (logout, or back from the code screen): once
-        they are out (HEAP_RELEASE_DELAY), one full collection frees them. It walks
-        what is not frozen: the session's objects, not the app's."""
-        self._end_session_gc()
-        if self._heap_release_due:
-            return
-        self._heap_release_due = True
-
-        def collect() -> None:
-            self._heap_release_due = False
-            gc.collect()
-
-        # Not at once: Textual is still taking the screens down. An empty context, as
-        # in pause_gc.
-        asyncio.get_running_loop().call_later(HEAP_RELEASE_DELAY, collect,
-                                              context=contextvars.Context())
+        """A session's screens are going (heap.Heap.release)."""
+        self.heap.release()
 
     # ================================================================= start-up
     def get_default_screen(self) -> Screen:
@@ -292,7 +209,7 @@ class PortPlusApp(LastResort, Guarded, App[int]):
     def on_mount(self) -> None:
         if self.settings.keymap:  # checked before the start (ui/keymap.py)
             self.set_keymap({name: keys for name, keys in self.settings.keymap})
-        self._freeze_heap()
+        self.heap.freeze()
         self.set_interval(1.0, guarded(self, self.check_idle_timeout), name="idle-check")
         self.set_interval(SESSION_CHECK_SECONDS, guarded(self, self.check_session),
                           name="session-check")
@@ -345,7 +262,7 @@ class PortPlusApp(LastResort, Guarded, App[int]):
     def _database_state(self, state: str, message: str) -> None:
         self._opening = False
         if state == "ready":
-            self._freeze_heap()  # peewee, bcrypt and the services are imported by now
+            self.heap.freeze()  # peewee, bcrypt and the services are imported by now
         self.db_message = message
         self.db_state = state
 
@@ -361,11 +278,7 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         return self._ctx
 
     def on_unmount(self) -> None:
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.enable()
-        self._end_session_gc()
-        gc.unfreeze()  # what this app leaves behind can be collected again
+        self.heap.end()
         if self.session is not None and self._ctx is not None:
             try:  # quitting while logged in: record the logout (a quick write)
                 from portplus_tui.services import auth
@@ -554,8 +467,7 @@ class PortPlusApp(LastResort, Guarded, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and not event.is_forwarded:
             self.note_activity()
-            self._last_input_mono = time.monotonic()
-            self._garbage_since_collect = True
+            self.heap.input_came()
             if isinstance(event, events.Paste):
                 event.text = without_controls(event.text)
         if isinstance(event, TAKES_TURNS) and not event.is_forwarded:

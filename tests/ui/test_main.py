@@ -324,7 +324,7 @@ def test_no_garbage_collection_while_a_login_builds_its_screen_and_logout_frees_
     async def released(pilot) -> None:
         """Until the app has made its collection after the screens went."""
         for _ in range(500):
-            if not app._heap_release_due:
+            if not app.heap.release_due:
                 return
             await pilot.pause(0.01)
         raise AssertionError("no collection after the screens went")
@@ -339,7 +339,7 @@ def test_no_garbage_collection_while_a_login_builds_its_screen_and_logout_frees_
             main = weakref.ref(app.screen)
             # Idle: one full collection, once; not again until a key comes.
             collections = gc.get_stats()[2]["collections"]
-            app._last_input_mono -= 60
+            app.heap.last_input_mono -= 60
             app.collect_when_idle()
             app.collect_when_idle()
             assert gc.get_stats()[2]["collections"] == collections + 1
@@ -441,3 +441,25 @@ def test_login_f3_pagedown_in_one_burst_after_the_palette(make_app):
             assert "11 ~ 20" in screen_text(app), screen_text(app)
 
     run(body)
+
+
+def test_only_the_heap_module_calls_the_garbage_collector():
+    """Issue 14: the collector's policy lives in ui/heap.py (one documented contract);
+    no other module of the app turns it on or off, collects, freezes or sets its
+    thresholds."""
+    import ast
+    from pathlib import Path
+
+    import portplus_tui
+
+    root = Path(portplus_tui.__file__).parent
+    callers = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "gc" and node.attr in {
+                        "disable", "enable", "collect", "freeze", "unfreeze",
+                        "set_threshold"}):
+                callers.add(path.relative_to(root).as_posix())
+    assert callers == {"ui/heap.py"}

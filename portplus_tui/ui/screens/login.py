@@ -13,8 +13,6 @@ form (the service's generic text), never a traceback.
 
 from __future__ import annotations
 
-import gc
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -22,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui import textual_compat
+from portplus_tui.ui import heap, textual_compat
 from portplus_tui.ui.base import (
     FormButton,
     FormMixin,
@@ -172,8 +170,8 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
         if state != self._db_shown:
             self.db_state_changed(state)
         # `portplus` pauses the garbage collector until the first screen is drawn
-        # (__main__.launch_tui); this is that screen.
-        self._after_first_paint(gc.enable)
+        # (ui/heap.py, point 1); this is that screen.
+        self._after_first_paint(heap.first_paint_done)
         opener = getattr(self.app, "open_database", None)
         if opener is not None:
             # After this screen's first paint (start-up figure, bench/startup.py);
