@@ -160,16 +160,12 @@ def _frame_text(app, renderable) -> str:
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", renderable.render_segments(app.console))
 
 
-def test_a_repaint_asked_for_during_a_batch_reaches_the_terminal(make_app, monkeypatch):
-    """Hook ``batch_end`` (issue 13, defect 9): the list's answer arrived while Textual
-    held a batch across an await (``ContentSwitcher.add_content`` mounting a pane); its
-    repaint then waited for the next key. Here the next page is asked for inside a held
-    batch; after the batch, a frame with the new rows must reach the terminal with no
-    key and no Pilot pause (``Pilot.pause`` runs the screen's update itself)."""
+def _record_frames(monkeypatch, needle: str):
+    """The text of every frame handed to the terminal (the app draws as if not
+    headless), and an event set by the first frame that contains ``needle``."""
     import asyncio
 
     from textual.app import App
-
 
     frames: list[str] = []
     shown = asyncio.Event()
@@ -180,11 +176,23 @@ def test_a_repaint_asked_for_during_a_batch_reaches_the_terminal(make_app, monke
         real_display(self, screen, renderable)
         if renderable is not None and not self._batch_count:
             frames.append(_frame_text(self, renderable))
-            if "11 ~ 20" in frames[-1]:
+            if needle in frames[-1]:
                 shown.set()
 
     monkeypatch.setitem(textual_compat._originals, "display", display)
     monkeypatch.setattr(App, "is_headless", property(lambda self: False))
+    return frames, shown
+
+
+def test_a_repaint_asked_for_during_a_batch_reaches_the_terminal(make_app, monkeypatch):
+    """Hook ``batch_end`` (issue 13, defect 9): the list's answer arrived while Textual
+    held a batch across an await (``ContentSwitcher.add_content`` mounting a pane); its
+    repaint then waited for the next key. Here the next page is asked for inside a held
+    batch; after the batch, a frame with the new rows must reach the terminal with no
+    key and no Pilot pause (``Pilot.pause`` runs the screen's update itself)."""
+    import asyncio
+
+    frames, shown = _record_frames(monkeypatch, "11 ~ 20")
     app = make_app()
 
     async def body():
@@ -210,23 +218,9 @@ def test_a_repaint_asked_for_before_a_deferred_frame_reaches_the_terminal(
     new text."""
     import asyncio
 
-    from textual.app import App
     from textual.widgets import Static
 
-    frames: list[str] = []
-    shown = asyncio.Event()
-    textual_compat.install()
-    real_display = textual_compat._originals["display"]
-
-    def display(self, screen, renderable):
-        real_display(self, screen, renderable)
-        if renderable is not None and not self._batch_count:
-            frames.append(_frame_text(self, renderable))
-            if "999 件" in frames[-1]:
-                shown.set()
-
-    monkeypatch.setitem(textual_compat._originals, "display", display)
-    monkeypatch.setattr(App, "is_headless", property(lambda self: False))
+    frames, shown = _record_frames(monkeypatch, "999 件")
     app = make_app()
 
     async def body():
