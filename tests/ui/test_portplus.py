@@ -62,6 +62,15 @@ async def open_list(app, pilot, creds) -> PortPlusPane:
     return pane
 
 
+async def open_new_form(app, pilot, creds) -> ApplicationFormScreen:
+    """Log in, open the list, and N: the new-application form."""
+    await open_list(app, pilot, creds)
+    await pilot.press("n")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ApplicationFormScreen)
+    return app.screen
+
+
 def table_numbers(pane) -> list[str]:
     table = pane.query_one("#pp-table", DataTable)
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
@@ -326,10 +335,7 @@ def test_new_form_field_errors_and_unsaved_input(make_app, ctx):
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
-            await open_list(app, pilot, ADMIN)
-            await pilot.press("n")
-            await settle(app, pilot)
-            form = app.screen
+            form = await open_new_form(app, pilot, ADMIN)
             await type_text(app, pilot, "20260230")
             line = form.query_one("#apply_date-deadline", Static)
             await wait_for(app, pilot, lambda: "存在しない日付" in text(line))
@@ -388,10 +394,7 @@ def test_deadline_preview_arriving_after_the_refusal_is_dropped(make_app, ctx, c
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
-            await open_list(app, pilot, USER)
-            await pilot.press("n")
-            await settle(app, pilot)
-            form = app.screen
+            form = await open_new_form(app, pilot, USER)
             burst(app, "20260306\r2\r\r")
             # settle() waits for every worker, and the preview is held at the gate:
             # poll (bounded) until the review has refused the date.
@@ -423,10 +426,7 @@ def test_deadline_refusal_last_allowed_day_and_the_day_after(make_app, ctx, cloc
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
-            await open_list(app, pilot, USER)
-            await pilot.press("n")
-            await settle(app, pilot)
-            form = app.screen
+            form = await open_new_form(app, pilot, USER)
             await type_text(app, pilot, "20260306\r2\r\r")
             if allowed:
                 await wait_for(app, pilot, lambda: form.step == "review")
