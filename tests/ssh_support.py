@@ -72,7 +72,7 @@ def wait_until(check, what: str, timeout: float = 30.0, every: float = 0.05):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(every)  # polling a real server / the process table
+        time.sleep(every)  # noqa: sleep - polling a real server / the process table
 
 
 class SshServer:

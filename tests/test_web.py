@@ -156,7 +156,7 @@ def test_an_idle_session_ends_its_process(tmp_path, monkeypatch):
             for _ in range(400):  # the handlers finish ending the apps
                 if server.live == 0:
                     break
-                await asyncio.sleep(0.05)  # polling the server (bounded), not a wait in a test body
+                await asyncio.sleep(0.05)  # noqa: sleep - polling the server, bounded
         finally:
             await runner.cleanup()
 

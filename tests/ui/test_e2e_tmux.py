@@ -77,7 +77,7 @@ class Terminal:
                 return text
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{text}")
-            time.sleep(0.1)  # polling a real terminal between captures
+            time.sleep(0.1)  # noqa: sleep - polling a real terminal between captures
 
     def wait_for_text(self, *needles: str) -> str:
         return self.wait_for(lambda text: all(n in text for n in needles), " and ".join(needles))

@@ -294,7 +294,7 @@ def test_a_batch_that_never_ends_does_not_keep_the_login_screen_busy(make_app):
                 # Turns of the event loop (not pilot.pause(): it waits for an idle app,
                 # which the busy loop never was).
                 for _ in range(1000):
-                    await asyncio.sleep(0)  # a turn of the loop, no time
+                    await asyncio.sleep(0)  # noqa: sleep - a turn of the event loop, no time
                 assert screen._render_queued and calls == []
                 assert len(app.__dict__["_compat_unbatched"]) == 1  # waiting, once
             assert calls == [1] and not screen._render_queued  # drawn as the batch ends

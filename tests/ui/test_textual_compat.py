@@ -233,14 +233,14 @@ def test_a_repaint_asked_for_before_a_deferred_frame_reaches_the_terminal(
             for _ in range(1000):
                 if held:
                     break
-                await asyncio.sleep(0)  # a turn of the loop, no time
+                await asyncio.sleep(0)  # noqa: sleep - a turn of the event loop, no time
             assert held == [screen._draw_frame]
             summary = pane.query_one("#pp-summary", Static)
             summary.update("全 999 件")
             for _ in range(1000):
                 if summary in screen._dirty_widgets:
                     break
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # noqa: sleep - a turn of the event loop, no time
             assert summary in screen._dirty_widgets
             held.pop()()  # the deferred frame, before Textual's own update runs
             # That frame shows the new text (without the hook, the summary's repaint
