@@ -400,6 +400,13 @@ def unlink_lru(cache: Any) -> None:
                 entry.clear()
 
 
+def fit_columns(table: Any) -> None:
+    """Hook ``fast_table``: the column widths of any DataTable for the rows now in it,
+    at once. DataTable measures new rows at its next idle; a frame (or a test's look at
+    the screen) before that idle showed every column at its header's width."""
+    table._update_dimensions(list(table.rows))
+
+
 class FastTableRendering:
     """Hook ``fast_table``: a mixin for a ``DataTable`` subclass (before it in the bases)."""
 
@@ -496,10 +503,9 @@ class FastTableRendering:
         return row_pair
 
     def fit_columns(self) -> None:
-        """Column widths for the rows now in the table, at once. DataTable measures new
-        rows at its next idle; a snapshot (and, rarely, a frame) taken before that idle
-        showed every column at its header's width: 「SO-00008」 for SO-00008-0."""
-        self._update_dimensions(list(self.rows))
+        """Column widths for the rows now in the table, at once (``fit_columns``):
+        「SO-00008」 was shown for SO-00008-0 before DataTable's next idle."""
+        fit_columns(self)
 
     def _update_dimensions(self, new_rows) -> None:
         """DataTable's column widths and virtual size after rows were added, measuring

@@ -823,3 +823,25 @@ def test_the_discard_question_has_no_lone_question_mark(make_app):
             assert any(line.endswith("破棄して移動しますか?") for line in lines), lines
 
     run(body)
+
+
+def test_the_table_columns_fit_the_rows_as_soon_as_they_are_shown(make_app):
+    """CI once looked at the screen between the rows' arrival and the table's next idle
+    (when DataTable measures new rows): every column at its header's width, 「admin@exam」.
+    The widths are set as the rows are put in."""
+    from rich.cells import cell_len
+
+    app = make_app()
+
+    async def body():
+        async with app.run_test(size=(120, 36)) as pilot:
+            await login(app, pilot, ADMIN)
+            pane = await open_accounts(app, pilot)
+            table = pane.query_one("#accounts-table", DataTable)
+            for column in table.ordered_columns:  # as before any row was measured
+                column.content_width = cell_len(column.label.plain)
+            pane._show(list(pane.accounts), None)  # no idle in between
+            login_ids = table.ordered_columns[2]
+            assert login_ids.content_width >= cell_len("admin@example.com")
+
+    run(body)

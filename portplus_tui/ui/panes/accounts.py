@@ -34,6 +34,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Static
 
 from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
+from portplus_tui.ui import textual_compat
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.prose import Prose
@@ -210,6 +211,7 @@ class AccountsPane(Pane):
                 Text(account.expires.isoformat()), Text(state_label(account)),
                 key=str(account.id),
             )
+        textual_compat.fit_columns(table)  # widths now, not at the table's next idle
         target = keep if keep is not None else self.own_id
         for index, account in enumerate(rows):
             if account.id == target:
