@@ -24,12 +24,12 @@ class SteppedRefresh(FrameControl, StyledOnce):
     (-narrow/-wide, -short/-tall) appear only then, restyles every widget once more.
     Here the breakpoint classes are set in ``__init__`` (the Resize finds them in
     place) and the first resume skips its restyle. A layout and the frame it calls for
-    (``frame_requested``, ui/textual_compat.FrameControl) are done in two turns of the
-    event loop: the frame is
-    rendered in the next one (``loop.call_soon``), so other tasks (keys, timers) can
-    run in between. Callbacks given to ``after_first_frame`` run once the first frame
-    has gone to the terminal. A repaint without layout (a key echoed in a field) is
-    rendered at once, as by Textual."""
+    (``frame_requested``, ui/textual_compat.FrameControl) are done in separate turns of
+    the event loop: the frame is rendered a few turns later (``_soon``), and after any
+    batch Textual holds, so other tasks (keys, timers) can run in between. Callbacks
+    given to ``after_first_frame`` run once the first frame has gone to the terminal. A
+    repaint without layout (a key echoed in a field) is rendered at once, as by
+    Textual."""
 
     _first_frame_drawn = False
     _after_frame: list[Callable[[], Any]] | None = None
