@@ -83,11 +83,11 @@ def test_unknown_account_does_the_same_work(ctx, tenant, monkeypatch):
     unknown account), an audit row, a mail built: only the hand-over of the mail to the
     background differs (test_sec_reset_same_work.py compares the statements fully)."""
     real_execute = ctx.db.execute_sql
-    real_hash = auth._hash_secret
+    real_hash = auth.reset._hash_secret
     statements: list[str] = []
     hashes: list[int] = []
     mails: list[str] = []
-    real_mail = auth.reset_mail
+    real_mail = auth.reset.reset_mail
 
     def spy_execute(sql, params=None, *args, **kwargs):
         statements.append(sql.split()[0].upper())
@@ -102,8 +102,8 @@ def test_unknown_account_does_the_same_work(ctx, tenant, monkeypatch):
         return real_mail(to, *args)
 
     monkeypatch.setattr(ctx.db, "execute_sql", spy_execute)
-    monkeypatch.setattr(auth, "_hash_secret", spy_hash)
-    monkeypatch.setattr(auth, "reset_mail", spy_mail)
+    monkeypatch.setattr(auth.reset, "_hash_secret", spy_hash)
+    monkeypatch.setattr(auth.reset, "reset_mail", spy_mail)
 
     auth.request_reset(ctx, MEMBER, "user@example.com")
     known = (list(statements), len(hashes), len(mails))

@@ -176,17 +176,17 @@ def test_policy_and_confirmation(ctx, tenant, new, confirm, field):
 
 def test_change_conflicts_with_a_concurrent_change(ctx, tenant, monkeypatch):
     session = login(ctx)
-    real = auth.hash_password
+    real = auth.reset.hash_password
 
     def racing_hash(password, rounds):
         # Someone else changes the account while bcrypt runs.
         m.Account.update(version=m.Account.version + 1).where(m.Account.id == tenant.user.id).execute()
         return real(password, rounds)
 
-    monkeypatch.setattr(auth, "hash_password", racing_hash)
+    monkeypatch.setattr(auth.reset, "hash_password", racing_hash)
     with pytest.raises(ConflictError):
         auth.change_own_password(ctx, session, USER_PW, NEW_PW, NEW_PW)
-    monkeypatch.setattr(auth, "hash_password", real)
+    monkeypatch.setattr(auth.reset, "hash_password", real)
     assert auth.login(ctx, MEMBER, "user@example.com", USER_PW).session is not None
 
 

@@ -102,7 +102,10 @@ def discover() -> dict[str, Callable[..., Any]]:
     for info in pkgutil.iter_modules(services_pkg.__path__):
         module = importlib.import_module(f"{services_pkg.__name__}.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("_") or fn.__module__ != module.__name__:
+            # A package (services/auth/) counts with the calls it re-exports.
+            own = fn.__module__ == module.__name__ or (
+                info.ispkg and fn.__module__.startswith(module.__name__ + "."))
+            if name.startswith("_") or not own:
                 continue
             params = list(inspect.signature(fn).parameters)
             if params[:2] == ["ctx", "session"]:

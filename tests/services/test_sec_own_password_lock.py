@@ -34,7 +34,7 @@ def test_a_lock_set_while_the_right_password_is_checked_wins(ctx, tenant, monkey
     """Deterministic interleaving: the right current password has passed bcrypt, then
     five wrong guesses lock the account, then the change tries to write: refused."""
     session = login(ctx)
-    real_verify = auth.verify_password
+    real_verify = auth.reset.verify_password
     checked, release = threading.Event(), threading.Event()
 
     def gated(password, hashed, rounds):
@@ -44,7 +44,7 @@ def test_a_lock_set_while_the_right_password_is_checked_wins(ctx, tenant, monkey
             assert release.wait(timeout=60)
         return ok
 
-    monkeypatch.setattr(auth, "verify_password", gated)
+    monkeypatch.setattr(auth.reset, "verify_password", gated)
     outcome: list = []
 
     def right() -> None:

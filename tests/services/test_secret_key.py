@@ -53,8 +53,8 @@ def test_a_database_copy_does_not_reveal_a_live_code(ctx, tfa):
     assert stored.startswith("hmac-sha256k$")
     assert keyless_search(stored) is None
     # With the key, the stored value does verify the code; under another key it does not.
-    assert auth._check_secret(code, stored, ctx.secret_key())
-    assert not auth._check_secret(code, stored, secrets.token_bytes(32))
+    assert auth.common._check_secret(code, stored, ctx.secret_key())
+    assert not auth.common._check_secret(code, stored, secrets.token_bytes(32))
     assert auth.verify_otp(ctx, result.challenge.attempt, code).account_id == tfa.admin.id
 
 
@@ -66,17 +66,17 @@ def test_a_database_copy_does_not_reveal_a_reset_code(ctx, tenant):
     assert stored.startswith("hmac-sha256k$")
     salt_hex, digest = stored.split("$")[-2:]
     assert hmac.new(bytes.fromhex(salt_hex), code.encode(), hashlib.sha256).hexdigest() != digest
-    assert auth._check_secret(code, stored, ctx.secret_key())
-    assert not auth._check_secret(code, stored, secrets.token_bytes(32))
+    assert auth.common._check_secret(code, stored, ctx.secret_key())
+    assert not auth.common._check_secret(code, stored, secrets.token_bytes(32))
 
 
 def test_rows_of_the_keyless_scheme_never_match(ctx, tfa):
     key = ctx.secret_key()
     salt = secrets.token_hex(16)
     old = f"hmac-sha256${salt}${hmac.new(bytes.fromhex(salt), b'123456', hashlib.sha256).hexdigest()}"
-    assert not auth._check_secret("123456", old, key)
-    assert not auth._check_secret("123456", "garbage", key)
-    assert auth._check_secret("123456", auth._hash_secret("123456", key), key)
+    assert not auth.common._check_secret("123456", old, key)
+    assert not auth.common._check_secret("123456", "garbage", key)
+    assert auth.common._check_secret("123456", auth.common._hash_secret("123456", key), key)
 
 
 def test_a_new_key_voids_pending_codes_and_the_log_says_why(ctx, tfa, settings, caplog):
@@ -91,7 +91,7 @@ def test_a_new_key_voids_pending_codes_and_the_log_says_why(ctx, tfa, settings, 
     assert getattr(caught.value, "code", None) == "otp_wrong"
     assert "stored under another secret key" in caplog.text
     assert new_key not in caplog.text and settings.secret_key not in caplog.text
-    assert auth._key_id(ctx.secret_key()) in caplog.text
+    assert auth.common._key_id(ctx.secret_key()) in caplog.text
 
 
 # ------------------------------------------------------------------------- key file
