@@ -424,7 +424,7 @@ def _all_parsers(parser):
 
 
 def test_every_argument_and_option_of_every_command_has_help():
-    from portplus_tui.__main__ import build_parser
+    from portplus_tui.cli.parser import build_parser
 
     missing = []
     parsers = list(_all_parsers(build_parser()))
@@ -437,7 +437,7 @@ def test_every_argument_and_option_of_every_command_has_help():
 
 
 def test_help_names_formats_and_ranges(capsys):
-    from portplus_tui.__main__ import build_parser
+    from portplus_tui.cli.parser import build_parser
 
     def help_of(*words):
         with pytest.raises(SystemExit) as exc:
@@ -464,7 +464,7 @@ def test_version_from_the_package_metadata(bare_cli):
 def test_version_without_package_metadata(monkeypatch):
     import importlib.metadata
 
-    from portplus_tui.__main__ import package_version
+    from portplus_tui.cli.parser import package_version
 
     def missing(name):
         raise importlib.metadata.PackageNotFoundError(name)
@@ -477,19 +477,19 @@ def test_plain_launch_builds_no_parser(tmp_path):
     code = (
         "import sys\n"
         "import portplus_tui.__main__ as m\n"
-        "m.launch_tui = lambda settings: 0\n"
-        "def refuse():\n"
-        "    raise AssertionError('parser built')\n"
-        "m.build_parser = refuse\n"
+        "import portplus_tui.cli.launch as launch\n"
+        "launch.launch_tui = lambda settings: 0\n"
+        "sys.modules['portplus_tui.cli.parser'] = None  # importing it fails\n"
         "assert m.main([]) == 0\n"
-        "print('argparse' in sys.modules)\n"
+        "commands = ('data', 'accounts', 'reach', 'keys')\n"
+        "print('argparse' in sys.modules, any('portplus_tui.cli.' + c in sys.modules for c in commands))\n"
     )
     env = {**os.environ, "PORTPLUS_DATA_DIR": str(tmp_path / "d"),
            "XDG_CONFIG_HOME": str(tmp_path / "c")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "False"
+    assert proc.stdout.strip() == "False False"
 
 
 # 7. company list: plain tab-separated values, as README says.
@@ -597,7 +597,7 @@ def test_password_prompt_comes_after_every_check(cli):
     (("company", "add", "M97-00001", "--name", "x", "--address", "y", "--ports", "1"), False),
 ])
 def test_ctrl_c_anywhere_is_one_line_and_exit_130(cli, monkeypatch, args, read_only):
-    import portplus_tui.__main__ as cli_module
+    import portplus_tui.cli.main as cli_module
 
     def interrupted(*_args):
         raise KeyboardInterrupt

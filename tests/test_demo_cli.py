@@ -74,7 +74,7 @@ def test_demo_refusal_in_english(cli):
 
 
 def test_demo_uses_its_own_file_unless_a_url_is_given(env, monkeypatch):
-    import portplus_tui.__main__ as entry
+    import portplus_tui.cli.launch as entry
 
     launched = []
     monkeypatch.setattr(entry, "launch_tui", lambda settings: launched.append(settings) or 0)

@@ -112,7 +112,7 @@ def test_the_app_warns_before_it_starts_without_loading_the_data_layer(tmp_path,
     db = tmp_path / "data" / "portplus.db"
     os.chmod(db, 0o604)
     import portplus_tui.ui.app as app_module
-    from portplus_tui.__main__ import _warned
+    from portplus_tui.cli.launch import _warned
 
     _warned.clear()
     seen: list[str] = []
@@ -123,13 +123,13 @@ def test_the_app_warns_before_it_starts_without_loading_the_data_layer(tmp_path,
     monkeypatch.delenv("PORTPLUS_CONFIG", raising=False)
     run = _runner(monkeypatch)
     monkeypatch.setattr(app_module, "run_app", lambda settings: seen.append("app") or 0)
-    monkeypatch.setattr("portplus_tui.__main__._require_terminal", lambda: None)  # no tty here
+    monkeypatch.setattr("portplus_tui.cli.launch._require_terminal", lambda: None)  # no tty here
     code, out, err = run()
     assert code == 0 and seen == ["app"]
     assert err.startswith("portplus: warning:") and f"chmod 600 {db}" in err
     # The check itself imports no peewee (the first paint must not wait for it).
     probe = ("import sys\nfrom portplus_tui.config import Settings\n"
-             "from portplus_tui.__main__ import _warn_if_exposed\n"
+             "from portplus_tui.cli.launch import _warn_if_exposed\n"
              f"_warn_if_exposed(Settings(data_dir={str(tmp_path / 'data')!r}, "
              f"log_dir={str(tmp_path / 'logs')!r}, lang='en'))\n"
              "print('peewee' in sys.modules)")
