@@ -6,7 +6,7 @@ spinner all wait for the loop). Measured over: typing the credentials, pressing
 Enter, the bcrypt check in its worker, and the main screen appearing; then the same
 for the two-step company up to the OTP screen, and the code entry up to the main screen.
 The logout in between is measured on its own line (it ends with one full garbage
-collection, app.release_heap); the goal is about the logins.
+collection, app.heap.release); the goal is about the logins.
 Each phase ends at the first Pilot poll (every 10 ms, after the screen's pending
 messages) that finds the new screen current, so its first frame and much of its first
 pane's building fall inside. Each run is a new app in the same process: only the first
@@ -92,7 +92,7 @@ async def one_run(settings, outbox: Path) -> dict[str, float]:
         await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
         results["login (password)"] = ticker.stop()
         # Log out. The session's screens were frozen out of the collector's reach;
-        # 0.3 s after the logout one full collection frees them (app.release_heap).
+        # 0.3 s after the logout one full collection frees them (app.heap.release).
         # That is the logout's stall, not the next login's: measured on its own line.
         ticker.start()
         await pilot.press("ctrl+l")

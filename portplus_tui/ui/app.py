@@ -4,50 +4,51 @@ First paint is fast: this module imports Textual and our own light modules only.
 database (peewee, a driver), bcrypt, jpholiday and the service modules are imported in
 a thread worker that starts after the login screen has been drawn; it opens the
 ``AppContext`` (``migrate=True``). Every service call runs in a thread worker through
-``run_service``, which waits for that context, so a login typed before the database is
-open simply waits for it. A database that cannot be opened gives a sentence on the login
-screen (and pressing ログイン tries again), never a traceback.
+``run_service`` (ui/bridge.py), which waits for that context, so a login typed before the
+database is open simply waits for it. A database that cannot be opened gives a sentence
+on the login screen (and pressing ログイン tries again), never a traceback.
+
+This module keeps the composition: the bindings, the palette, the screens a session goes
+through. Elsewhere: the service bridge (ui/bridge.py), the service clients
+(ui/clients.py), the session watch (ui/session_watch.py), the heap policy (ui/heap.py),
+and what screens may ask of the app (ui/host.py). App state that screens follow is
+reactive (``session``, ``db_state``); the app tells the screens of its stack with
+Messages (``SessionChanged``, ``DatabaseStateChanged``).
 
 Unexpected exceptions (handlers, actions, timers, workers) are written to the log file
 with ``logs.log_unexpected`` and shown as a short notification; the app keeps running.
 
-Sessions: ``start_session`` shows the main screen; no key or mouse input for
-``idle_timeout_minutes`` (by the app's clock, injectable for tests) ends the session
-with 「一定時間操作がなかったため、ログアウトしました。」 (R-LOG-6), and so does any
-service ``AuthError`` with code ``session_timeout``, ``session_revoked`` or
-``session_password_changed`` (the password was changed or reset elsewhere), with its
-message. Input counts as activity for the service session too, so a form typed for a
-long time can still be saved.
+Sessions: ``start_session`` shows the main screen; the session watch ends an idle one
+(R-LOG-6), and any service ``AuthError`` with code ``session_timeout``,
+``session_revoked`` or ``session_password_changed`` (the password was changed or reset
+elsewhere) ends it with its message.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.screen import Screen
 
 from portplus_tui.core.errors import AuthError, PortPlusError
 from portplus_tui.ui import i18n, textual_compat
-from portplus_tui.ui.base import (
-    BusyIndicator,
-    Guarded,
-    database_unavailable,
-    guarded,
-    hold_busy,
-    without_controls,
-)
+from portplus_tui.ui.app_messages import DatabaseStateChanged, SessionChanged
+from portplus_tui.ui.base import BusyIndicator, Guarded, HoldsEdits, guarded, without_controls
+from portplus_tui.ui.bridge import ServiceBridge
+from portplus_tui.ui.clients import SESSION_END_CODES, Clients, ServiceCall
 from portplus_tui.ui.glyphs import use_glyphs
 from portplus_tui.ui.heap import Heap
+from portplus_tui.ui.host import PortPlusHost
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
+from portplus_tui.ui.session_watch import SessionWatch
 from portplus_tui.ui.textual_compat import LastResort
 from portplus_tui.ui.typeahead import KeyTurns
 
@@ -57,17 +58,12 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from portplus_tui.config import Settings
+    from portplus_tui.services.context import Session
 
 log = logging.getLogger("portplus.ui")
 
-#: service AuthError codes that end the session
 #: input that keeps its order behind a key still on its way (R-UI-1, ui/typeahead.py)
 TAKES_TURNS = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
-SESSION_END_CODES = frozenset({"session_timeout", "session_revoked",
-                               "session_password_changed"})
-
-#: how often the app asks the service whether the session is still good (seconds)
-SESSION_CHECK_SECONDS = 60.0
 
 _KEY_NAMES = {
     "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space", "backspace": "BS",
@@ -96,7 +92,7 @@ class FatalError(Exception):
         return Text(str(self))
 
 
-class PortPlusApp(LastResort, Guarded, App[int]):
+class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "Port Plus"
     COMMANDS = App.COMMANDS | {_portplus_commands}
@@ -113,8 +109,12 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         Binding("ctrl+q", "quit", "key.quit", priority=True, key_display="^Q", id="app.quit"),
     ]
 
-    #: "opening" | "ready" | "failed"
+    #: "opening" | "ready" | "failed"; the screens of the stack get DatabaseStateChanged
     db_state: reactive[str] = reactive("opening", init=False)
+    #: the logged-in Session (None on the login screens); the screens of the stack get
+    #: SessionChanged when it is set, and after every service call (which re-reads the
+    #: acting account into it)
+    session: var[Session | None] = var(None, init=False, always_update=True)
 
     def __init__(self, settings: "Settings", *, ctx: Any = None,
                  clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
@@ -124,19 +124,21 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         super().__init__(**kwargs)
         localize_bindings(self)
         self.settings = settings
-        self.session: Any = None
         self.db_message = ""
         self.unexpected_errors: list[BaseException] = []
         self._clock = clock
-        self._ctx = ctx
-        self._owns_ctx = ctx is None
-        self._ctx_future: concurrent.futures.Future = concurrent.futures.Future()
-        self._last_input: datetime | None = None
         self.heap = Heap(lambda: self.session is not None)  # ui/heap.py
+        self.clients = Clients(lambda: self.session)  # ui/clients.py
+        self.session_watch = SessionWatch(self)  # ui/session_watch.py
         self._key_turns = KeyTurns(self, self._dispatch_input)
+        self.bridge = ServiceBridge(self, settings, ctx=ctx, clock=clock,
+                                    key_turns=self._key_turns,
+                                    after_call=lambda: self.mutate_reactive(PortPlusApp.session),
+                                    on_error=self._service_failed,
+                                    on_unexpected=self.report_unexpected,
+                                    on_state=self._database_state)
         self._use_themes()
         if ctx is not None:
-            self._ctx_future.set_result(ctx)
             self.set_reactive(PortPlusApp.db_state, "ready")
 
     # ================================================================= themes
@@ -174,28 +176,11 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         """The app's clock: the injected one, else the context's, else the system's."""
         if self._clock is not None:
             now = self._clock()
-        elif self._ctx is not None:
-            return self._ctx.now()
+        elif self.bridge.ctx is not None:
+            return self.bridge.ctx.now()
         else:
             now = _utc_now()
         return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
-
-    # ================================================================= the collector
-    # ui/heap.py holds the policy and its contract; these are the calls screens make.
-    def pause_gc(self) -> None:
-        """No garbage collection while the next screen is built (heap.Heap.pause)."""
-        self.heap.pause()
-
-    def settle_heap(self) -> None:
-        """The new screen is drawn (heap.Heap.screen_drawn)."""
-        self.heap.screen_drawn()
-
-    def collect_when_idle(self) -> None:
-        self.heap.collect_when_idle()
-
-    def release_heap(self) -> None:
-        """A session's screens are going (heap.Heap.release)."""
-        self.heap.release()
 
     # ================================================================= start-up
     def get_default_screen(self) -> Screen:
@@ -210,144 +195,50 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         if self.settings.keymap:  # checked before the start (ui/keymap.py)
             self.set_keymap({name: keys for name, keys in self.settings.keymap})
         self.heap.freeze()
-        self.set_interval(1.0, guarded(self, self.check_idle_timeout), name="idle-check")
-        self.set_interval(SESSION_CHECK_SECONDS, guarded(self, self.check_session),
-                          name="session-check")
+        self.session_watch.start()
 
     def open_database(self) -> None:
-        """Open the AppContext in a thread (again, after a failure)."""
-        if self._ctx is not None or self.db_state == "opening" and self._opening:
-            return
-        if self._ctx_future.done():
-            self._ctx_future = concurrent.futures.Future()
-        self._opening = True
-        self.db_state = "opening"
-        self.run_worker(self._open_context, thread=True, exit_on_error=False,
-                        group="open-database", name="open database")
-
-    _opening = False
+        """Open the AppContext in a thread (again, after a failure): ui/bridge.py."""
+        self.bridge.open()
 
     def watch_db_state(self, state: str) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, LoginScreen):
-                screen.db_state_changed(state)
-
-    def _open_context(self) -> None:  # thread
-        future = self._ctx_future
-        lang = get_lang()
-        try:
-            from portplus_tui.logs import setup_logging
-
-            try:
-                setup_logging(self.settings)
-            except OSError:
-                pass
-            from portplus_tui.services.context import AppContext
-
-            extra = {"clock": self._clock} if self._clock is not None else {}
-            ctx = AppContext.open(self.settings, migrate=True, **extra)
-            # Warm the imports the login screen needs next.
-            from portplus_tui.services import auth, companies  # noqa: F401
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
-            where = self.settings.database_url or str(self.settings.resolved_database_url)
-            error = database_unavailable(exc, where, lang)
-            log.warning("database cannot be opened: %s", error.en, exc_info=True)
-            future.set_exception(error)
-            self._from_thread(self._database_state, "failed", error.en)
-        else:
-            self._ctx = ctx
-            future.set_result(ctx)
-            self._from_thread(self._database_state, "ready", "")
+            screen.post_message(DatabaseStateChanged(state))
 
     def _database_state(self, state: str, message: str) -> None:
-        self._opening = False
         if state == "ready":
             self.heap.freeze()  # peewee, bcrypt and the services are imported by now
         self.db_message = message
         self.db_state = state
 
-    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
-        try:
-            self.call_from_thread(guarded(self, callback), *args)
-        except RuntimeError:  # the app has ended
-            pass
+    def watch_session(self, session: Session | None) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(SessionChanged(session))
 
     @property
     def ctx(self) -> Any:
         """The AppContext once open (None before)."""
-        return self._ctx
+        return self.bridge.ctx
 
     def on_unmount(self) -> None:
         self.heap.end()
-        if self.session is not None and self._ctx is not None:
+        ctx = self.bridge.ctx
+        if self.session is not None and ctx is not None:
             try:  # quitting while logged in: record the logout (a quick write)
-                from portplus_tui.services import auth
-
-                auth.logout(self._ctx, self.session)
+                self.clients.auth.logout(self.session).job(ctx)
             except Exception:  # noqa: BLE001 - never block the exit
                 log.warning("recording the logout at exit failed", exc_info=True)
-            self.session = None
-        if self._owns_ctx and self._ctx is not None:
-            try:
-                self._ctx.close()
-            except Exception:  # noqa: BLE001 - closing at exit must not raise
-                log.warning("closing the database failed", exc_info=True)
+            self.set_reactive(PortPlusApp.session, None)
+        self.bridge.close()
 
     # ================================================================= service calls
-    def run_service(self, owner: "DOMNode", job: Callable[[Any], Any], *,
+    def run_service(self, owner: "DOMNode", call: ServiceCall[Any], *,
                     done: Callable[[Any], Any] | None = None,
                     failed: Callable[[PortPlusError], Any] | None = None,
-                    busy: "Widget | None" = None, name: str = "service",
-                    hold_input: bool = False) -> "Worker":
-        """Run ``job(ctx)`` in a thread worker (database, bcrypt and mail work never
-        blocks the event loop). Back on the UI thread: ``done(result)``, or
-        ``failed(error)`` for a ``PortPlusError`` (default: a notification). Session
-        ends are handled here; anything unexpected is logged and notified.
-        ``hold_input``: the keys typed meanwhile wait until ``done`` / ``failed`` has run
-        (and the screen it brings has handled its first messages): the login's Enter,
-        whose result changes the screen the next keys are for."""
-        release = hold_busy(busy) if busy is not None else None
-        if hold_input:
-            self._key_turns.pause()
-
-        def finish(kind: str, value: Any) -> None:
-            try:
-                if release is not None:
-                    release()
-                self._sync_session()
-                alive = owner is self or owner.is_attached
-                if kind == "ok":
-                    if done is not None and alive:
-                        done(value)
-                elif kind == "error":
-                    self._service_failed(value, failed if alive else None)
-                else:
-                    self.report_unexpected(value, where=name)
-            finally:
-                if hold_input:
-                    self._key_turns.resume()
-
-        def work() -> None:
-            try:
-                ctx = self._ctx_future.result()
-                outcome = ("ok", job(ctx))
-            except PortPlusError as exc:
-                outcome = ("error", exc)
-            except Exception as exc:  # noqa: BLE001
-                # The service layer tells database failures (down, busy, read-only)
-                # from bugs; imported here, in the worker, off the first-paint path.
-                from portplus_tui.services.context import as_user_error
-
-                typed = as_user_error(exc)
-                if typed is not None:
-                    log.warning("database error in %s", name, exc_info=True)
-                    outcome = ("error", typed)
-                else:
-                    outcome = ("unexpected", exc)
-            self._from_thread(finish, *outcome)
-
-        return owner.run_worker(work, thread=True, exit_on_error=False, name=name,
-                                group=name)
+                    busy: "Widget | None" = None, hold_input: bool = False) -> "Worker[None]":
+        """Run a service call in a thread worker of ``owner``: ui/bridge.py."""
+        return self.bridge.run(owner, call, done=done, failed=failed, busy=busy,
+                               hold_input=hold_input)
 
     def _service_failed(self, exc: PortPlusError,
                         failed: Callable[[PortPlusError], Any] | None) -> None:
@@ -395,9 +286,8 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         from portplus_tui.ui.screens.main import MainScreen
 
         self.session = session
-        self._last_input = self.now()
-        session.last_activity = self._last_input
-        self.pause_gc()  # until the main screen shows its first pane (settle_heap)
+        self.session_watch.session_started()
+        self.heap.pause()  # until the main screen shows its first pane (heap.screen_drawn)
         self._replace_all(MainScreen(session))
 
     def show_login(self, notice: str | None = None, *, member_no: str = "", login_id: str = "",
@@ -419,54 +309,12 @@ class PortPlusApp(LastResort, Guarded, App[int]):
         if session is None:
             return
         self.session = None
-
-        def job(ctx: Any) -> None:
-            from portplus_tui.services import auth
-
-            auth.logout(ctx, session)
-
-        self.run_service(self, job, failed=lambda exc: None, name="logout")
+        self.run_service(self, self.clients.auth.logout(session), failed=lambda exc: None)
         self.show_login(message, error=error)
-
-    def note_activity(self) -> None:
-        now = self.now()
-        if self.session is not None and self._idle_over(now):
-            self.end_session(t("session.idle_logout"))
-            return
-        self._last_input = now
-        if self.session is not None:
-            self.session.last_activity = now
-
-    def _idle_over(self, now: datetime) -> bool:
-        if self._last_input is None:
-            return False
-        return now - self._last_input > timedelta(minutes=self.settings.idle_timeout_minutes)
-
-    def check_idle_timeout(self) -> None:
-        """Called every second: end an idle session (R-LOG-6); collect garbage while
-        nobody types."""
-        if self.session is not None and self._idle_over(self.now()):
-            self.end_session(t("session.idle_logout"))
-            return
-        self.collect_when_idle()
-
-    def check_session(self) -> None:
-        """Ask the service whether the session still holds (deleted, expired, locked
-        accounts lose their rights without waiting for their next action)."""
-        session = self.session
-        if session is None:
-            return
-
-        def job(ctx: Any) -> None:
-            from portplus_tui.services import auth
-
-            auth.check_session(ctx, session)
-
-        self.run_service(self, job, failed=lambda exc: None, name="check_session")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and not event.is_forwarded:
-            self.note_activity()
+            self.session_watch.input_came()
             self.heap.input_came()
             if isinstance(event, events.Paste):
                 event.text = without_controls(event.text)
@@ -531,18 +379,16 @@ class PortPlusApp(LastResort, Guarded, App[int]):
 
     async def action_quit(self) -> None:
         """Ctrl+Q: quit, asking first when a form holds unsaved input (R-UI-4)."""
-        checker = getattr(self.screen, "is_dirty", None)
-        if self.session is not None or callable(checker):
-            dirty = bool(checker()) if callable(checker) else False
-            if dirty:
-                from portplus_tui.ui.screens.confirm import ConfirmModal
+        screen = self.screen
+        if isinstance(screen, HoldsEdits) and screen.is_dirty():
+            from portplus_tui.ui.screens.confirm import ConfirmModal
 
-                def answer(yes: bool | None) -> None:
-                    if yes:
-                        self.exit(0)
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.exit(0)
 
-                self.push_screen(ConfirmModal(t("confirm.quit_dirty")), answer)
-                return
+            self.push_screen(ConfirmModal(t("confirm.quit_dirty")), answer)
+            return
         self.exit(0)
 
     def action_command_palette(self) -> None:
@@ -562,14 +408,6 @@ class PortPlusApp(LastResort, Guarded, App[int]):
                                 self.action_hide_help_panel)
         else:
             yield SystemCommand(t("sys.keys"), t("sys.keys.help"), self.action_show_help_panel)
-
-    def _sync_session(self) -> None:
-        """Every service call re-reads the acting account into the session: let the
-        shell show what changed (the 担当者名 in the header)."""
-        for screen in self.screen_stack:
-            sync = getattr(screen, "sync_session", None)
-            if sync is not None:
-                sync()
 
     def get_loading_widget(self) -> "Widget":
         return BusyIndicator()

@@ -39,6 +39,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, LoadingIndicator, Select, Static
 
 from portplus_tui.core.errors import PortPlusError
+from portplus_tui.ui.host import PortPlusHost
 from portplus_tui.ui.i18n import t
 from portplus_tui.ui.textual_compat import GuardedDispatch, StarPasswordInput
 
@@ -149,10 +150,9 @@ class Guarded(GuardedDispatch):
 
     def dispatch_failed(self, error: Exception, message: Any) -> None:
         app = _app_of(self)
-        report = getattr(app, "report_unexpected", None)
-        if report is None:
+        if not isinstance(app, PortPlusHost):
             raise error
-        report(error, where=f"{type(self).__name__} <- {type(message).__name__}")
+        app.report_unexpected(error, where=f"{type(self).__name__} <- {type(message).__name__}")
 
     # A screen covered by a dialog hides its key bar: the dialog's own (one line) sits at
     # the bottom, and the lines of the screen's bar above it listed keys that do not act
@@ -200,10 +200,9 @@ def guarded(node: Any, callback: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as exc:  # noqa: BLE001
             app = _app_of(node)
-            report = getattr(app, "report_unexpected", None)
-            if report is None:
+            if not isinstance(app, PortPlusHost):
                 raise
-            report(exc, where=getattr(callback, "__qualname__", repr(callback)))
+            app.report_unexpected(exc, where=getattr(callback, "__qualname__", repr(callback)))
             return None
 
     return run
@@ -354,7 +353,14 @@ def database_unavailable(exc: BaseException, where: str, lang: str) -> DatabaseU
     return DatabaseUnavailable(text, text)
 
 
-class FormMixin:
+class HoldsEdits:
+    """A screen that may hold unsaved input: Ctrl+Q asks before quitting (R-UI-4)."""
+
+    def is_dirty(self) -> bool:
+        return False
+
+
+class FormMixin(HoldsEdits):
     """For screens and panes with inputs: field errors and unsaved input.
 
     A field ``foo`` is an ``Input#foo`` followed by a ``Static#foo-error.field-error``.

@@ -13,12 +13,13 @@ from typing import Any, Callable, Iterator
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from portplus_tui.ui import panes
+from portplus_tui.ui.host import PortPlusHost
 from portplus_tui.ui.i18n import t
 
 
 def palette_entries(app: Any, screen: Any) -> Iterator[tuple[str, str, Callable[[], Any]]]:
     """(label, help, callback) of what the current user may reach now from ``screen``."""
-    session = getattr(app, "session", None)
+    session = app.session if isinstance(app, PortPlusHost) else None
     if session is None:
         from portplus_tui.ui.screens.login import LoginScreen
 

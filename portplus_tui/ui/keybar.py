@@ -92,7 +92,7 @@ class KeyBar(Widget):
         active = self.screen.active_bindings
         keys: list[_Key] = []
         seen: set[str] = set()
-        palette = getattr(app, "COMMAND_PALETTE_BINDING", None)
+        palette = app.COMMAND_PALETTE_BINDING
         for key, (_node, binding, enabled, _tooltip) in active.items():
             if not binding.show or binding.action in seen or key == palette:
                 continue

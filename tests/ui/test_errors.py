@@ -88,9 +88,9 @@ def test_an_exception_in_a_timer_callback_is_not_fatal(make_app, monkeypatch):
                     raise ValueError("boom in a timer")
                 return False
 
-            monkeypatch.setattr(app, "_idle_over", broken)
+            monkeypatch.setattr(app.session_watch, "idle_over", broken)
             # what the app's one-second interval timer runs
-            await guarded(app, app.check_idle_timeout)()
+            await guarded(app, app.session_watch.tick)()
             await settle(app, pilot)
             assert [type(e) for e in app.unexpected_errors] == [ValueError]
             assert isinstance(app.screen, MainScreen)

@@ -163,11 +163,11 @@ def test_idle_timeout_logs_out_with_the_message(make_app, clock):
             clock.advance(minutes=20)
             await pilot.press("down")  # activity
             clock.advance(minutes=20)
-            app.check_idle_timeout()
+            app.session_watch.tick()
             await settle(app, pilot)
             assert isinstance(app.screen, MainScreen)  # 20 min since the last key
             clock.advance(minutes=11)
-            app.check_idle_timeout()
+            app.session_watch.tick()
             await settle(app, pilot)
             assert isinstance(app.screen, LoginScreen)
             assert app.session is None
@@ -196,7 +196,7 @@ def test_service_session_errors_end_the_session(make_app, clock, ctx):
             user = next(a for a in accounts.list_accounts_for(ctx, USER[0])
                         if a.login_id == USER[1])
             accounts.delete_account(ctx, admin, user.id, version=user.version)
-            app.check_session()
+            app.session_watch.check()
             await settle(app, pilot)
             assert isinstance(app.screen, LoginScreen)
             assert "このアカウントは現在ご利用になれません" in text_of(
@@ -216,7 +216,7 @@ def test_a_password_change_elsewhere_ends_the_session_with_its_message(make_app,
             assert isinstance(app.screen, MainScreen)
             elsewhere = auth.login(ctx, *USER).session
             auth.change_own_password(ctx, elsewhere, USER[2], "fresh-pass-9", "fresh-pass-9")
-            app.check_session()
+            app.session_watch.check()
             await settle(app, pilot)
             assert isinstance(app.screen, LoginScreen)
             assert app.session is None
@@ -312,13 +312,13 @@ def test_no_garbage_collection_while_a_login_builds_its_screen_and_logout_frees_
 
     app = make_app()
     enabled_at_settle: list[bool] = []
-    settle_heap = app.settle_heap
+    screen_drawn = app.heap.screen_drawn
 
     def watched_settle() -> None:
         enabled_at_settle.append(gc.isenabled())
-        settle_heap()
+        screen_drawn()
 
-    app.settle_heap = watched_settle
+    app.heap.screen_drawn = watched_settle
     before = gc.get_threshold()
 
     async def released(pilot) -> None:
@@ -340,8 +340,8 @@ def test_no_garbage_collection_while_a_login_builds_its_screen_and_logout_frees_
             # Idle: one full collection, once; not again until a key comes.
             collections = gc.get_stats()[2]["collections"]
             app.heap.last_input_mono -= 60
-            app.collect_when_idle()
-            app.collect_when_idle()
+            app.heap.collect_when_idle()
+            app.heap.collect_when_idle()
             assert gc.get_stats()[2]["collections"] == collections + 1
             await pilot.press("ctrl+l")
             await settle(app, pilot)

@@ -376,21 +376,29 @@ def test_deadline_preview_arriving_after_the_refusal_is_dropped(make_app, ctx, c
     """The live deadline line's answer can arrive after Ctrl+S refused the date (CI saw
     it: the refusal then stood twice, under the field and in the line). A preview still
     on its way when the refusal is shown is dropped."""
-    import sys
     import threading
+
+    from portplus_tui.ui.clients import ServiceCall
 
     clock.now = datetime(2026, 3, 5, 0, 0, 0, tzinfo=JST)
     gate, held = threading.Event(), threading.Event()
-    real = apps.deadline_for
+    app = make_app()
+    calls = app.clients.applications
+    real = calls.deadline
 
-    def deadline_for(*args, **kwargs):
-        if "_check_deadline" in sys._getframe(1).f_code.co_qualname:  # the live preview
+    def deadline(day, name="portplus.deadline"):
+        call = real(day, name)
+        if name != "portplus.deadline":  # the review's check goes through
+            return call
+
+        def job(ctx):  # the live preview: held until the refusal is on screen
             held.set()
             gate.wait(30)
-        return real(*args, **kwargs)
+            return call.job(ctx)
 
-    monkeypatch.setattr(apps, "deadline_for", deadline_for)
-    app = make_app()
+        return ServiceCall(call.name, job)
+
+    monkeypatch.setattr(calls, "deadline", deadline)
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:

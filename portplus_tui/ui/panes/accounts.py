@@ -35,6 +35,7 @@ from textual.widgets import Button, DataTable, Static
 
 from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui import textual_compat
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.prose import Prose
@@ -115,7 +116,7 @@ class AccountsPane(Pane):
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         ensure_styles(self.app)
-        session = self.app.session
+        session = host(self).session
         self._admin = bool(session is not None and session.is_admin)
         # Focus follows the screen position (Textual 8): the table comes before the
         # buttons below it, so Tab from the menu lands on the table.
@@ -160,7 +161,7 @@ class AccountsPane(Pane):
 
     @property
     def own_id(self) -> int | None:
-        session = self.app.session
+        session = host(self).session
         return None if session is None else session.account_id
 
     @property
@@ -181,25 +182,21 @@ class AccountsPane(Pane):
         return None
 
     def refresh_data(self, select_id: int | None = None) -> None:
-        session = self.app.session
+        session = host(self).session
         if session is None:
             return
         current = self.selected
         keep = select_id if select_id is not None else (current.id if current else None)
 
-        def job(ctx):
-            from portplus_tui.services import accounts
-
-            return accounts.list_accounts(ctx, session)
-
         def done(rows: list) -> None:
             self._show(rows, keep)
 
-        self.app.run_service(self, job, done=done, failed=self._failed, busy=self.table,
-                             name="list_accounts")
+        app = host(self)
+        app.run_service(self, app.clients.accounts.list(), done=done, failed=self._failed,
+                        busy=self.table)
 
     def _show(self, rows: list, keep: int | None) -> None:
-        session = self.app.session
+        session = host(self).session
         self._admin = bool(session is not None and session.is_admin)
         self.accounts = list(rows)
         table = self.table
@@ -282,7 +279,7 @@ class AccountsPane(Pane):
             return
         from portplus_tui.services import accounts
 
-        refusal = accounts.self_delete_refusal(self.app.session, account.id)
+        refusal = accounts.self_delete_refusal(host(self).session, account.id)
         if refusal is not None:
             event.stop()
             event.prevent_default()
@@ -363,19 +360,13 @@ class AccountsPane(Pane):
                              answer)
 
     def _delete(self, account: Any) -> None:
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import accounts
-
-            accounts.delete_account(ctx, session, account.id, version=account.version)
-
         def done(_result) -> None:
             self.say(t("accounts.deleted", login_id=account.login_id))
             self.refresh_data()
 
-        self.app.run_service(self, job, done=done, failed=self._failed_then_reload,
-                             busy=self.table, name="delete_account")
+        app = host(self)
+        app.run_service(self, app.clients.accounts.delete(account), done=done,
+                        failed=self._failed_then_reload, busy=self.table)
 
     def action_unlock(self) -> None:
         if not self._admin_only():
@@ -386,19 +377,13 @@ class AccountsPane(Pane):
         if not account.locked:
             self.say(t("accounts.not_locked"))
             return
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import accounts
-
-            return accounts.unlock(ctx, session, account.id)
-
         def done(view) -> None:
             self.say(t("accounts.unlocked", login_id=view.login_id))
             self.refresh_data(select_id=view.id)
 
-        self.app.run_service(self, job, done=done, failed=self._failed_then_reload,
-                             busy=self.table, name="unlock_account")
+        app = host(self)
+        app.run_service(self, app.clients.accounts.unlock(account.id), done=done,
+                        failed=self._failed_then_reload, busy=self.table)
 
     def action_send_reset(self) -> None:
         if not self._admin_only():
@@ -418,18 +403,12 @@ class AccountsPane(Pane):
                              answer)
 
     def _send_reset(self, account: Any) -> None:
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            auth.admin_send_reset(ctx, session, account.id)
-
         def done(_result) -> None:
             self.say(t("accounts.reset_sent", login_id=account.login_id))
 
-        self.app.run_service(self, job, done=done, failed=self._failed_then_reload,
-                             busy=self.table, name="admin_send_reset")
+        app = host(self)
+        app.run_service(self, app.clients.auth.admin_send_reset(account.id), done=done,
+                        failed=self._failed_then_reload, busy=self.table)
 
     def action_audit(self) -> None:
         if not self._admin_only():

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.prose import Prose
@@ -103,15 +104,8 @@ class CompanyPane(Pane):
                     yield Prose("", id="note-text", markup=False)
 
     def refresh_data(self) -> None:
-        app = self.app
-        session = app.session
-
-        def job(ctx):
-            from portplus_tui.services import companies
-
-            return companies.company_info(ctx, session)
-
-        app.run_service(self, job, done=self._show, busy=self, name="company_info")
+        app = host(self)
+        app.run_service(self, app.clients.company.info(), done=self._show, busy=self)
 
     def _show(self, info) -> None:
         self.info = info

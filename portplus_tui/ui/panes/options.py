@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable
 
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.prose import Prose
@@ -25,15 +26,8 @@ class OptionsPane(Pane):
         yield Prose(t("options.hint"), classes="pane-hint", markup=False)
 
     def refresh_data(self) -> None:
-        app = self.app
-        session = app.session
-
-        def job(ctx):
-            from portplus_tui.services import companies
-
-            return companies.list_options(ctx, session)
-
-        app.run_service(self, job, done=self._show, busy=self, name="list_options")
+        app = host(self)
+        app.run_service(self, app.clients.company.options(), done=self._show, busy=self)
 
     def _show(self, options: list) -> None:
         self.options = options

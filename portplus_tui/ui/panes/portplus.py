@@ -32,11 +32,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, Static
 
-from portplus_tui.core.calendar import billing_month_of, parse_date, parse_month
+from portplus_tui.core.calendar import parse_date, parse_month
 from portplus_tui.core.errors import PortPlusError, ValidationError
+from portplus_tui.ui.app_messages import PageRequested, RowAction
 from portplus_tui.ui.base import hold_busy
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.panes.portplus_calendar import MonthCalendar, describe_day
@@ -88,9 +91,7 @@ class ResultsTable(FastTableRendering, RowTable, inherit_bindings=False):
         localize_bindings(self)
 
     def action_row(self, what: str) -> None:
-        pane = next((n for n in self.ancestors if isinstance(n, PortPlusPane)), None)
-        if pane is not None:
-            pane.row_action(what)
+        self.post_message(RowAction(what))
 
 def update_line(widget: Static, content: Any, plain: str) -> None:
     """``widget.update(content)`` (``plain``: its text without markup), laying out the
@@ -138,38 +139,29 @@ class Pager(Static):
         plain.append(next_label)
         update_line(self, "  ".join(parts), "  ".join(plain))
 
-    def _pane(self) -> "PortPlusPane | None":
-        return next((n for n in self.ancestors if isinstance(n, PortPlusPane)), None)
-
+    # The page links (markup actions of the text above) ask the pane for a page.
     def action_prev(self) -> None:
-        if (pane := self._pane()) is not None:
-            pane.action_prev_page()
+        self.post_message(PageRequested("prev"))
 
     def action_next(self) -> None:
-        if (pane := self._pane()) is not None:
-            pane.action_next_page()
+        self.post_message(PageRequested("next"))
 
     def action_go(self, number: int) -> None:
-        if (pane := self._pane()) is not None:
-            pane.go_to_page(number)
+        self.post_message(PageRequested("go", number))
 
     def action_first(self) -> None:
-        if (pane := self._pane()) is not None:
-            pane.action_first_page()
+        self.post_message(PageRequested("first"))
 
     def action_last(self) -> None:
-        if (pane := self._pane()) is not None:
-            pane.action_last_page()
+        self.post_message(PageRequested("last"))
 
     def action_ahead(self, pages: int) -> None:
         """A page number after the current one (shown with the page on screen)."""
-        if (pane := self._pane()) is not None and pane.page is not None:
-            pane.go_to_page(pane.page.page + pages)
+        self.post_message(PageRequested("ahead", pages))
 
     def action_back(self, pages: int) -> None:
         """A page number before the current one."""
-        if (pane := self._pane()) is not None and pane.page is not None:
-            pane.go_to_page(pane.page.page - pages)
+        self.post_message(PageRequested("ahead", -pages))
 
 
 def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
@@ -231,13 +223,15 @@ class PortPlusPane(Pane):
                 id="portplus.back_to_list"),
     ]
 
+    #: "list" (the table) or "calendar" (the month calendar); watch_view_mode shows it
+    view_mode: var[str] = var("list", init=False)
+
     def __init__(self) -> None:
         super().__init__(id="pane-portplus")
         self.query_value = None  # services.applications.ListQuery of the list shown
         self.page = None  # services.applications.Page shown
         self.rows: list = []  # ApplicationView of the table's rows, in order
         self.company = None  # CompanyInfo (契約ポート数)
-        self.view_mode = "list"
         self._seq = 0  # the latest list request; older answers are dropped
         # Page keys pressed before the first page came (F3 PageDown in one burst): they
         # act, in order, once it has (R-UI-1).
@@ -334,8 +328,9 @@ class PortPlusPane(Pane):
         return self.query_one("#pp-calendar" if self.view_mode == "calendar" else "#pp-table")
 
     # ================================================================= service plumbing
-    def _call(self, job, done, *, name: str, failed=None, busy: bool = True) -> None:
-        """Run ``job(ctx)`` in a worker; only the newest request's answer is shown."""
+    def _call(self, call, done, *, failed=None, busy: bool = True) -> None:
+        """Run a service call (ui/clients.py) in a worker; only the newest request's
+        answer is shown."""
         self._seq += 1
         seq = self._seq
         if busy:
@@ -355,7 +350,7 @@ class PortPlusPane(Pane):
             self._size_wanted = None
             (failed or self._show_search_error)(exc)
 
-        self.app.run_service(self, job, done=on_done, failed=on_failed, name=name)
+        host(self).run_service(self, call, done=on_done, failed=on_failed)
 
     def _start_loading(self) -> None:
         if self._loading_timer is not None:
@@ -390,18 +385,12 @@ class PortPlusPane(Pane):
         error.display = bool(text)
 
     def load_company(self) -> None:
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import companies
-
-            return companies.company_info(ctx, session)
-
         def done(info) -> None:
             self.company = info
 
-        self.app.run_service(self, job, done=done, failed=lambda exc: None,
-                             name="portplus.company")
+        app = host(self)
+        app.run_service(self, app.clients.company.info("portplus.company"), done=done,
+                        failed=lambda exc: None)
 
     @property
     def contracted_ports(self) -> int | None:
@@ -409,23 +398,17 @@ class PortPlusPane(Pane):
 
     # ================================================================= searching
     def open_initial(self) -> None:
-        session = self.app.session
-        size = self._page_size()
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            query = applications.current_month_query(ctx, page_size=None)
-            query = query.with_page_size(size) if size else query
-            month = billing_month_of(ctx.today(), ctx.settings.closing_day)
-            return f"{month[0]:04d}-{month[1]:02d}", applications.list_page(ctx, session, query, 1)
-
         def done(result) -> None:
             month, page = result
             self.query_one("#pp-month", Input).value = month
             self._show_page(page)
 
-        self._call(job, done, name="portplus.list")
+        self._call(self._calls.current_month(self._page_size()), done)
+
+    @property
+    def _calls(self):
+        """The applications client (ui/clients.py)."""
+        return host(self).clients.applications
 
     def _page_size(self) -> int:
         if self._size_wanted is not None:  # asked for with p, not shown yet
@@ -460,16 +443,9 @@ class PortPlusPane(Pane):
             self.query_one("#pp-month").focus()
             return
         self._back_to_table()
-        session = self.app.session
-        size, include = self._page_size(), self._include_cancelled()
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            query = applications.month_query(ctx, text, page_size=size, include_cancelled=include)
-            return applications.list_page(ctx, session, query, 1)
-
-        self._call(job, self._show_page, name="portplus.list")
+        self._call(self._calls.month(text, page_size=self._page_size(),
+                                     include_cancelled=self._include_cancelled()),
+                   self._show_page)
 
     def search_period(self) -> None:
         start = self.query_one("#pp-from", Input).value.strip()
@@ -488,16 +464,8 @@ class PortPlusPane(Pane):
 
     def run_query(self, make_query, page: int = 1, focus_id: int | None = None) -> None:
         """List ``make_query(applications)`` (built in the worker) at page ``page``."""
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            query = make_query(applications)
-            return applications.list_page(ctx, session, query, page)
-
         self._pending_focus_id = focus_id
-        self._call(job, self._show_page, name="portplus.list")
+        self._call(self._calls.list_page(make_query, page), self._show_page)
 
     def search_day(self, day: date) -> None:
         """The list of one 適用日 (from the calendar)."""
@@ -516,17 +484,7 @@ class PortPlusPane(Pane):
         if not page.has_next:
             self.app.bell()
             return
-        session = self.app.session
-        held = [page]  # taken by the job, so that a finished worker does not keep the page:
-        # Textual's Worker and its contextvars Context are a reference cycle, freed only
-        # by a full collection (with the closures and what they hold)
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.next_page(ctx, session, held.pop())
-
-        self._call(job, self._show_page, name="portplus.page")
+        self._call(self._calls.next_page(page), self._show_page)
 
     def action_prev_page(self) -> None:
         page = self.page
@@ -538,15 +496,7 @@ class PortPlusPane(Pane):
         if not page.has_prev:
             self.app.bell()
             return
-        session = self.app.session
-        held = [page]  # taken by the job: see action_next_page
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.prev_page(ctx, session, held.pop())
-
-        self._call(job, self._show_page, name="portplus.page")
+        self._call(self._calls.prev_page(page), self._show_page)
 
     def action_first_page(self) -> None:
         if self.page is None and self.view_mode == "list":
@@ -560,29 +510,14 @@ class PortPlusPane(Pane):
             return
         if self.page is None or self.view_mode != "list":
             return
-        session = self.app.session
-        query = self.page.query
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.last_page(ctx, session, query)
-
-        self._call(job, self._show_page, name="portplus.page")
+        self._call(self._calls.last_page(self.page.query), self._show_page)
 
     def go_to_page(self, number: int, query=None, focus_id: int | None = None) -> None:
         query = query or (self.page.query if self.page is not None else None)
         if query is None:
             return
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.list_page(ctx, session, query, number)
-
         self._pending_focus_id = focus_id
-        self._call(job, self._show_page, name="portplus.page")
+        self._call(self._calls.page(query, number), self._show_page)
 
     def action_reload(self) -> None:
         if self.page is None:
@@ -719,6 +654,26 @@ class PortPlusPane(Pane):
         self.app.copy_to_clipboard(text)
         self.app.notify(message, markup=False, timeout=4)
 
+    def on_row_action(self, message: RowAction) -> None:
+        message.stop()
+        self.row_action(message.action)
+
+    def on_page_requested(self, message: PageRequested) -> None:
+        message.stop()
+        which, number = message.which, message.number
+        if which == "prev":
+            self.action_prev_page()
+        elif which == "next":
+            self.action_next_page()
+        elif which == "first":
+            self.action_first_page()
+        elif which == "last":
+            self.action_last_page()
+        elif which == "go":
+            self.go_to_page(number)
+        elif which == "ahead" and self.page is not None:
+            self.go_to_page(self.page.page + number)
+
     def row_action(self, what: str) -> None:
         view = self.current_row()
         if view is None:
@@ -748,7 +703,7 @@ class PortPlusPane(Pane):
     def action_new(self, day: date | None = None) -> None:
         from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 
-        session = self.app.session
+        session = host(self).session
         self.app.push_screen(ApplicationFormScreen(
             "new", applicant=session.name if session else "", apply_date=day,
             contracted_ports=self.contracted_ports), self._after_form)
@@ -771,27 +726,9 @@ class PortPlusPane(Pane):
         if saved is None:
             self.action_reload()
             return
-        session = self.app.session
         query = self.page.query if self.page is not None else None
-        include = self._include_cancelled()
-        size = self._page_size()
-
-        def job(ctx):
-            from dataclasses import replace
-
-            from portplus_tui.services import applications, calendar_view
-
-            q = query
-            number = calendar_view.page_containing(ctx, session, q, saved) if q else None
-            month = None
-            if number is None:  # not in the period shown: its billing month
-                year, mon = billing_month_of(saved.apply_date, ctx.settings.closing_day)
-                month = f"{year:04d}-{mon:02d}"
-                q = applications.month_query(ctx, month, page_size=size, include_cancelled=include)
-                if not include and saved.cancelled:
-                    q = replace(q, include_cancelled=True)
-                number = calendar_view.page_containing(ctx, session, q, saved) or 1
-            return month, applications.list_page(ctx, session, q, number)
+        call = self._calls.page_with(saved, query, page_size=self._page_size(),
+                                     include_cancelled=self._include_cancelled())
 
         def done(result) -> None:
             month, page = result
@@ -801,13 +738,16 @@ class PortPlusPane(Pane):
             self.query_one("#pp-table").focus()
 
         self._pending_focus_id = saved.id
-        self._call(job, done, name="portplus.list")
+        self._call(call, done)
 
     # ================================================================= calendar
     def action_toggle_view(self) -> None:
+        self.view_mode = "calendar" if self.view_mode == "list" else "list"
+
+    def watch_view_mode(self, mode: str) -> None:
+        """Show the list or the calendar, give it the keyboard and load it."""
         switcher = self.query_one("#pp-views", ContentSwitcher)
-        if self.view_mode == "list":
-            self.view_mode = "calendar"
+        if mode == "calendar":
             switcher.current = "pp-calendar-view"
             calendar = self.query_one("#pp-calendar", MonthCalendar)
             calendar.focus()
@@ -816,12 +756,11 @@ class PortPlusPane(Pane):
                 calendar.go_to(target)
             self.reload_calendar()
         else:
-            self.view_mode = "list"
             switcher.current = "pp-list-view"
             self.query_one("#pp-table").focus()
             self.action_reload()
         self.query_one("#pp-calendar-btn", Button).label = t(
-            "pp.btn.list" if self.view_mode == "calendar" else "pp.btn.calendar")
+            "pp.btn.list" if mode == "calendar" else "pp.btn.calendar")
         self.refresh_bindings()
 
     def action_back_to_list(self) -> None:
@@ -847,19 +786,12 @@ class PortPlusPane(Pane):
         self._load_month(event.year, event.month)
 
     def _load_month(self, year: int, month: int) -> None:
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import calendar_view
-
-            return calendar_view.month_view(ctx, session, year, month)
-
         def done(view) -> None:
             calendar = self.query_one("#pp-calendar", MonthCalendar)
             calendar.show_month(view)
             self._describe_cursor()
 
-        self._call(job, done, name="portplus.calendar")
+        self._call(self._calls.month_view(year, month), done)
 
     def on_month_calendar_cursor_moved(self, event: MonthCalendar.CursorMoved) -> None:
         event.stop()

@@ -33,7 +33,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from portplus_tui.core.errors import (
-    AuthError,
     ConflictError,
     NotFoundError,
     PortPlusError,
@@ -46,6 +45,7 @@ from portplus_tui.ui.base import (
     SubmitKeys,
     submit_bindings,
 )
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, relabel_binding, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import DateInput
@@ -57,9 +57,6 @@ DATE_MASK = "9999-99-99"
 NEW_FIELDS = ("name", "role", "login_id", "password", "password_confirm", "department", "phone",
               "expires")
 PASSWORD_FIELDS = ("current_password", "new_password", "new_password_confirm")
-#: service AuthError codes that end the session (the app handles them)
-_SESSION_END = frozenset({"session_timeout", "session_revoked",
-                          "session_password_changed"})
 
 
 class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, int | None] | None]):
@@ -86,7 +83,7 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        s = self.app.settings
+        s = host(self).settings
         policy = t("password.policy", min=s.password_min_length, max=s.password_max_length)
         account = self.account
         title = t("accounts.form_title_new" if self.is_new else "accounts.form_title_edit")
@@ -274,16 +271,7 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
     def _create(self) -> None:
         values = self._values()
         fields = {name: values[name] for name in NEW_FIELDS}
-        session = self.app.session
         self._set_busy(True)
-
-        def job(ctx):
-            from portplus_tui.services import accounts
-
-            _clean, errors = accounts.validate_new_account(ctx, **fields)
-            if errors:
-                return errors
-            return accounts.create_account(ctx, session, **fields)
 
         def done(result) -> None:
             self._set_busy(False)
@@ -296,13 +284,13 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
             self._set_busy(False)
             self._show_one(exc)
 
-        self.app.run_service(self, job, done=done, failed=failed, name="create_account")
+        app = host(self)
+        app.run_service(self, app.clients.accounts.create(fields), done=done, failed=failed)
 
     # ----------------------------------------------------------------- 更新
     def _update(self) -> None:
         values = self._values()
         account = self.account
-        session = self.app.session
         passwords = {name: values.get(name, "") for name in PASSWORD_FIELDS}
         change_password = self.is_self and any(passwords.values())
         update = dict(
@@ -312,24 +300,6 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
             expires=values["expires"] if self.can_expires else None,
         )
         self._set_busy(True)
-
-        def job(ctx):
-            from portplus_tui.services import accounts, auth
-
-            view = accounts.update_account(ctx, session, account.id, **update)
-            if not change_password:
-                return view, None
-            try:
-                auth.change_own_password(ctx, session, passwords["current_password"],
-                                         passwords["new_password"],
-                                         passwords["new_password_confirm"])
-            except AuthError as exc:
-                if exc.code in _SESSION_END:
-                    raise
-                return view, exc
-            except PortPlusError as exc:
-                return view, exc
-            return view, True
 
         def done(result) -> None:
             self._set_busy(False)
@@ -357,7 +327,10 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
             else:
                 self._show_one(exc)
 
-        self.app.run_service(self, job, done=done, failed=failed, name="update_account")
+        app = host(self)
+        call = app.clients.accounts.update(account.id, update,
+                                           passwords if change_password else None)
+        app.run_service(self, call, done=done, failed=failed)
 
     def _saved_partly(self, view: Any, changed: bool, exc: PortPlusError) -> None:
         """The account was saved (or had nothing to save), the password was refused."""
@@ -373,14 +346,8 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
 
     def _reload_account(self, exc: PortPlusError) -> None:
         """Someone changed the account first: say so and show its current values."""
-        session = self.app.session
         account_id = self.account.id
         message = exc.message(get_lang())
-
-        def job(ctx):
-            from portplus_tui.services import accounts
-
-            return accounts.get_account(ctx, session, account_id)
 
         def done(fresh) -> None:
             self._set_busy(False)
@@ -395,7 +362,8 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
                                  "#account-form-error")
 
         self._set_busy(True)
-        self.app.run_service(self, job, done=done, failed=failed, name="get_account")
+        app = host(self)
+        app.run_service(self, app.clients.accounts.get(account_id), done=done, failed=failed)
 
     def _fill(self, account: Any) -> None:
         self.query_one("#name", Input).value = account.name

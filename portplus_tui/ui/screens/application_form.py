@@ -19,7 +19,6 @@ The screen is dismissed with the saved ``ApplicationView`` or None.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from textual.app import ComposeResult
@@ -32,6 +31,7 @@ from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import parse_date
 from portplus_tui.core.errors import ConflictError, PortPlusError, ValidationError
 from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import DateInput, fmt_date, to_ascii_digits
@@ -110,7 +110,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
                     yield Input(self.initial[1], id="ports", max_length=8)
                     yield self._error("ports")
                     yield Label(t("pp.f.applicant"), classes="field-label", markup=False)
-                    session = self.app.session
+                    session = host(self).session
                     yield Input(self.initial[2], id="applicant", max_length=50,
                                 placeholder=t("pp.form.applicant_default",
                                               name=session.name if session else ""))
@@ -138,11 +138,11 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
 
     @property
     def _min(self) -> int:
-        return self.app.settings.min_ports
+        return host(self).settings.min_ports
 
     @property
     def _max(self) -> int:
-        return self.app.settings.max_ports
+        return host(self).settings.max_ports
 
     @staticmethod
     def _ro_row(label: str, value: str, value_id: str) -> Horizontal:
@@ -265,20 +265,13 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             self._deadline_line(exc.message(get_lang()), closed=True)
             return
         seq = self._deadline_seq
-        session = self.app.session
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            deadline, still_open = applications.deadline_for(ctx, session, day)
-            limit = ctx.today() + timedelta(days=ctx.settings.max_days_ahead)
-            return day, deadline, still_open, limit
 
         def done(result) -> None:
             if seq != self._deadline_seq:
                 return  # the date changed meanwhile
-            self.deadline_state = result
-            day_, deadline, still_open, limit = result
+            deadline, still_open, limit = result
+            day_ = day
+            self.deadline_state = (day, deadline, still_open, limit)
             if not still_open:
                 self._deadline_line(t("pp.form.deadline_passed", date=fmt_date(day_),
                                       deadline=fmt_date(deadline)), closed=True)
@@ -291,7 +284,8 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             if seq == self._deadline_seq:
                 self._deadline_line(exc.message(get_lang()), closed=True)
 
-        self.app.run_service(self, job, done=done, failed=failed, name="portplus.deadline")
+        app = host(self)
+        app.run_service(self, app.clients.applications.deadline(day), done=done, failed=failed)
 
     # ----------------------------------------------------------------- review
     def _check_locally(self) -> dict | None:
@@ -310,7 +304,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             problems.append(exc)
         try:
             name = v.normalize_name(applicant_text, field="applicant", max_len=50, required=False)
-            values["applicant"] = name or (self.app.session.name if self.app.session else "")
+            values["applicant"] = name or (host(self).session.name if host(self).session else "")
         except ValidationError as exc:
             problems.append(exc)
         for exc in problems:
@@ -340,15 +334,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         if values is None:
             return
         self._busy = True
-        session = self.app.session
         day = values["apply_date"]
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            deadline, still_open = applications.deadline_for(ctx, session, day)
-            limit = ctx.today() + timedelta(days=ctx.settings.max_days_ahead)
-            return deadline, still_open, limit
 
         def done(result) -> None:
             self._busy = False
@@ -371,9 +357,10 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             self._busy = False
             self.show_error(exc, get_lang())
 
-        self.app.run_service(self, job, done=done, failed=failed,
-                             busy=self.query_one("#pp-form-to-review", Button),
-                             name="portplus.review")
+        app = host(self)
+        app.run_service(self, app.clients.applications.deadline(day, "portplus.review"),
+                        done=done, failed=failed,
+                        busy=self.query_one("#pp-form-to-review", Button))
 
     def _review(self, values: dict) -> None:
         self._checked = values
@@ -406,22 +393,13 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             return
         self._busy = True
         values = dict(self._checked)
-        session = self.app.session
-        mode, view = self.mode, self.view
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            if mode == "new":
-                return applications.create(ctx, session, apply_date=values["apply_date"],
-                                           ports=values["ports"], applicant=values["applicant"])
-            return applications.change(ctx, session, view.id, version=view.version,
-                                       apply_date=values["apply_date"], ports=values["ports"],
-                                       applicant=values["applicant"])
-
-        self.app.run_service(self, job, done=self._saved, failed=self._refused,
-                             busy=self.query_one("#pp-form-submit", Button),
-                             name=f"portplus.{mode}")
+        app = host(self)
+        calls = app.clients.applications
+        day, ports, applicant = values["apply_date"], values["ports"], values["applicant"]
+        call = (calls.create(day, ports, applicant) if self.mode == "new"
+                else calls.change(self.view, day, ports, applicant))
+        app.run_service(self, call, done=self._saved, failed=self._refused,
+                        busy=self.query_one("#pp-form-submit", Button))
 
     def _saved(self, saved) -> None:
         self._busy = False
@@ -466,13 +444,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
 
     def reload(self) -> None:
         """Load the latest version of the application into the form (after a conflict)."""
-        session = self.app.session
         app_id = self.view.id
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.get(ctx, session, app_id)
 
         def done(latest) -> None:
             self.view = latest
@@ -491,4 +463,5 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
                 self.show_field_error("form", why_not_modifiable(latest))
             self.query_one("#apply_date", Input).focus()
 
-        self.app.run_service(self, job, done=done, name="portplus.reload")
+        app = host(self)
+        app.run_service(self, app.clients.applications.get(app_id), done=done)

@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, Static
 from portplus_tui.core.calendar import JST
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import Guarded
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
@@ -177,17 +178,11 @@ class AuditLogScreen(Guarded, Screen[None]):
 
     # ----------------------------------------------------------------- data
     def load(self) -> None:
-        session = self.app.session
         anchor = self._anchors[-1]
         table = self.query_one("#audit-table", AuditTable)
-
-        def job(ctx):
-            from portplus_tui.services import audit
-
-            return audit.list_entries(ctx, session, last=PAGE_SIZE + 1, before_id=anchor)
-
-        self.app.run_service(self, job, done=self._show, failed=self._failed, busy=table,
-                             name="audit_entries")
+        app = host(self)
+        app.run_service(self, app.clients.audit.entries(PAGE_SIZE + 1, anchor), done=self._show,
+                        failed=self._failed, busy=table)
 
     def _show(self, entries: list) -> None:
         self._has_older = len(entries) > PAGE_SIZE

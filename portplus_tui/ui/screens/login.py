@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui import heap, textual_compat
+from portplus_tui.ui.app_messages import DatabaseStateChanged
 from portplus_tui.ui.base import (
     FormButton,
     FormMixin,
@@ -30,6 +31,7 @@ from portplus_tui.ui.base import (
     SubmitKeys,
     submit_bindings,
 )
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
@@ -125,7 +127,7 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
                 yield FormButton(t("login.submit"), id="login", primary=True)
                 yield FormButton(t("login.forgot"), id="forgot", classes="link")
                 # Composed as the database state is now: nothing to restyle at mount.
-                self._db_shown = getattr(self.app, "db_state", "ready")
+                self._db_shown = host(self).db_state
                 text, classes, shown = self._db_status(self._db_shown)
                 status = Prose(text, id="db-status", markup=False, classes=classes)
                 status.display = shown
@@ -165,18 +167,16 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
     def on_mount(self) -> None:
         # Not self.watch(app, "db_state"): Textual keeps such a watcher, and with it this
         # screen, until the value changes again (every logout would leak a login screen).
-        # The app calls db_state_changed on the login screens of its stack instead.
-        state = getattr(self.app, "db_state", "ready")
+        # The app posts DatabaseStateChanged to the screens of its stack instead.
+        state = host(self).db_state
         if state != self._db_shown:
             self.db_state_changed(state)
         # `portplus` pauses the garbage collector until the first screen is drawn
         # (ui/heap.py, point 1); this is that screen.
         self._after_first_paint(heap.first_paint_done)
-        opener = getattr(self.app, "open_database", None)
-        if opener is not None:
-            # After this screen's first paint (start-up figure, bench/startup.py);
-            # does nothing when the database is open already.
-            self._after_first_paint(opener)
+        # After this screen's first paint (start-up figure, bench/startup.py); does
+        # nothing when the database is open already.
+        self._after_first_paint(host(self).open_database)
         self._after_first_paint(self._mount_error_lines)
 
     def prefill(self, member_no: str, login_id: str) -> None:
@@ -200,8 +200,11 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
             # meanwhile shows it (``_busy``) and waits for the database.
             return t("db.opening"), "status", True
         if state == "failed":
-            return self.app.db_message, "form-error", True
+            return host(self).db_message, "form-error", True
         return "", "", False
+
+    def on_database_state_changed(self, message: DatabaseStateChanged) -> None:
+        self.db_state_changed(message.state)
 
     def db_state_changed(self, state: str) -> None:
         status = self.query_one("#db-status", Static)
@@ -254,17 +257,11 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
             return
         self._busy = True
         self.query_one("#login", FormButton).loading = True
-        app = self.app
+        app = host(self)
         if app.db_state == "failed":
             app.open_database()
-
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            return auth.login(ctx, member_no, login_id, password)
-
-        app.run_service(self, job, done=self._logged_in, failed=self._failed, name="login",
-                        hold_input=True)
+        app.run_service(self, app.clients.auth.login(member_no, login_id, password),
+                        done=self._logged_in, failed=self._failed, hold_input=True)
 
     def _not_busy(self) -> None:
         self._busy = False
@@ -274,13 +271,11 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
         self._not_busy()
         self.query_one("#password", Input).value = ""
         if result.session is not None:
-            self.app.start_session(result.session)
+            host(self).start_session(result.session)
             return
         from portplus_tui.ui.screens.otp import OtpScreen
 
-        pause = getattr(self.app, "pause_gc", None)
-        if pause is not None:
-            pause()  # until the OTP screen is drawn (OtpScreen._settle_heap)
+        host(self).heap.pause()  # until the OTP screen is drawn (OtpScreen._settle_heap)
         self.app.push_screen(OtpScreen(result.challenge, member_no=self.field_value("member_no"),
                                        login_id=self.field_value("login_id")))
 
@@ -290,7 +285,7 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
             # The input was not wrong: keep it. A database that failed to open is said
             # once, under the form (#db-status); one that opened but failed this call
             # (server down, busy, read-only file) is said here.
-            if self.app.db_state != "failed":
+            if host(self).db_state != "failed":
                 self.show_form_error(exc.message(get_lang()), "#login-error")
             return
         self.show_notice("")

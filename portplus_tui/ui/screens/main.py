@@ -27,7 +27,9 @@ from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
 from portplus_tui.ui import panes, textual_compat
-from portplus_tui.ui.base import Guarded, guarded
+from portplus_tui.ui.app_messages import SessionChanged
+from portplus_tui.ui.base import Guarded, HoldsEdits, guarded
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
@@ -57,7 +59,7 @@ def prepare(app) -> None:
         log.debug("preparing the main screen failed", exc_info=True)
 
 
-class MainScreen(SteppedRefresh, Guarded, Screen):
+class MainScreen(SteppedRefresh, Guarded, HoldsEdits, Screen):
     CSS_PATH = "main.tcss"
     BINDINGS = [
         Binding("f9", "toggle_menu", "key.menu", key_display="F9", id="main.menu"),
@@ -144,9 +146,7 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
             self.after_first_frame(self._settle_heap)
 
     def on_unmount(self) -> None:
-        release = getattr(self.app, "release_heap", None)
-        if release is not None:
-            release()
+        host(self).heap.release()  # a session's screens are going (ui/heap.py)
 
     # ----------------------------------------------------------------- panes
     @property
@@ -228,6 +228,9 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
             await self.show_pane(event.option.id)
 
     # ----------------------------------------------------------------- header
+    def on_session_changed(self, message: SessionChanged) -> None:
+        self.sync_session()
+
     def sync_session(self) -> None:
         """Show the session's current 担当者名 (it changes when one edits one's own
         account, or an admin does)."""
@@ -276,8 +279,8 @@ class MainScreen(SteppedRefresh, Guarded, Screen):
 
             def answer(yes: bool | None) -> None:
                 if yes:
-                    self.app.logout()
+                    host(self).logout()
 
             self.app.push_screen(ConfirmModal(t("confirm.logout_dirty")), answer)
             return
-        self.app.logout()
+        host(self).logout()

@@ -24,6 +24,7 @@ from portplus_tui.ui.base import (
     guarded,
     submit_bindings,
 )
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
@@ -53,7 +54,7 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
         self._preset_breakpoints()
 
     def compose(self) -> ComposeResult:
-        minutes = self.app.settings.otp_valid_minutes
+        minutes = host(self).settings.otp_valid_minutes
         yield Prose(t("app.name"), id="topbar", markup=False)
         with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(id="otp-box", classes="card"):
@@ -99,7 +100,7 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
 
     # ----------------------------------------------------------------- timer
     def _tick_clock(self) -> None:
-        now: datetime = self.app.now()
+        now: datetime = host(self).now()
         left = (self.challenge.expires_at - now).total_seconds()
         remaining = self.query_one("#otp-remaining", Static)
         confirm = self.query_one("#confirm", Button)
@@ -150,19 +151,15 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
             self.show_field_error("code", t("otp.required"))
             self.query_one("#code", Input).focus()
             return
-        if (self.challenge.expires_at - self.app.now()).total_seconds() <= 0:
+        if (self.challenge.expires_at - host(self).now()).total_seconds() <= 0:
             self.show_form_error(t("otp.expired"), "#otp-error")
             return
         self._set_busy(True)
         attempt = self.challenge.attempt
 
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            return auth.verify_otp(ctx, attempt, code)
-
-        self.app.run_service(self, job, done=self._verified, failed=self._failed,
-                             name="verify_otp", hold_input=True)
+        app = host(self)
+        app.run_service(self, app.clients.auth.verify_otp(attempt, code), done=self._verified,
+                        failed=self._failed, hold_input=True)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -171,7 +168,7 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
     def _verified(self, session) -> None:
         self._set_busy(False)
         self._finished = True
-        self.app.start_session(session)
+        host(self).start_session(session)
 
     def _failed(self, exc: PortPlusError) -> None:
         self._set_busy(False)
@@ -183,27 +180,23 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
             return
         # The attempt is over (expired, voided, locked, account gone): log in again.
         self._finished = True
-        self.app.show_login(exc.message(get_lang()), member_no=self._member_no,
+        host(self).show_login(exc.message(get_lang()), member_no=self._member_no,
                             login_id=self._login_id, error=True)
 
     # ----------------------------------------------------------------- resend
     def action_resend(self) -> None:
         if self._busy or self._finished:
             return
-        if (self.challenge.resend_at - self.app.now()).total_seconds() > 0:
+        if (self.challenge.resend_at - host(self).now()).total_seconds() > 0:
             return
         self.clear_errors()
         self._busy = True
         self.query_one("#resend", Button).loading = True
         attempt = self.challenge.attempt
 
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            return auth.resend_otp(ctx, attempt)
-
-        self.app.run_service(self, job, done=self._resent, failed=self._resend_failed,
-                             name="resend_otp")
+        app = host(self)
+        app.run_service(self, app.clients.auth.resend_otp(attempt), done=self._resent,
+                        failed=self._resend_failed)
 
     def _resent(self, challenge) -> None:
         self._busy = False
@@ -221,7 +214,7 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
             self.show_form_error(exc.message(get_lang()), "#otp-error")
             return
         self._finished = True
-        self.app.show_login(exc.message(get_lang()), member_no=self._member_no,
+        host(self).show_login(exc.message(get_lang()), member_no=self._member_no,
                             login_id=self._login_id, error=True)
 
     # ----------------------------------------------------------------- cancel
@@ -241,10 +234,6 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
         self._finished = True
         attempt = self.challenge.attempt
 
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            auth.cancel_otp(ctx, attempt)
-
-        self.app.run_service(self.app, job, name="cancel_otp")
-        self.app.show_login(member_no=self._member_no, login_id=self._login_id)
+        app = host(self)
+        app.run_service(self.app, app.clients.auth.cancel_otp(attempt))
+        host(self).show_login(member_no=self._member_no, login_id=self._login_id)

@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from portplus_tui.core.errors import ConflictError, PortPlusError
 from portplus_tui.ui.base import Guarded, SubmitKeys, submit_bindings
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
@@ -132,18 +133,10 @@ class CancelModal(PortPlusDialog):
         if self._busy or self.result is not None:
             return
         self._busy = True
-        app = self.app
-        session = app.session
-        view = self.view
+        app = host(self)
         button = self.query_one("#pp-cancel-run", Button)
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.cancel(ctx, session, view.id, version=view.version)
-
-        app.run_service(self, job, done=self._done, failed=self._failed, busy=button,
-                        name="portplus.cancel")
+        app.run_service(self, app.clients.applications.cancel(self.view), done=self._done,
+                        failed=self._failed, busy=button)
 
     def _done(self, cancelled) -> None:
         self._busy = False
@@ -215,17 +208,9 @@ class HistoryModal(PortPlusDialog):
     def on_mount(self) -> None:
         table = self.query_one("#pp-history-table", DataTable)
         table.focus()
-        app = self.app
-        session = app.session
-        app_id = self.view.id
-
-        def job(ctx):
-            from portplus_tui.services import applications
-
-            return applications.history(ctx, session, app_id)
-
-        app.run_service(self, job, done=self._show, failed=self._failed, busy=table,
-                        name="portplus.history")
+        app = host(self)
+        app.run_service(self, app.clients.applications.history(self.view.id), done=self._show,
+                        failed=self._failed, busy=table)
 
     def _show(self, revisions: list) -> None:
         self.revisions = revisions
@@ -328,23 +313,11 @@ class ExportModal(SubmitKeys, PortPlusDialog):
         overwrite = bool(self._overwrite_asked) and self._overwrite_asked == name
         self._overwrite_asked = ""
         self._busy = True
-        app = self.app
-        session = app.session
-        q = self.list_query
-        web = self.web
-
-        def job(ctx):
-            from portplus_tui.services import exports
-
-            if web:
-                return exports.download(ctx, session, name, q.start, q.end,
-                                        include_cancelled=q.include_cancelled)
-            return exports.write_csv(ctx, session, name, q.start, q.end,
-                                     include_cancelled=q.include_cancelled,
-                                     overwrite=overwrite)
-
-        app.run_service(self, job, done=self._done, failed=self._failed,
-                        busy=self.query_one("#pp-export-run", Button), name="portplus.export")
+        app = host(self)
+        call = app.clients.applications.export(name, self.list_query, web=self.web,
+                                               overwrite=overwrite)
+        app.run_service(self, call, done=self._done, failed=self._failed,
+                        busy=self.query_one("#pp-export-run", Button))
 
     def _done(self, result) -> None:
         self._busy = False

@@ -19,6 +19,7 @@ from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, SubmitKeys, submit_bindings
+from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.prose import Prose
@@ -43,7 +44,7 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        s = self.app.settings
+        s = host(self).settings
         yield Prose(t("app.name"), id="topbar", markup=False)
         with VerticalScroll(classes="form-scroll", can_focus=False):
             with Vertical(id="reset-box", classes="card"):
@@ -174,11 +175,6 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
         button = self.query_one("#resend" if again else "#send", Button)
         button.loading = True
 
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            return auth.request_reset(ctx, member_no, email)
-
         def done(answer) -> None:
             self._busy = False
             button.loading = False
@@ -197,7 +193,9 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                 return
             self._show(exc, "#request-error" if not again else "#complete-error")
 
-        self.app.run_service(self, job, done=done, failed=failed, name="request_reset")
+        app = host(self)
+        app.run_service(self, app.clients.auth.request_reset(member_no, email), done=done,
+                        failed=failed)
 
     # ----------------------------------------------------------------- step 2
     def complete(self) -> None:
@@ -221,12 +219,6 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
         member_no = self.field_value("member_no")
         email = self.field_value("email")
 
-        def job(ctx):
-            from portplus_tui.services import auth
-
-            auth.complete_reset(ctx, member_no, email, values["code"], values["new_password"],
-                                values["new_password_confirm"])
-
         def done(_result) -> None:
             self._busy = False
             button.loading = False
@@ -241,7 +233,11 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                 self.query_one(f"#{name}", Input).value = ""
             self._show(exc, "#complete-error")
 
-        self.app.run_service(self, job, done=done, failed=failed, name="complete_reset")
+        app = host(self)
+        call = app.clients.auth.complete_reset(member_no, email, values["code"],
+                                               values["new_password"],
+                                               values["new_password_confirm"])
+        app.run_service(self, call, done=done, failed=failed)
 
     def _show(self, exc: PortPlusError, form_error: str) -> None:
         text = exc.message(get_lang())

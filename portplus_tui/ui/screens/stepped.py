@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from portplus_tui.ui import textual_compat
 from portplus_tui.ui.base import StyledOnce
+from portplus_tui.ui.host import host_or_none
 from portplus_tui.ui.textual_compat import FrameControl
 
 
@@ -89,10 +90,10 @@ class SteppedRefresh(FrameControl, StyledOnce):
             try:
                 callback()
             except Exception as exc:  # noqa: BLE001
-                report = getattr(getattr(self, "app", None), "report_unexpected", None)
-                if report is None:
+                app = host_or_none(self)
+                if app is None:
                     raise
-                report(exc, where=getattr(callback, "__qualname__", repr(callback)))
+                app.report_unexpected(exc, where=getattr(callback, "__qualname__", repr(callback)))
 
         # Three turns later: a timer that fell due during this turn is handled in the
         # next one and the task it wakes in the one after; they go first.
@@ -100,11 +101,11 @@ class SteppedRefresh(FrameControl, StyledOnce):
         loop.call_soon(loop.call_soon, loop.call_soon, run)
 
     def _settle_heap(self) -> None:
-        """Such a screen is built with the garbage collector paused (app.pause_gc, as
-        the password or code is accepted); once drawn, the pause ends."""
-        settle = getattr(getattr(self, "app", None), "settle_heap", None)
-        if settle is not None:
-            settle()
+        """Such a screen is built with the garbage collector paused (heap.pause, as the
+        password or code is accepted); once drawn, the pause ends (ui/heap.py)."""
+        app = host_or_none(self)
+        if app is not None:
+            app.heap.screen_drawn()
 
     def after_first_frame(self, callback: Callable[[], Any]) -> None:
         """Run ``callback`` (in a later turn of the event loop) once this screen's first

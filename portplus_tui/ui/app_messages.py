@@ -1,0 +1,51 @@
+"""The Textual Messages our widgets and the app send (data flows one way).
+
+Children tell their parents by posting a Message that bubbles up (a row action, a page
+asked for), never by walking ``ancestors`` to call a parent's method. The app tells the
+screens of its stack when the state they show changes (the session, the database).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from portplus_tui.services.context import Session
+
+
+class SessionChanged(Message, bubble=False):
+    """To each screen of the stack: the app's session was set, or re-read by a service
+    call (the 担当者名 may have changed)."""
+
+    def __init__(self, session: "Session | None") -> None:
+        super().__init__()
+        self.session = session
+
+
+class DatabaseStateChanged(Message, bubble=False):
+    """To each screen of the stack: the database is "opening", "ready" or "failed"."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__()
+        self.state = state
+
+
+class RowAction(Message):
+    """A key on a row of the Port Plus list (change, cancel, history, copy...)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+
+
+class PageRequested(Message):
+    """The pager asks for a page: ``which`` is "prev", "next", "first", "last", "go"
+    (page ``number``) or "ahead" (``number`` pages after the current one; negative:
+    before)."""
+
+    def __init__(self, which: str, number: int = 0) -> None:
+        super().__init__()
+        self.which = which
+        self.number = number
