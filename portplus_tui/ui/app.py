@@ -40,7 +40,7 @@ from textual.screen import Screen
 from portplus_tui.core.errors import AuthError, PortPlusError
 from portplus_tui.ui import i18n, textual_compat
 from portplus_tui.ui.app_messages import DatabaseStateChanged, SessionChanged
-from portplus_tui.ui.base import BusyIndicator, Guarded, HoldsEdits, guarded, without_controls
+from portplus_tui.ui.base import Guarded, HoldsEdits, guarded, without_controls
 from portplus_tui.ui.bridge import ServiceBridge
 from portplus_tui.ui.clients import SESSION_END_CODES, Clients, ServiceCall
 from portplus_tui.ui.glyphs import use_glyphs
@@ -51,6 +51,7 @@ from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.session_watch import SessionWatch
 from portplus_tui.ui.textual_compat import LastResort
 from portplus_tui.ui.typeahead import KeyTurns
+from portplus_tui.ui.widgets.busy import BusyIndicator
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

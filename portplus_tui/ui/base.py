@@ -13,10 +13,7 @@
 * ``SubmitKeys``: the one way to submit, in every form and dialog that has fields:
   Enter moves to the next field and submits from the last one; Ctrl+S submits from
   anywhere; Enter on a button presses it.
-* ``hold_busy``: show a widget as busy while a worker runs, without taking the focus
-  (and so the type-ahead) away from it.
-* ``PasswordInput`` and ``BusyIndicator``: Textual's password field and loading
-  indicator without East-Asian ambiguous-width glyphs (R-UI-3).
+The reusable widgets (inputs, buttons, the busy state, tables) are in ui/widgets/.
 
 Nothing here imports the service layer: it is on the path to the first paint.
 """
@@ -30,18 +27,15 @@ import re
 import unicodedata
 from typing import Any, Callable
 
-from rich.style import Style
-from rich.text import Text
-from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Button, Input, LoadingIndicator, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.host import PortPlusHost
 from portplus_tui.ui.i18n import t
-from portplus_tui.ui.textual_compat import GuardedDispatch, StarPasswordInput
+from portplus_tui.ui.textual_compat import GuardedDispatch
+from portplus_tui.ui.widgets.form_button import FormButton
 
 log = logging.getLogger("portplus.ui")
 
@@ -53,37 +47,6 @@ def without_controls(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
-
-
-def hold_busy(widget: Any) -> Callable[[], None]:
-    """Show ``widget`` as busy; returns the call that ends it.
-
-    Textual's ``loading`` makes a widget unfocusable, so a focused table would lose
-    the focus while its data loads and the keys typed meanwhile would go nowhere. A
-    widget that holds the focus is dimmed instead (class ``-busy``) and keeps it;
-    others (a button pressed once, a pane) get the loading indicator, which also stops
-    a second press. If the focus was inside and got lost, it comes back at the end."""
-    try:
-        focused = widget.screen.focused
-    except Exception:  # noqa: BLE001 - not on a screen (yet): nothing to show
-        return lambda: None
-    holds_focus = focused is not None and (focused is widget or widget in focused.ancestors)
-    if holds_focus and not isinstance(widget, Button):
-        widget.add_class("-busy")
-    else:
-        widget.loading = True
-
-    def release() -> None:
-        if not widget.is_attached:
-            return
-        widget.remove_class("-busy")
-        if widget.loading:
-            widget.loading = False
-        if holds_focus and focused is not None and focused.is_attached:
-            if widget.screen.focused is None and widget.screen is widget.app.screen:
-                focused.focus()
-
-    return release
 
 
 def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> set[str]:
@@ -130,20 +93,6 @@ class StyledOnce:
             event.refresh_styles = False
 
 
-class SafeSelect(Select):
-    """Textual's Select with its arrows drawn as ``v`` / ``^`` in the "ascii" glyph
-    mode (its own are East-Asian ambiguous-width triangles, R-UI-3)."""
-
-    def on_mount(self) -> None:
-        from portplus_tui.ui.glyphs import ARROWS, mode
-
-        down, up = ARROWS[mode()]
-        for widget in self.query(".down-arrow"):
-            widget.update(down)
-        for widget in self.query(".up-arrow"):
-            widget.update(up)
-
-
 class Guarded(GuardedDispatch):
     """Mixin: report unexpected exceptions of this node's handlers instead of crashing
     (ui/textual_compat.GuardedDispatch)."""
@@ -168,7 +117,7 @@ class Guarded(GuardedDispatch):
 
         if not isinstance(self, Screen):
             return
-        from portplus_tui.ui.keybar import KeyBar
+        from portplus_tui.ui.widgets.keybar import KeyBar
 
         for bar in self.query(KeyBar):
             if bar.visible != shown:
@@ -206,110 +155,6 @@ def guarded(node: Any, callback: Callable[..., Any]) -> Callable[..., Any]:
             return None
 
     return run
-
-
-class PasswordInput(StarPasswordInput):
-    """A password field masked with ``*`` (Textual's U+2022 bullet is an East-Asian
-    ambiguous-width glyph: some terminals draw it two cells wide, R-UI-3)."""
-
-    def __init__(self, value: str | None = None, **kwargs: Any) -> None:
-        kwargs["password"] = True
-        super().__init__(value, **kwargs)
-
-
-class FormButton(Static, can_focus=True):
-    """The login screen's buttons: Enter, Space or a click presses one (it posts
-    ``FormButton.Pressed``). Textual's Button brings 7 kB of CSS, every variant of
-    every style, that Textual parses before the screen's first paint (~7 ms of the
-    start-up, bench/startup.py); this one needs a few lines. It looks the same: the
-    label between two bars, ``-primary`` in the theme's primary colour, and the
-    ``link`` class (app.tcss) as underlined text."""
-
-    BINDINGS = [Binding("enter,space", "press", show=False)]
-    DEFAULT_CSS = """
-    FormButton {
-        width: auto;
-        min-width: 16;
-        height: auto;
-        padding: 0 1;
-        content-align: center middle;
-        text-style: bold;
-        color: $button-foreground;
-        background: $surface;
-        border-top: tall $surface-lighten-1;
-        border-bottom: tall $surface-darken-1;
-    }
-    FormButton:focus {
-        text-style: $button-focus-text-style;
-        background-tint: $foreground 5%;
-    }
-    FormButton.-primary {
-        color: $button-color-foreground;
-        background: $primary;
-        border-top: tall $primary-lighten-3;
-        border-bottom: tall $primary-darken-3;
-    }
-    """
-
-    class Pressed(Message):
-        """The button was pressed."""
-
-        def __init__(self, button: "FormButton") -> None:
-            super().__init__()
-            self.button = button
-
-        @property
-        def control(self) -> "FormButton":
-            return self.button
-
-    def __init__(self, label: str, *, id: str | None = None, classes: str = "",
-                 primary: bool = False) -> None:
-        super().__init__(label, id=id, classes=f"{classes} -primary" if primary else classes,
-                         markup=False)
-
-    def press(self) -> "FormButton":
-        """Post ``Pressed`` (as a click, Enter or Space does); not while disabled,
-        hidden or loading."""
-        if not (self.disabled or not self.display or self.loading):
-            self.post_message(self.Pressed(self))
-        return self
-
-    def action_press(self) -> None:
-        self.press()
-
-    def on_click(self, event: events.Click) -> None:
-        event.stop()
-        self.press()
-
-
-class BusyIndicator(LoadingIndicator):
-    """Textual's loading indicator drawn with an ASCII ``*`` instead of U+25CF (an
-    East-Asian ambiguous-width glyph, R-UI-3), and a localized text without animation."""
-
-    _shown_at = 0.0
-
-    def on_mount(self) -> None:
-        from time import time
-
-        self._shown_at = time()
-
-    def render(self) -> Any:
-        if self.app.animation_level == "none":
-            return Text(t("busy"))
-        from time import time
-
-        from textual.color import Gradient
-
-        elapsed = time() - self._shown_at
-        _, _, background, color = self.colors
-        gradient = Gradient((0.0, background.blend(color, 0.1)), (0.7, color),
-                            (1.0, color.lighten(0.1)))
-        blends = [(elapsed * 0.8 - number / 8) % 1 for number in range(5)]
-        dots = [("* ", Style.from_color(gradient.get_color((1 - blend) ** 2).rich_color))
-                for blend in blends]
-        indicator = Text.assemble(*dots)
-        indicator.rstrip()
-        return indicator
 
 
 def after_queued_keys(widget: Any, callback: Callable[..., Any], *args: Any) -> None:

@@ -21,8 +21,9 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui.base import database_unavailable, guarded, hold_busy
+from portplus_tui.ui.base import database_unavailable, guarded
 from portplus_tui.ui.i18n import get_lang
+from portplus_tui.ui.widgets.busy import hold_busy
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -24,7 +24,7 @@ MODULES = (
     "portplus_tui.ui.screens.application_form",
     "portplus_tui.ui.screens.confirm",
     "portplus_tui.ui.panes.portplus",
-    "portplus_tui.ui.panes.portplus_calendar",
+    "portplus_tui.ui.widgets.month_calendar",
     "portplus_tui.ui.screens.portplus_dialogs",
     "portplus_tui.ui.panes.accounts",
     "portplus_tui.ui.screens.account_form",

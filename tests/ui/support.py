@@ -116,7 +116,7 @@ def screen_text(app: Any) -> str:
 
 def footer_text(app: Any) -> str:
     """The key bar's lines (it wraps onto several lines when the keys need them)."""
-    from portplus_tui.ui.keybar import KeyBar
+    from portplus_tui.ui.widgets.keybar import KeyBar
 
     height = app.screen.query_one(KeyBar).size.height
     return "\n".join(screen_text(app).splitlines()[-height:])

@@ -13,9 +13,10 @@ import pytest
 from portplus_tui.logs import log_path
 from portplus_tui.services import companies
 from portplus_tui.ui.app import PortPlusApp
-from portplus_tui.ui.base import FormButton, guarded
+from portplus_tui.ui.base import guarded
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
+from portplus_tui.ui.widgets.form_button import FormButton
 
 from .support import ADMIN, SIZE, login, make_settings, notifications, run, screen_text, settle
 
@@ -161,7 +162,7 @@ def test_an_error_textual_cannot_recover_from_ends_with_one_line_and_no_locals(
     """An exception outside our handlers (here: drawing the password field) ends the
     app, as Textual does, but with our one-line message and the log path: never Rich's
     traceback with local variables, which would print what was typed."""
-    from portplus_tui.ui.base import PasswordInput
+    from portplus_tui.ui.widgets.inputs import PasswordInput
 
     typed = "typed-secret-42"
 

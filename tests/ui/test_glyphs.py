@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from portplus_tui.ui.keybar import KeyBar
+from portplus_tui.ui.widgets.keybar import KeyBar
 
 from .support import ADMIN, burst, login, run, screen_text, settle
 

@@ -6,9 +6,9 @@ import asyncio
 
 from textual.widgets import Input
 
-from portplus_tui.ui.base import FormButton
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
+from portplus_tui.ui.widgets.form_button import FormButton
 
 from .support import ADMIN, SIZE, USER, burst, key_names, login, run, screen_text, settle, text_of
 

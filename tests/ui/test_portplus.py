@@ -19,11 +19,12 @@ from portplus_tui.core.calendar import JST
 from portplus_tui.services import applications as apps
 from portplus_tui.services import auth
 from portplus_tui.ui import messages_en, messages_ja
-from portplus_tui.ui.panes.portplus import PortPlusPane, page_numbers
-from portplus_tui.ui.panes.portplus_calendar import MonthCalendar
+from portplus_tui.ui.panes.portplus import PortPlusPane
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 from portplus_tui.ui.screens.confirm import ConfirmModal
 from portplus_tui.ui.screens.portplus_dialogs import CancelModal, ExportModal, HistoryModal
+from portplus_tui.ui.widgets.month_calendar import MonthCalendar
+from portplus_tui.ui.widgets.pager import page_numbers
 
 from .support import ADMIN, SIZE, USER, burst, login, notifications, run, screen_text, settle
 
@@ -1053,7 +1054,7 @@ def test_fast_table_renderer_matches_datatable(make_app, ctx):
     from rich.cells import cell_len
     from textual.geometry import Region
 
-    from portplus_tui.ui.panes.portplus import ResultsTable
+    from portplus_tui.ui.widgets.tables import ResultsTable
 
     app = make_app()
 
@@ -1092,8 +1093,8 @@ def test_fast_table_render_path_matches_datatable(make_app, ctx):
     cursor row, cancelled rows, focused or not, and after a page of another size."""
     from textual.geometry import Region
 
-    from portplus_tui.ui.panes.portplus import ResultsTable
     from portplus_tui.ui.textual_compat import FastTableRendering
+    from portplus_tui.ui.widgets.tables import ResultsTable
 
     overrides = ("render_lines", "render_line", "_get_row_style", "_render_line_in_row",
                  "_render_cell")

@@ -11,9 +11,9 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from portplus_tui.ui.panes.portplus import PortPlusPane
-from portplus_tui.ui.panes.portplus_calendar import MonthCalendar
 from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 from portplus_tui.ui.screens.portplus_dialogs import CancelModal
+from portplus_tui.ui.widgets.month_calendar import MonthCalendar
 
 from .support import ADMIN, SIZE, login, settle
 

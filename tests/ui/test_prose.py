@@ -1,5 +1,5 @@
 """Japanese text wraps between words (issue 13, point 13): 「パスワ」/「ード再設定」 and
-「監査ロ」/「グ」 were seen at 80 columns. ``ui/prose.py``: ``wrap_ja`` and the ``Prose``
+「監査ロ」/「グ」 were seen at 80 columns. ``ui/widgets/prose.py``: ``wrap_ja`` and the ``Prose``
 widget; then the screens at 80x24 and the framed 表示数 list."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from textual.content import Content
 from textual.widgets import Select
 
-from portplus_tui.ui.prose import ProseVisual, units, wrap_ja
+from portplus_tui.ui.widgets.prose import ProseVisual, units, wrap_ja
 
 from .support import ADMIN, USER, run, screen_text, settle
 from .test_accounts import open_accounts

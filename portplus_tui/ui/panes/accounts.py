@@ -38,9 +38,9 @@ from portplus_tui.ui import textual_compat
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.prose import Prose
 from portplus_tui.ui.styles import ACCOUNTS_CSS
-from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.widgets.prose import Prose
+from portplus_tui.ui.widgets.tables import RowTable
 
 ADMIN_ACTIONS = frozenset({"new", "delete", "unlock", "send_reset", "audit"})
 #: button id -> action

@@ -14,7 +14,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.widgets.prose import Prose
 
 
 class InfoTable(VerticalScroll):

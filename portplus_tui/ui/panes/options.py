@@ -9,8 +9,8 @@ from textual.widgets import DataTable
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.prose import Prose
-from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.widgets.prose import Prose
+from portplus_tui.ui.widgets.tables import RowTable
 
 
 class OptionsPane(Pane):

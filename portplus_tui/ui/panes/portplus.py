@@ -25,9 +25,7 @@ after a newer request is dropped, so fast key presses never show an older page l
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,23 +36,16 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, S
 from portplus_tui.core.calendar import parse_date, parse_month
 from portplus_tui.core.errors import PortPlusError, ValidationError
 from portplus_tui.ui.app_messages import PageRequested, RowAction
-from portplus_tui.ui.base import hold_busy
 from portplus_tui.ui.host import host
-from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.panes.portplus_calendar import MonthCalendar, describe_day
-from portplus_tui.ui.panes.portplus_common import (
-    DateInput,
-    TextCheckbox,
-    applied_day,
-    cancel_cell,
-    fmt_applicant,
-    fmt_date,
-    why_not_modifiable,
-)
-from portplus_tui.ui.prose import Prose
-from portplus_tui.ui.tables import RowTable
-from portplus_tui.ui.textual_compat import FastTableRendering
+from portplus_tui.ui.panes.portplus_common import applied_day, cancel_cell, fmt_applicant, fmt_date, why_not_modifiable
+from portplus_tui.ui.widgets.busy import hold_busy
+from portplus_tui.ui.widgets.inputs import DateInput, TextCheckbox
+from portplus_tui.ui.widgets.month_calendar import MonthCalendar, describe_day
+from portplus_tui.ui.widgets.pager import Pager, update_line
+from portplus_tui.ui.widgets.prose import Prose
+from portplus_tui.ui.widgets.tables import ResultsTable
 
 PAGE_SIZES = (10, 20, 50, 100)
 #: a request that takes longer than this shows the loading indicator (seconds)
@@ -62,119 +53,6 @@ LOADING_DELAY = 0.15
 #: columns of the table (catalogue keys)
 COLUMNS = ("pp.col.no", "pp.col.number", "pp.col.apply_date", "pp.col.ports",
            "pp.col.applicant", "pp.col.applied", "pp.col.cancel")
-
-
-class ResultsTable(FastTableRendering, RowTable, inherit_bindings=False):
-    """The page of applications. Page keys belong to the pane (not DataTable's scroll).
-    Drawn and measured by ui/textual_compat.FastTableRendering (a page of 100 in a few
-    milliseconds, bench/tui_paging.py)."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "pp.key.change", key_display="Enter",
-                id="portplus.change"),
-        Binding("c", "row('cancel')", "pp.key.cancel", key_display="C", id="portplus.cancel"),
-        Binding("delete", "row('cancel')", "pp.key.cancel", show=False),
-        Binding("h", "row('history')", "pp.key.history", key_display="H",
-                id="portplus.history"),
-        # Copy over SSH and in a browser: OSC 52 (App.copy_to_clipboard).
-        Binding("y", "row('copy')", "pp.key.copy", key_display="Y", id="portplus.copy"),
-        Binding("Y", "row('copy_row')", "pp.key.copy_row", key_display="Shift+Y",
-                id="portplus.copy_row", show=False),
-        Binding("up", "cursor_up", show=False),
-        Binding("down", "cursor_down", show=False),
-        Binding("left", "cursor_left", show=False),
-        Binding("right", "cursor_right", show=False),
-    ]
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        localize_bindings(self)
-
-    def action_row(self, what: str) -> None:
-        self.post_message(RowAction(what))
-
-def update_line(widget: Static, content: Any, plain: str) -> None:
-    """``widget.update(content)`` (``plain``: its text without markup), laying out the
-    screen only when its height may change. A one-line text that fits the widget's
-    width before and after keeps the height of one line, and a layout pass costs 5-30
-    ms with the table on screen (bench/tui_paging.py)."""
-    width = widget.content_size.width
-    before: str | None = getattr(widget, "_pp_plain", None)
-    same_height = (before is not None and width > 0 and "\n" not in plain
-                   and "\n" not in before and cell_len(plain) < width
-                   and cell_len(before) < width)
-    widget._pp_plain = plain  # type: ignore[attr-defined]
-    widget.update(content, layout=not same_height)
-
-
-class Pager(Static):
-    """「前へ 1 2 ... 次へ」: the page numbers around the current one (clickable)."""
-
-    def show_page(self, page) -> None:
-        if page is None:
-            update_line(self, "", "")
-            return
-        parts: list[str] = []
-        plain: list[str] = []  # the same without markup (update_line measures it)
-        prev_label, next_label = t("pp.prev"), t("pp.next")
-        parts.append(f"[@click=prev]{prev_label}[/]" if page.has_prev else f"[dim]{prev_label}[/]")
-        plain.append(prev_label)
-        for item in page_numbers(page.page, page.page_count):
-            if item is None:
-                parts.append("...")
-                plain.append("...")
-            elif item == page.page:
-                parts.append(f"[b reverse] {item} [/]")
-                plain.append(f" {item} ")
-            else:
-                # Actions that do not name the page: each distinct action is a style,
-                # and Textual and Rich keep thousands of styles in their caches (with
-                # go(<number>) a session over 100,000 pages filled them: bench/memory.py).
-                step = item - page.page
-                action = ("first" if item == 1 else "last" if item == page.page_count
-                          else f"ahead({step})" if step > 0 else f"back({-step})")
-                parts.append(f"[@click={action}]{item}[/]")
-                plain.append(str(item))
-        parts.append(f"[@click=next]{next_label}[/]" if page.has_next else f"[dim]{next_label}[/]")
-        plain.append(next_label)
-        update_line(self, "  ".join(parts), "  ".join(plain))
-
-    # The page links (markup actions of the text above) ask the pane for a page.
-    def action_prev(self) -> None:
-        self.post_message(PageRequested("prev"))
-
-    def action_next(self) -> None:
-        self.post_message(PageRequested("next"))
-
-    def action_go(self, number: int) -> None:
-        self.post_message(PageRequested("go", number))
-
-    def action_first(self) -> None:
-        self.post_message(PageRequested("first"))
-
-    def action_last(self) -> None:
-        self.post_message(PageRequested("last"))
-
-    def action_ahead(self, pages: int) -> None:
-        """A page number after the current one (shown with the page on screen)."""
-        self.post_message(PageRequested("ahead", pages))
-
-    def action_back(self, pages: int) -> None:
-        """A page number before the current one."""
-        self.post_message(PageRequested("ahead", -pages))
-
-
-def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
-    """1, the pages within ``around`` of ``current``, and the last; None marks a gap."""
-    wanted = {1, count} | set(range(max(1, current - around), min(count, current + around) + 1))
-    out: list[int | None] = []
-    last = 0
-    for n in sorted(wanted):
-        if n - last > 1:
-            out.append(None)
-        out.append(n)
-        last = n
-    return out
 
 
 class PortPlusPane(Pane):

@@ -37,20 +37,13 @@ from portplus_tui.core.errors import (
     NotFoundError,
     PortPlusError,
 )
-from portplus_tui.ui.base import (
-    FormMixin,
-    Guarded,
-    PasswordInput,
-    SafeSelect,
-    SubmitKeys,
-    submit_bindings,
-)
+from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, relabel_binding, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.panes.portplus_common import DateInput
-from portplus_tui.ui.prose import Prose
 from portplus_tui.ui.styles import ACCOUNTS_CSS
+from portplus_tui.ui.widgets.inputs import DateInput, PasswordInput, SafeSelect
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 ROLES = ("admin", "user")
 DATE_MASK = "9999-99-99"

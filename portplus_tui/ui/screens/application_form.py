@@ -33,9 +33,10 @@ from portplus_tui.core.errors import ConflictError, PortPlusError, ValidationErr
 from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.panes.portplus_common import DateInput, fmt_date, to_ascii_digits
-from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.panes.portplus_common import fmt_date
+from portplus_tui.ui.widgets.inputs import DateInput, to_ascii_digits
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 
 class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):

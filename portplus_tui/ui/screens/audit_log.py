@@ -25,10 +25,10 @@ from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, has, localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.prose import Prose
 from portplus_tui.ui.styles import ACCOUNTS_CSS
-from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
+from portplus_tui.ui.widgets.tables import RowTable
 
 PAGE_SIZE = 50
 CHANGES_WIDTH = 60

@@ -13,8 +13,8 @@ from textual.widgets import Button
 
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 
 class ConfirmModal(Guarded, ModalScreen[bool]):

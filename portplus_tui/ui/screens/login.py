@@ -22,20 +22,14 @@ from textual.widgets import Input, Static
 from portplus_tui.core.errors import PortPlusError
 from portplus_tui.ui import heap, textual_compat
 from portplus_tui.ui.app_messages import DatabaseStateChanged
-from portplus_tui.ui.base import (
-    FormButton,
-    FormMixin,
-    Guarded,
-    PasswordInput,
-    StyledOnce,
-    SubmitKeys,
-    submit_bindings,
-)
+from portplus_tui.ui.base import FormMixin, Guarded, StyledOnce, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.prose import Prose
 from portplus_tui.ui.textual_compat import FrameControl
+from portplus_tui.ui.widgets.form_button import FormButton
+from portplus_tui.ui.widgets.inputs import PasswordInput
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 
 class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Screen):

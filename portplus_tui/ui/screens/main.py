@@ -31,11 +31,11 @@ from portplus_tui.ui.app_messages import SessionChanged
 from portplus_tui.ui.base import Guarded, HoldsEdits, guarded
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.prose import Prose
 from portplus_tui.ui.screens.stepped import SteppedRefresh
 from portplus_tui.ui.textual_compat import add_binding
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 log = logging.getLogger("portplus.ui")
 

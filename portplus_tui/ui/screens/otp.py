@@ -26,9 +26,9 @@ from portplus_tui.ui.base import (
 )
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.prose import Prose
 from portplus_tui.ui.screens.stepped import SteppedRefresh
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 #: errors that leave the code field usable; any other ends this login attempt
 RETRY_CODES = frozenset({"otp_wrong", "otp_format"})

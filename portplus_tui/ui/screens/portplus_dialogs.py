@@ -22,10 +22,10 @@ from portplus_tui.core.errors import ConflictError, PortPlusError
 from portplus_tui.ui.base import Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
-from portplus_tui.ui.prose import Prose
-from portplus_tui.ui.tables import RowTable
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
+from portplus_tui.ui.widgets.tables import RowTable
 
 DIALOG_CSS = """
 PortPlusDialog { align: center middle; }

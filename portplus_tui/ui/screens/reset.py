@@ -18,11 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from portplus_tui.core.errors import PortPlusError
-from portplus_tui.ui.base import FormMixin, Guarded, PasswordInput, SubmitKeys, submit_bindings
+from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
-from portplus_tui.ui.keybar import KeyBar
-from portplus_tui.ui.prose import Prose
+from portplus_tui.ui.widgets.inputs import PasswordInput
+from portplus_tui.ui.widgets.keybar import KeyBar
+from portplus_tui.ui.widgets.prose import Prose
 
 REQUEST_FIELDS = ("member_no", "email")
 COMPLETE_FIELDS = ("code", "new_password", "new_password_confirm")
