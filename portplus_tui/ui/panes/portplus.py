@@ -39,10 +39,17 @@ from portplus_tui.ui.app_messages import PageRequested, RowAction
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.panes.portplus_common import applied_day, cancel_cell, fmt_applicant, fmt_date, why_not_modifiable
+from portplus_tui.ui.panes.portplus_common import (
+    applied_day,
+    cancel_cell,
+    describe_day,
+    fmt_applicant,
+    fmt_date,
+    why_not_modifiable,
+)
 from portplus_tui.ui.widgets.busy import hold_busy
 from portplus_tui.ui.widgets.inputs import DateInput, TextCheckbox
-from portplus_tui.ui.widgets.month_calendar import MonthCalendar, describe_day
+from portplus_tui.ui.widgets.month_calendar import MonthCalendar
 from portplus_tui.ui.widgets.pager import Pager, update_line
 from portplus_tui.ui.widgets.prose import Prose
 from portplus_tui.ui.widgets.tables import ResultsTable

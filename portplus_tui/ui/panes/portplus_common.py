@@ -63,3 +63,26 @@ def why_not_modifiable(view) -> str:
     if view.cancelled:
         return t("pp.already_cancelled", number=view.number)
     return t("pp.deadline_passed_row", number=view.number, deadline=fmt_date(view.deadline))
+
+
+def describe_day(info, contracted: int | None = None) -> str:
+    """The line under the grid: date, kind (with the holiday's name), deadline, counts."""
+    parts = [fmt_date(info.day)]
+    if info.holiday_name:
+        parts.append(t("pp.cal.kind_holiday_named", name=info.holiday_name))
+    if info.kind == "closed":
+        parts.append(t("pp.cal.kind_closed"))
+    elif info.kind == "year_end":
+        parts.append(t("pp.cal.kind_year_end"))
+    elif info.kind == "weekend":
+        parts.append(t("pp.cal.kind_weekend"))
+    elif info.kind == "business":
+        parts.append(t("pp.cal.kind_business"))
+    if info.open:
+        parts.append(t("pp.cal.deadline_open", deadline=fmt_date(info.deadline)))
+    else:
+        parts.append(t("pp.cal.deadline_past", deadline=fmt_date(info.deadline)))
+    parts.append(t("pp.cal.day_counts", active=info.active, cancelled=info.cancelled,
+                   ports=info.ports, contracted=contracted if contracted is not None else "-"))
+    sep = "  " if get_lang() == "ja" else "; "
+    return sep.join(parts)

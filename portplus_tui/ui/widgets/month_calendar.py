@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from portplus_tui.ui.i18n import get_lang, localize_bindings, t
+from portplus_tui.ui.i18n import localize_bindings, t
 
 _KIND_MARK = {"holiday": "pp.cal.mark_holiday", "closed": "pp.cal.mark_closed",
               "year_end": "pp.cal.mark_year_end"}
@@ -281,26 +281,3 @@ class MonthCalendar(Widget, can_focus=True):
         return _pad(text, inner) + " ", cell_style or ""
 
 
-def describe_day(info, contracted: int | None = None) -> str:
-    """The line under the grid: date, kind (with the holiday's name), deadline, counts."""
-    from portplus_tui.ui.panes.portplus_common import fmt_date
-
-    parts = [fmt_date(info.day)]
-    if info.holiday_name:
-        parts.append(t("pp.cal.kind_holiday_named", name=info.holiday_name))
-    if info.kind == "closed":
-        parts.append(t("pp.cal.kind_closed"))
-    elif info.kind == "year_end":
-        parts.append(t("pp.cal.kind_year_end"))
-    elif info.kind == "weekend":
-        parts.append(t("pp.cal.kind_weekend"))
-    elif info.kind == "business":
-        parts.append(t("pp.cal.kind_business"))
-    if info.open:
-        parts.append(t("pp.cal.deadline_open", deadline=fmt_date(info.deadline)))
-    else:
-        parts.append(t("pp.cal.deadline_past", deadline=fmt_date(info.deadline)))
-    parts.append(t("pp.cal.day_counts", active=info.active, cancelled=info.cancelled,
-                   ports=info.ports, contracted=contracted if contracted is not None else "-"))
-    sep = "  " if get_lang() == "ja" else "; "
-    return sep.join(parts)
