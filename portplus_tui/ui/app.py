@@ -49,6 +49,7 @@ from portplus_tui.ui.host import PortPlusHost
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.session_watch import SessionWatch
+from portplus_tui.ui.styles import APP_CSS, WIDGETS_CSS
 from portplus_tui.ui.textual_compat import LastResort
 from portplus_tui.ui.typeahead import KeyTurns
 from portplus_tui.ui.widgets.busy import BusyIndicator
@@ -94,7 +95,7 @@ class FatalError(Exception):
 
 
 class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = [str(WIDGETS_CSS), str(APP_CSS)]  # ui/styles.py (widgets first: app.tcss wins a tie)
     TITLE = "Port Plus"
     COMMANDS = App.COMMANDS | {_portplus_commands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

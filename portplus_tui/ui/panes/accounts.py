@@ -38,7 +38,6 @@ from portplus_tui.ui import textual_compat
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
 from portplus_tui.ui.panes.base import Pane
-from portplus_tui.ui.styles import ACCOUNTS_CSS
 from portplus_tui.ui.widgets.prose import Prose
 from portplus_tui.ui.widgets.tables import RowTable
 
@@ -53,17 +52,6 @@ BUTTONS = (
     ("acc-audit", "audit", "accounts.audit", True),
 )
 COLUMNS = ("name", "role", "login_id", "department", "phone", "expires", "state")
-
-
-def ensure_styles(app: Any) -> None:
-    """Load ``accounts.tcss`` into the app's stylesheet once (a pane is a widget, and
-    only screens and the app have ``CSS_PATH``). The dialogs name the same file in
-    their ``CSS_PATH``; Textual then sees it is loaded already."""
-    sheet = app.stylesheet
-    if sheet.has_source(str(ACCOUNTS_CSS), ""):
-        return
-    sheet.read(ACCOUNTS_CSS)
-    app.refresh_css(animate=False)
 
 
 def state_label(account: Any) -> str:
@@ -115,7 +103,6 @@ class AccountsPane(Pane):
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
-        ensure_styles(self.app)
         session = host(self).session
         self._admin = bool(session is not None and session.is_admin)
         # Focus follows the screen position (Textual 8): the table comes before the
@@ -133,6 +120,9 @@ class AccountsPane(Pane):
         actions.can_focus = False
         with actions:
             for button_id, _action, label_key, admin_only in BUTTONS:
+                if button_id == "acc-reset" and self.app.size.width < self.SHORT_LABELS_BELOW:
+                    # the pane is narrower still: short from the start (on_resize keeps it right)
+                    label_key = "accounts.send_reset_short"
                 button = Button(t(label_key), id=button_id, compact=True,
                                 variant="primary" if button_id == "acc-new" else "default")
                 button.display = self._admin or not admin_only
@@ -145,6 +135,8 @@ class AccountsPane(Pane):
     SHORT_LABELS_BELOW = 90
 
     def on_resize(self) -> None:
+        if not self.size.width:
+            return
         key = ("accounts.send_reset_short" if self.size.width < self.SHORT_LABELS_BELOW
                else "accounts.send_reset")
         button = self.query_one("#acc-reset", Button)

@@ -63,33 +63,6 @@ COLUMNS = ("pp.col.no", "pp.col.number", "pp.col.apply_date", "pp.col.ports",
 
 
 class PortPlusPane(Pane):
-    DEFAULT_CSS = """
-    PortPlusPane { height: 1fr; }
-    PortPlusPane .pp-bar { height: 1; margin-top: 1; }
-    PortPlusPane #pp-titlebar { dock: top; height: 1; margin-top: 1; }
-    PortPlusPane #pp-search { dock: top; height: auto; }
-    PortPlusPane #pp-title { width: 1fr; text-style: bold; color: $text-primary; }
-    PortPlusPane Button.-textual-compact { margin-left: 1; min-width: 0; width: auto; padding: 0; }
-    PortPlusPane .pp-bar Static { width: auto; padding: 0 1 0 0; }
-    PortPlusPane .pp-bar .pp-gap { padding: 0 1; }
-    PortPlusPane #pp-size { width: 6; }
-    PortPlusPane #pp-size .arrow { display: none; }
-    /* the open 表示数 list: framed, so it does not mix with the rows under it */
-    PortPlusPane #pp-size > SelectOverlay { border: thick $accent !important; width: 9; }
-    PortPlusPane #pp-show-cancelled { margin-left: 1; }
-    PortPlusPane #pp-search-error { color: $text-error; text-style: bold; height: auto; }
-    PortPlusPane #pp-views { height: 1fr; }
-    PortPlusPane #pp-list-view { height: 1fr; }
-    PortPlusPane #pp-table { height: 1fr; margin-top: 1; }
-    PortPlusPane #pp-summary { height: auto; }
-    PortPlusPane #pp-statusbar { height: 1; }
-    PortPlusPane #pp-pager { width: 1fr; }
-    PortPlusPane #pp-calendar-view { height: 1fr; }
-    PortPlusPane #pp-day { height: auto; min-height: 1; }
-    PortPlusPane #pp-legend { height: auto; color: $text-muted; }
-    Screen.-short PortPlusPane .pp-bar, Screen.-short PortPlusPane #pp-titlebar,
-    Screen.-short PortPlusPane #pp-table { margin-top: 0; }
-    """
     BINDINGS = [
         Binding("n", "new", "pp.key.new", key_display="N", id="portplus.new"),
         Binding("pagedown", "next_page", "pp.key.next", key_display="PgDn", id="portplus.next"),

@@ -34,25 +34,14 @@ from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.portplus_common import fmt_date
+from portplus_tui.ui.styles import APPLICATION_FORM_CSS
 from portplus_tui.ui.widgets.inputs import DateInput, to_ascii_digits
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
 
 
 class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
-    DEFAULT_CSS = """
-    ApplicationFormScreen .pp-ro-row { height: auto; }
-    ApplicationFormScreen .pp-ro-label { width: 14; text-style: bold; }
-    ApplicationFormScreen .pp-ro-value { width: 1fr; }
-    ApplicationFormScreen #apply_date-deadline { height: auto; }
-    ApplicationFormScreen #apply_date-deadline.-closed { color: $text-error; text-style: bold; }
-    ApplicationFormScreen #pp-review-rows { height: auto; }
-    ApplicationFormScreen .pp-review-row { height: auto; }
-    ApplicationFormScreen .pp-review-label { width: 14; text-style: bold; }
-    ApplicationFormScreen .pp-review-value { width: 1fr; }
-    ApplicationFormScreen .pp-done-number { text-style: bold; margin-top: 1; }
-    ApplicationFormScreen .card { width: 70; }
-    """
+    CSS_PATH = str(APPLICATION_FORM_CSS)  # ui/styles.py
     BINDINGS = [
         Binding("escape", "back", "key.back", key_display="Esc", id="portplus.form.back"),
         *submit_bindings("portplus.form", "pp.key.form_next"),

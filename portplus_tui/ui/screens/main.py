@@ -15,9 +15,7 @@ re-reads the account (every call does), a changed 担当者名 shows at once.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,6 +31,7 @@ from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import localize_bindings, t
 from portplus_tui.ui.panes.base import Pane
 from portplus_tui.ui.screens.stepped import SteppedRefresh
+from portplus_tui.ui.styles import MAIN_SCREEN_CSS
 from portplus_tui.ui.textual_compat import add_binding
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
@@ -42,7 +41,7 @@ log = logging.getLogger("portplus.ui")
 def prepare(app) -> None:
     """Get the main screen ready to be shown, in a worker thread (the login's, while
     the event loop waits for bcrypt; the OTP screen's): import what it and its first
-    pane (会社情報) use and parse main.tcss with the app's theme variables
+    pane (会社情報) use and parse its stylesheets with the app's theme variables
     (ui/textual_compat.parse_css_ahead). Only the first call of a process has anything
     to do (~30-50 ms of Python); done on the event loop, that work stalled it at the
     first login (bench/login_lag.py). Never raises: whatever fails here is done again,
@@ -52,15 +51,14 @@ def prepare(app) -> None:
 
         from portplus_tui.ui.panes import company  # noqa: F401 - the first pane
 
-        # The location Textual gives the screen's CSS_PATH (Screen.__init__).
-        path = (Path(inspect.getfile(MainScreen)).parent / MainScreen.CSS_PATH).resolve()
-        textual_compat.parse_css_ahead(app, path)
+        for path in MAIN_SCREEN_CSS:
+            textual_compat.parse_css_ahead(app, path)
     except Exception:  # noqa: BLE001 - an optimisation only
         log.debug("preparing the main screen failed", exc_info=True)
 
 
 class MainScreen(SteppedRefresh, Guarded, HoldsEdits, Screen):
-    CSS_PATH = "main.tcss"
+    CSS_PATH = [str(path) for path in MAIN_SCREEN_CSS]  # ui/styles.py
     BINDINGS = [
         Binding("f9", "toggle_menu", "key.menu", key_display="F9", id="main.menu"),
         Binding("ctrl+l", "logout", "key.logout", key_display="^L", id="main.logout"),
@@ -82,7 +80,7 @@ class MainScreen(SteppedRefresh, Guarded, HoldsEdits, Screen):
         self._wanted: tuple[str, str | None, bool] | None = None
         self._preset_breakpoints()
         try:
-            # main.tcss joins the app's stylesheet alone, parsed ahead by ``prepare``
+            # Its stylesheets join the app's, each alone, parsed ahead by ``prepare``
             # (ui/textual_compat.add_screen_css: Textual would parse every stylesheet
             # again and restyle the whole app in one step at login).
             textual_compat.add_screen_css(self)

@@ -23,34 +23,14 @@ from portplus_tui.ui.base import Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
+from portplus_tui.ui.styles import PORTPLUS_DIALOGS_CSS
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
 from portplus_tui.ui.widgets.tables import RowTable
 
-DIALOG_CSS = """
-PortPlusDialog { align: center middle; }
-PortPlusDialog > .pp-dialog {
-    width: 64; max-width: 100%; height: auto; max-height: 100%;
-    padding: 1 2; border: thick $primary; background: $surface;
-}
-PortPlusDialog.-wide > .pp-dialog { width: 110; }
-PortPlusDialog .pp-dialog-title { text-style: bold; margin-bottom: 1; }
-PortPlusDialog .pp-row { height: auto; }
-PortPlusDialog .pp-label { width: 16; text-style: bold; padding: 0 1; background: $boost; }
-PortPlusDialog .pp-value { width: 1fr; padding: 0 1; }
-PortPlusDialog .pp-message { margin-top: 1; height: auto; }
-PortPlusDialog .pp-error { color: $text-error; text-style: bold; margin-top: 1; height: auto; }
-PortPlusDialog .pp-done { color: $text-success; text-style: bold; margin-top: 1; height: auto; }
-PortPlusDialog .pp-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-PortPlusDialog .pp-buttons Button { margin-left: 1; }
-PortPlusDialog DataTable { height: auto; max-height: 20; }
-Screen.-short PortPlusDialog > .pp-dialog { padding: 0 1; }
-Screen.-short PortPlusDialog .pp-dialog-title { margin-bottom: 0; }
-"""
-
 
 class PortPlusDialog(Guarded, ModalScreen):
-    DEFAULT_CSS = DIALOG_CSS
+    CSS_PATH = str(PORTPLUS_DIALOGS_CSS)
     BINDINGS = [
         Binding("escape", "close", "key.close", key_display="Esc", id="portplus.dialog.close"),
         Binding("left", "app.focus_previous", show=False),

@@ -18,30 +18,6 @@ class FormButton(Static, can_focus=True):
     ``link`` class (app.tcss) as underlined text."""
 
     BINDINGS = [Binding("enter,space", "press", show=False)]
-    DEFAULT_CSS = """
-    FormButton {
-        width: auto;
-        min-width: 16;
-        height: auto;
-        padding: 0 1;
-        content-align: center middle;
-        text-style: bold;
-        color: $button-foreground;
-        background: $surface;
-        border-top: tall $surface-lighten-1;
-        border-bottom: tall $surface-darken-1;
-    }
-    FormButton:focus {
-        text-style: $button-focus-text-style;
-        background-tint: $foreground 5%;
-    }
-    FormButton.-primary {
-        color: $button-color-foreground;
-        background: $primary;
-        border-top: tall $primary-lighten-3;
-        border-bottom: tall $primary-darken-3;
-    }
-    """
 
     class Pressed(Message):
         """The button was pressed."""

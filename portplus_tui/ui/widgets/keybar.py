@@ -38,26 +38,6 @@ class KeyBar(Widget):
 
     MAX_LINES = 4
 
-    DEFAULT_CSS = """
-    KeyBar {
-        dock: bottom;
-        height: auto;
-        background: $footer-background;
-        color: $footer-foreground;
-    }
-    KeyBar > .keybar--key {
-        color: $footer-key-foreground;
-        background: $footer-key-background;
-        text-style: bold;
-    }
-    KeyBar > .keybar--description {
-        color: $footer-description-foreground;
-    }
-    KeyBar > .keybar--disabled {
-        color: $footer-description-foreground 50%;
-        text-style: dim;
-    }
-    """
     COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--disabled"}
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

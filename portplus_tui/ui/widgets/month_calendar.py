@@ -52,18 +52,6 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 
 class MonthCalendar(Widget, can_focus=True):
-    DEFAULT_CSS = """
-    MonthCalendar { height: 1fr; min-height: 9; padding: 0 0; }
-    MonthCalendar > .calendar--title { text-style: bold; }
-    MonthCalendar > .calendar--header { text-style: bold; }
-    MonthCalendar > .calendar--weekend { color: $text-accent; }
-    MonthCalendar > .calendar--holiday { color: $text-error; text-style: bold; }
-    MonthCalendar > .calendar--closed { color: $text-warning; text-style: bold; }
-    MonthCalendar > .calendar--past { text-style: dim; }
-    MonthCalendar > .calendar--busy { text-style: bold; }
-    MonthCalendar > .calendar--cursor { text-style: reverse bold; }
-    MonthCalendar:blur > .calendar--cursor { text-style: underline bold; }
-    """
     COMPONENT_CLASSES = {
         "calendar--title", "calendar--header", "calendar--weekend", "calendar--holiday",
         "calendar--closed", "calendar--past", "calendar--busy", "calendar--cursor",
