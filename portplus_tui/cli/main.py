@@ -4,7 +4,7 @@ on stderr and an exit code."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from portplus_tui.cli import launch
 from portplus_tui.cli.base import (
@@ -51,7 +51,7 @@ def _load_commands() -> dict[str, Callable[[argparse.Namespace, object], int]]:
     return COMMANDS
 
 
-def _bare_launch(argv: Sequence[str]) -> object | None:
+def _bare_launch(argv: Sequence[str]) -> Any:  # a Namespace look-alike, or None
     """The parsed arguments of a plain ``portplus`` (no option, no command), without
     argparse: building the parser of every sub-command costs ~10 ms of the start-up."""
     if argv:

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     class Parser(argparse.ArgumentParser):
         """Usage errors in one line on stderr (exit 2), pointing at --help."""
 
-        def error(self, message: str):  # type: ignore[override]
+        def error(self, message: str):
             message = " ".join(message.split())
             self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 

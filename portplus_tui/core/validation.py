@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from portplus_tui.core.errors import ValidationError
 
@@ -136,7 +137,8 @@ def _as_text(text: object) -> str:
     return text
 
 
-def _clean(text: object, field: str | None, label: tuple[str, str], *, form: str = "NFKC",
+def _clean(text: object, field: str | None, label: tuple[str, str], *,
+           form: Literal["NFC", "NFD", "NFKC", "NFKD"] = "NFKC",
            note: bool = False) -> str:
     """Check characters, normalise (NFKC unless told), strip; checks the result again."""
     s = _as_text(text)

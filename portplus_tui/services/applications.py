@@ -513,7 +513,7 @@ def deadline_for(ctx: AppContext, session: Session, apply_date: date | str) -> t
     return cal.deadline(day), cal.is_open(day, ctx.now())
 
 
-def _base(session: Session, q: ListQuery) -> peewee.ModelSelect:
+def _base(session: Session, q: ListQuery) -> "peewee.ModelSelect[m.Application]":
     A = m.Application
     cond = (A.company == session.company_id) & (A.apply_date >= q.start) & (A.apply_date <= q.end)
     if not q.include_cancelled:
@@ -662,7 +662,7 @@ def day_totals(ctx: AppContext, session: Session, start: date, end: date) -> lis
         .order_by(D.day)
         .tuples()
     )
-    return [DayTotal(day, a, c, p) for day, a, c, p in rows if a or c]
+    return [DayTotal(day, a, c, p) for day, a, c, p in rows.iterator() if a or c]
 
 
 EXPORT_HEADER = ("申込番号", "適用日", "追加ポート数", "申込者", "申込日", "状態", "申込期限")

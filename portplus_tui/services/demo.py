@@ -182,7 +182,8 @@ def load_applications(ctx: AppContext, company_id: int, count: int, first: date,
             next_id += n
             remaining -= n
         if big:
-            m.Application._schema.create_indexes(safe=True)
+            # Peewee's schema manager (documented, not in its type hints)
+            m.Application._schema.create_indexes(safe=True)  # type: ignore[attr-defined]
         bulk.reset_sequence(db, "application")
         bulk.rebuild_day_counts(db, company_id)
     db.execute_sql("ANALYZE")

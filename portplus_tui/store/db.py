@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
@@ -107,7 +108,7 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000, create_dirs: bool = 
         dbname = unquote(parsed.path.lstrip("/"))
         if not dbname:
             raise _bad_url(url, "no database name", "データベース名がありません")
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if parsed.hostname:
             kwargs["host"] = parsed.hostname
         if parsed.port:
@@ -137,6 +138,7 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
     """
 
     _RETRYABLE = ("select", "begin")
+    _state: Any  # peewee's per-thread connection state (not in its type hints)
 
     def _broken(self) -> bool:
         conn = None if self._state.closed else self._state.conn

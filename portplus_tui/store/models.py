@@ -30,6 +30,7 @@ class SchemaVersion(BaseModel):
 
 
 class Company(BaseModel):
+    id = pw.AutoField()
     member_no = pw.CharField(max_length=20, unique=True)  # upper case (matched case-insensitively)
     name = pw.CharField(max_length=100)
     address = pw.CharField(max_length=200)
@@ -41,6 +42,8 @@ class Company(BaseModel):
 
 
 class CompanyOption(BaseModel):
+    id = pw.AutoField()
+    company_id: int  # the key's column (Peewee's accessor; for type checkers)
     company = pw.ForeignKeyField(Company, backref="options", on_delete="CASCADE")
     code = pw.CharField(max_length=40)
     enabled = pw.BooleanField(default=False)
@@ -51,6 +54,8 @@ class CompanyOption(BaseModel):
 
 
 class Account(BaseModel):
+    id = pw.AutoField()
+    company_id: int  # the key's column (Peewee's accessor; for type checkers)
     company = pw.ForeignKeyField(Company, backref="accounts", on_delete="CASCADE")
     login_id = pw.CharField(max_length=254)  # as entered (domain lower-cased)
     login_key = pw.CharField(max_length=254)  # lower-cased, unique within the company
@@ -75,7 +80,9 @@ class Account(BaseModel):
 
 class Application(BaseModel):
     """The current state of one application; the id is its serial (SO-<id>-<revision>)."""
+    id = pw.AutoField()
 
+    company_id: int  # the key's column (Peewee's accessor; for type checkers)
     company = pw.ForeignKeyField(Company, backref="applications", on_delete="CASCADE",
                                  index=False)  # the paging index below starts with it
     apply_date = pw.DateField()  # 適用日
@@ -85,6 +92,7 @@ class Application(BaseModel):
     status = pw.CharField(max_length=10, default=STATUS_ACTIVE)
     revision = pw.IntegerField(default=0)  # grows by one with every change
     version = pw.IntegerField(default=1)  # grows with every write (optimistic lock)
+    account_id: int  # the key's column (Peewee's accessor; for type checkers)
     account = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")  # who made it
     updated_at = pw.DateTimeField()
 
@@ -94,7 +102,9 @@ class Application(BaseModel):
 
 class ApplicationRevision(BaseModel):
     """One row per write of an application: new, change, cancel. Never updated."""
+    id = pw.AutoField()
 
+    application_id: int  # the key's column (Peewee's accessor; for type checkers)
     application = pw.ForeignKeyField(Application, backref="history", on_delete="CASCADE")
     version = pw.IntegerField()
     revision = pw.IntegerField()
@@ -103,6 +113,7 @@ class ApplicationRevision(BaseModel):
     ports = pw.IntegerField()
     applicant = pw.CharField(max_length=100)
     status = pw.CharField(max_length=10)
+    account_id: int  # the key's column (Peewee's accessor; for type checkers)
     account = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     actor = pw.CharField(max_length=254)
     at = pw.DateTimeField()
@@ -119,6 +130,7 @@ class DayCount(BaseModel):
     number of applications.
     """
 
+    company_id: int  # the key's column (Peewee's accessor; for type checkers)
     company = pw.ForeignKeyField(Company, on_delete="CASCADE")
     day = pw.DateField()
     active = pw.IntegerField(default=0)
@@ -136,7 +148,9 @@ class ClosedDay(BaseModel):
 
 class OtpChallenge(BaseModel):
     """A one-time password for one login attempt (R-OTP-2)."""
+    id = pw.AutoField()
 
+    account_id: int  # the key's column (Peewee's accessor; for type checkers)
     account = pw.ForeignKeyField(Account, on_delete="CASCADE")
     attempt = pw.CharField(max_length=64, unique=True)  # random id of the login attempt
     code_hash = pw.CharField(max_length=128)
@@ -150,7 +164,9 @@ class OtpChallenge(BaseModel):
 
 class ResetToken(BaseModel):
     """A password-reset code (R-RST-1)."""
+    id = pw.AutoField()
 
+    account_id: int  # the key's column (Peewee's accessor; for type checkers)
     account = pw.ForeignKeyField(Account, on_delete="CASCADE")
     code_hash = pw.CharField(max_length=128)
     issued_at = pw.DateTimeField()
@@ -162,8 +178,11 @@ class ResetToken(BaseModel):
 
 
 class AuditLog(BaseModel):
+    id = pw.AutoField()
     at = pw.DateTimeField(index=True)  # UTC
+    company_id: int  # the key's column (Peewee's accessor; for type checkers)
     company = pw.ForeignKeyField(Company, null=True, on_delete="CASCADE", index=False)
+    account_id: int  # the key's column (Peewee's accessor; for type checkers)
     account = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     actor = pw.CharField(max_length=254)  # login id, "provider" or "anonymous"
     action = pw.CharField(max_length=60)
@@ -179,6 +198,7 @@ class DemoMarker(BaseModel):
     """A company that ``portplus demo`` created (by member number): the demo adds its
     well-known logins only to a database whose companies are all its own. Migration 2."""
 
+    id = pw.AutoField()
     member_no = pw.CharField(max_length=20, unique=True)
     created_at = pw.DateTimeField()
 

@@ -260,7 +260,7 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
         try:
             from portplus_tui.logs import log_unexpected
 
-            path = log_unexpected(exc, self.settings, where)
+            path: object = log_unexpected(exc, self.settings, where)
         except Exception:  # noqa: BLE001 - reporting must never raise
             path = "-"
         try:
@@ -278,7 +278,7 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
         try:
             from portplus_tui.logs import log_unexpected
 
-            path = log_unexpected(error, self.settings, "fatal")
+            path: object = log_unexpected(error, self.settings, "fatal")
         except Exception:  # noqa: BLE001
             path = "-"
         return FatalError(t("error.fatal", path=str(path)))
@@ -396,7 +396,7 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPalette(placeholder=t("palette.placeholder"),
                                             id="--command-palette"))
 

@@ -168,7 +168,7 @@ class ApplicationsCalls(_Area):
 
         return ServiceCall(name, job)
 
-    def month(self, month: str, *, page_size: int | None,
+    def month(self, month: str, *, page_size: int,
               include_cancelled: bool) -> ServiceCall[Any]:
         session = self._session()
 
@@ -225,7 +225,7 @@ class ApplicationsCalls(_Area):
 
         return ServiceCall("portplus.page", job)
 
-    def page_with(self, saved: Any, query: Any, *, page_size: int | None,
+    def page_with(self, saved: Any, query: Any, *, page_size: int,
                   include_cancelled: bool) -> ServiceCall[tuple[str | None, Any]]:
         """The page that shows ``saved``: in ``query`` when it holds it, else in its
         billing month (then returned as "YYYY-MM", with cancelled rows when it is one)."""

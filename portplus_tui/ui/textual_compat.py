@@ -299,7 +299,7 @@ class FrameControl:
     def _refresh_layout(self, *args: Any, **kwargs: Any) -> None:
         self._in_layout = True
         try:
-            super()._refresh_layout(*args, **kwargs)  # type: ignore[misc]
+            super()._refresh_layout(*args, **kwargs)
         finally:
             self._in_layout = False
 
@@ -314,7 +314,7 @@ class FrameControl:
     def draw_frame_now(self) -> None:
         """Render what changed and hand it to the terminal (with the repaints widgets
         asked for since the last update: hook ``deferred_frame``)."""
-        draw_frame(self, super()._compositor_refresh)  # type: ignore[misc]
+        draw_frame(self, super()._compositor_refresh)
 
 
 class GuardedDispatch:
@@ -322,7 +322,7 @@ class GuardedDispatch:
 
     async def _dispatch_message(self, message: Any) -> Any:
         try:
-            return await super()._dispatch_message(message)  # type: ignore[misc]
+            return await super()._dispatch_message(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - handed to dispatch_failed
@@ -338,7 +338,7 @@ class LastResort:
     """Hook ``last_resort``: a mixin for the App."""
 
     def _handle_exception(self, error: Exception) -> None:
-        super()._handle_exception(self.fatal_error(error))  # type: ignore[misc]
+        super()._handle_exception(self.fatal_error(error))
 
     def fatal_error(self, error: Exception) -> Exception:
         """The error Textual shows as it ends the app, for ``error``."""
@@ -622,15 +622,15 @@ def install() -> None:
 
         _originals["end_batch"] = App.__dict__["_end_batch"]
         _originals["display"] = App.__dict__["_display"]
-        App._end_batch = _end_batch_waking_the_screen  # type: ignore[method-assign]
-        App._display = _display_noting_drops  # type: ignore[method-assign]
+        App._end_batch = _end_batch_waking_the_screen
+        App._display = _display_noting_drops
     if "wide_char_chops" not in _originals:
         from textual._compositor import Compositor
 
         _originals["wide_char_chops"] = Compositor.__dict__.get("_render_chops")
         _originals["partial_update"] = Compositor.__dict__.get("render_partial_update")
-        Compositor._render_chops = _chops_keeping_wide_chars  # type: ignore[method-assign]
-        Compositor.render_partial_update = (  # type: ignore[method-assign]
+        Compositor._render_chops = _chops_keeping_wide_chars
+        Compositor.render_partial_update = (
             _partial_update_with_piece_ends)
 
 

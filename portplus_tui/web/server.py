@@ -134,7 +134,7 @@ class PortPlusServer(Server):
         if self.live >= self.max_sessions:
             return self._busy()
         response = await super().handle_index(request)
-        if isinstance(response, web.Response) and response.body:
+        if isinstance(response, web.Response) and isinstance(response.body, (bytes, bytearray)):
             # The page's terminal takes the keyboard at once: the user types the login
             # without clicking into the page first.
             body = bytes(response.body)
@@ -145,7 +145,8 @@ class PortPlusServer(Server):
         origin = request.headers.get("Origin")
         return origin is not None and origin.lower() in self.allowed_origins
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(  # type: ignore[override]  # refusals are not websockets
+            self, request: web.Request) -> web.StreamResponse:
         if not self.origin_allowed(request):
             log.warning("websocket refused: Origin %r is not %s",
                         request.headers.get("Origin"), " or ".join(sorted(self.allowed_origins)))
@@ -165,9 +166,12 @@ class PortPlusServer(Server):
         await websocket.prepare(request)
         width = _size(request.query.get("width"), 80)
         height = _size(request.query.get("height"), 24)
+        async def close() -> None:
+            await websocket.close()
+
         service = AppService(self.command, write_bytes=_to(websocket, websocket.send_bytes),
                              write_str=_to(websocket, websocket.send_str),
-                             close=websocket.close, download_manager=self.download_manager)
+                             close=close, download_manager=self.download_manager)
         self._services.add(service)
         last_key = [time.monotonic()]
         watch = asyncio.create_task(self._idle_watch(websocket, last_key))

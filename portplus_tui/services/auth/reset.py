@@ -67,7 +67,7 @@ def _lock_account_row(ctx: AppContext, account_id: int) -> None:
     transaction already holds the database's write lock). Matches nothing for 0."""
     if is_postgres(ctx.db):
         A = m.Account
-        A.select(A.id).where(A.id == account_id).for_update("FOR NO KEY UPDATE").execute()
+        A.select(A.id).where(A.id == account_id).for_update("FOR NO KEY UPDATE").execute()  # type: ignore[arg-type]  # peewee takes the clause text
 
 
 def _reset_mail_counts(ctx: AppContext, account_id: int, now: datetime) -> tuple[int, int]:

@@ -271,7 +271,10 @@ class AccountsPane(Pane):
             return
         from portplus_tui.services import accounts
 
-        refusal = accounts.self_delete_refusal(host(self).session, account.id)
+        session = host(self).session
+        if session is None:
+            return
+        refusal = accounts.self_delete_refusal(session, account.id)
         if refusal is not None:
             event.stop()
             event.prevent_default()

@@ -25,13 +25,17 @@ after a newer request is dropped, so fast key presses never show an older page l
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.widgets import Button, ContentSwitcher, DataTable, Input, Select, Static
+from textual.widgets import Button, Checkbox, ContentSwitcher, DataTable, Input, Select, Static
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 from portplus_tui.core.calendar import parse_date, parse_month
 from portplus_tui.core.errors import PortPlusError, ValidationError
@@ -94,8 +98,8 @@ class PortPlusPane(Pane):
         # Page keys pressed before the first page came (F3 PageDown in one burst): they
         # act, in order, once it has (R-UI-1).
         self._before_first: list[str] = []
-        self._loading_timer = None
-        self._release_busy = None  # ends the busy look of the table or calendar
+        self._loading_timer: Timer | None = None
+        self._release_busy: Callable[[], None] | None = None  # ends the busy look of the table or calendar
         self._pending_focus_id: int | None = None
         self._started = False
         self._size_wanted: int | None = None  # 表示数 asked for with p, until answered
@@ -724,7 +728,7 @@ class PortPlusPane(Pane):
             self.set_page_size(event.value)
             self._back_to_table()
 
-    def on_checkbox_changed(self, event: TextCheckbox.Changed) -> None:
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
         if event.checkbox.id == "pp-show-cancelled":
             self._apply_cancelled_toggle(event.value)

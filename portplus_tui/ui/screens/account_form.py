@@ -61,7 +61,7 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
 
     def __init__(self, account: Any | None, *, own_id: int | None, admin: bool) -> None:
         super().__init__(classes="dialog account-form-screen")
-        self.account = account
+        self.account: Any = account
         self.is_new = account is None
         localize_bindings(self)
         # Ctrl+S says what it does here: 新規登録 or 更新

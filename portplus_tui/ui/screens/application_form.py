@@ -19,13 +19,16 @@ The screen is dismissed with the saved ``ApplicationView`` or None.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import parse_date
@@ -70,7 +73,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         self.step = "edit"
         self.result: Any = None
         self._busy = False
-        self._deadline_timer = None
+        self._deadline_timer: Timer | None = None
         self._deadline_seq = 0
         self.deadline_state: tuple | None = None  # (date, deadline, open, limit) last shown
         self._checked: dict | None = None  # values shown in the review step
@@ -294,12 +297,13 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
             problems.append(exc)
         try:
             name = v.normalize_name(applicant_text, field="applicant", max_len=50, required=False)
-            values["applicant"] = name or (host(self).session.name if host(self).session else "")
+            session = host(self).session
+            values["applicant"] = name or (session.name if session else "")
         except ValidationError as exc:
             problems.append(exc)
-        for exc in problems:
-            self.show_field_error(exc.field, exc.message(get_lang()))
-            if exc.field == "apply_date":
+        for problem in problems:
+            self.show_field_error(problem.field, problem.message(get_lang()))
+            if problem.field == "apply_date":
                 self._deadline_said_in_error()
         if problems:
             self._focus_field(problems[0].field)

@@ -70,7 +70,7 @@ VALUE_KEYS = {("status", "active"): "pp.status_active",
 def format_value(value: Any, field: str | None = None) -> str:
     if value is None and field in BOOLEAN_FIELDS:
         value = False
-    key = VALUE_KEYS.get((field, value)) if isinstance(value, str) else None
+    key = VALUE_KEYS.get((field or "", value)) if isinstance(value, str) else None
     if key is not None:
         return t(key)
     if value is None:

@@ -50,7 +50,7 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
         self._login_id = login_id
         self._busy = False
         if member_no and login_id:  # back from two-step login or reset: the password is next
-            self.AUTO_FOCUS = "#password"
+            self.AUTO_FOCUS = "#password"  # type: ignore[misc]  # Textual reads it per screen
         self._after_paint: list = []
         self._db_shown = ""
         self._preset_breakpoints()

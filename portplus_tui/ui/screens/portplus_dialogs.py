@@ -229,7 +229,7 @@ class ExportModal(SubmitKeys, PortPlusDialog):
     replaced only when 出力 is pressed again. In a browser (textual-serve) nothing is
     written on the host: the CSV is handed to the browser as a download."""
 
-    BINDINGS = submit_bindings("portplus.export", "pp.export.run", one_field=True)
+    BINDINGS = [*submit_bindings("portplus.export", "pp.export.run", one_field=True)]
 
     def __init__(self, query, default_name: str, folder: Path, *, web: bool = False) -> None:
         super().__init__(id="pp-export")

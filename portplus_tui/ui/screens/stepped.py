@@ -5,12 +5,15 @@ screen, the main screen) appears, and lays itself out, in short event-loop steps
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from portplus_tui.ui import textual_compat
 from portplus_tui.ui.base import StyledOnce
 from portplus_tui.ui.host import host_or_none
 from portplus_tui.ui.textual_compat import FrameControl
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 
 class SteppedRefresh(FrameControl, StyledOnce):
@@ -46,7 +49,7 @@ class SteppedRefresh(FrameControl, StyledOnce):
 
     def frame_requested(self, in_layout: bool) -> None:
         if (in_layout or not self._first_frame_drawn
-                or textual_compat.batching(self.app)) and self._is_top():
+                or textual_compat.batching(cast("DOMNode", self).app)) and self._is_top():
             if not self._frame_queued:
                 self._frame_queued = True
                 self._soon(self._draw_frame)
@@ -90,7 +93,7 @@ class SteppedRefresh(FrameControl, StyledOnce):
             try:
                 callback()
             except Exception as exc:  # noqa: BLE001
-                app = host_or_none(self)
+                app = host_or_none(cast("DOMNode", self))
                 if app is None:
                     raise
                 app.report_unexpected(exc, where=getattr(callback, "__qualname__", repr(callback)))
@@ -103,7 +106,7 @@ class SteppedRefresh(FrameControl, StyledOnce):
     def _settle_heap(self) -> None:
         """Such a screen is built with the garbage collector paused (heap.pause, as the
         password or code is accepted); once drawn, the pause ends (ui/heap.py)."""
-        app = host_or_none(self)
+        app = host_or_none(cast("DOMNode", self))
         if app is not None:
             app.heap.screen_drawn()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import MaskedInput, Select
+from textual.widgets import MaskedInput, Select, Static
 
 from portplus_tui.ui.textual_compat import MarkCheckbox, StarPasswordInput
 
@@ -25,9 +25,9 @@ class SafeSelect(Select):
         from portplus_tui.ui.glyphs import ARROWS, mode
 
         down, up = ARROWS[mode()]
-        for widget in self.query(".down-arrow"):
+        for widget in self.query(".down-arrow").results(Static):
             widget.update(down)
-        for widget in self.query(".up-arrow"):
+        for widget in self.query(".up-arrow").results(Static):
             widget.update(up)
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import calendar as _cal
 from datetime import date, timedelta
+from typing import Any
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -98,7 +100,7 @@ class MonthCalendar(Widget, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         localize_bindings(self)
-        self.view = None  # services.calendar_view.MonthView of the month shown
+        self.view: Any = None  # services.calendar_view.MonthView of the month shown
         self.set_reactive(MonthCalendar.cursor, date.today())
 
     # ----------------------------------------------------------------- data
@@ -218,10 +220,11 @@ class MonthCalendar(Widget, can_focus=True):
             for line in range(lines):
                 out.append("\n")
                 for d in week:
-                    out.append(*self._cell_line(d, line, cell_w, view))
+                    text, piece_style = self._cell_line(d, line, cell_w, view)
+                    out.append(text, piece_style)
         return out
 
-    def _cell_line(self, d: date | None, line: int, cell_w: int, view) -> tuple[str, object]:
+    def _cell_line(self, d: date | None, line: int, cell_w: int, view) -> tuple[str, Style | str]:
         style = self.get_component_rich_style
         if d is None:
             return " " * cell_w, ""
