@@ -49,6 +49,47 @@ def run(coro_fn: Callable[[], Awaitable[Any]]) -> Any:
     return asyncio.run(coro_fn())
 
 
+def app_test(*, as_: Iterable[str] | None = None, size: tuple[int, int] = SIZE,
+             **app_settings: Any) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Any]]:
+    """The preamble of a Pilot test, once: ``make_app(**app_settings)``, ``run_test`` at
+    ``size`` and, with ``as_``, the login. The test is ``async def test_x(app, pilot,
+    <other fixtures>)``; pytest sees a plain test asking for ``make_app`` and the others.
+
+        @app_test(as_=ADMIN)
+        async def test_the_company_pane(app, pilot): ...
+    """
+    import functools
+    import inspect
+
+    def decorate(test: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        signature = inspect.signature(test)
+        others = [param for name, param in signature.parameters.items()
+                  if name not in ("app", "pilot")]
+        wanted = others if "make_app" in signature.parameters else [
+            inspect.Parameter("make_app", inspect.Parameter.POSITIONAL_OR_KEYWORD), *others]
+
+        @functools.wraps(test)
+        def wrapper(**fixtures: Any) -> Any:
+            make_app = fixtures["make_app"]
+            app = make_app(**app_settings)
+            passed = {name: fixtures[name] for name in signature.parameters
+                      if name not in ("app", "pilot")}
+
+            async def body() -> Any:
+                async with app.run_test(size=size) as pilot:
+                    if as_ is not None:
+                        await login(app, pilot, as_)
+                    return await test(app=app, pilot=pilot, **passed)
+
+            return run(body)
+
+        wrapper.__signature__ = signature.replace(parameters=wanted)  # type: ignore[attr-defined]
+        del wrapper.__wrapped__  # pytest reads __signature__, not the async original
+        return wrapper
+
+    return decorate
+
+
 async def settle(app: Any, pilot: Any, rounds: int = 40) -> None:
     """Wait until no worker runs, every key typed has had its turn (ui/typeahead.py)
     and the screen has caught up (bounded)."""

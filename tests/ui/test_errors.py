@@ -18,7 +18,7 @@ from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 from portplus_tui.ui.widgets.form_button import FormButton
 
-from .support import ADMIN, SIZE, login, make_settings, notifications, run, screen_text, settle
+from .support import ADMIN, SIZE, app_test, login, make_settings, notifications, run, screen_text, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,31 +73,25 @@ def test_an_exception_in_a_service_worker_is_logged_and_notified(make_app, setti
     assert "boom in a worker" in log_path(settings).read_text(encoding="utf-8")
 
 
-def test_an_exception_in_a_timer_callback_is_not_fatal(make_app, monkeypatch):
+@app_test(as_=ADMIN)
+async def test_an_exception_in_a_timer_callback_is_not_fatal(app, pilot, monkeypatch) -> None:
     """Timers call back outside any message handler: ``guarded`` wraps them."""
-    app = make_app()
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, ADMIN)
+    calls = []
 
-            calls = []
+    def broken(now):  # fails once (the real one-second timer may call it too)
+        calls.append(now)
+        if len(calls) == 1:
+            raise ValueError("boom in a timer")
+        return False
 
-            def broken(now):  # fails once (the real one-second timer may call it too)
-                calls.append(now)
-                if len(calls) == 1:
-                    raise ValueError("boom in a timer")
-                return False
-
-            monkeypatch.setattr(app.session_watch, "idle_over", broken)
-            # what the app's one-second interval timer runs
-            await guarded(app, app.session_watch.tick)()
-            await settle(app, pilot)
-            assert [type(e) for e in app.unexpected_errors] == [ValueError]
-            assert isinstance(app.screen, MainScreen)
-            app.unexpected_errors.clear()
-
-    run(body)
+    monkeypatch.setattr(app.session_watch, "idle_over", broken)
+    # what the app's one-second interval timer runs
+    await guarded(app, app.session_watch.tick)()
+    await settle(app, pilot)
+    assert [type(e) for e in app.unexpected_errors] == [ValueError]
+    assert isinstance(app.screen, MainScreen)
+    app.unexpected_errors.clear()
 
 
 @pytest.mark.parametrize("problem", ["readonly", "not_a_database", "bad_url"])

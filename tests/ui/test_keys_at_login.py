@@ -10,7 +10,7 @@ from portplus_tui.ui.panes.accounts import AccountsPane
 from portplus_tui.ui.panes.portplus import PortPlusPane
 from portplus_tui.ui.screens.main import MainScreen
 
-from .support import ADMIN, SIZE, burst, burst_keys, run, screen_text, settle
+from .support import ADMIN, SIZE, app_test, burst, burst_keys, run, screen_text, settle
 
 
 @pytest.mark.parametrize("keys, check", [
@@ -18,40 +18,30 @@ from .support import ADMIN, SIZE, burst, burst_keys, run, screen_text, settle
     (("f3",), "list"),
     (("f3", "pagedown"), "page2"),
 ])
-def test_keys_in_the_same_burst_as_the_login_act_in_order(make_app, keys, check):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            member_no, login_id, password = ADMIN
-            burst(app, f"{member_no}\t{login_id}\t{password}\r")
-            burst_keys(app, *keys)
-            await settle(app, pilot)
-            assert isinstance(app.screen, MainScreen)
-            await _check(app, pilot, check)
-
-    run(body)
+@app_test()
+async def test_keys_in_the_same_burst_as_the_login_act_in_order(app, pilot, keys, check) -> None:
+    await settle(app, pilot)
+    member_no, login_id, password = ADMIN
+    burst(app, f"{member_no}\t{login_id}\t{password}\r")
+    burst_keys(app, *keys)
+    await settle(app, pilot)
+    assert isinstance(app.screen, MainScreen)
+    await _check(app, pilot, check)
 
 
 @pytest.mark.parametrize("keys, check", [(("f4",), "accounts"), (("f3",), "list")])
-def test_keys_right_after_the_first_frame_of_the_main_screen_act(make_app, keys, check):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            member_no, login_id, password = ADMIN
-            burst(app, f"{member_no}\t{login_id}\t{password}\r")
-            for _ in range(400):  # until the main screen is up, no longer
-                if isinstance(app.screen, MainScreen):
-                    break
-                await pilot.pause()
-            burst_keys(app, *keys)
-            await settle(app, pilot)
-            await _check(app, pilot, check)
-
-    run(body)
+@app_test()
+async def test_keys_right_after_the_first_frame_of_the_main_screen_act(app, pilot, keys, check) -> None:
+    await settle(app, pilot)
+    member_no, login_id, password = ADMIN
+    burst(app, f"{member_no}\t{login_id}\t{password}\r")
+    for _ in range(400):  # until the main screen is up, no longer
+        if isinstance(app.screen, MainScreen):
+            break
+        await pilot.pause()
+    burst_keys(app, *keys)
+    await settle(app, pilot)
+    await _check(app, pilot, check)
 
 
 async def _check(app, pilot, check: str) -> None:

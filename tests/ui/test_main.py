@@ -11,30 +11,24 @@ from portplus_tui.ui.commands import palette_entries
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 
-from .support import ADMIN, SIZE, TWO_FACTOR, USER, burst, last_code, login, run, screen_text, settle, text_of
+from .support import ADMIN, SIZE, TWO_FACTOR, USER, app_test, burst, last_code, login, run, screen_text, settle, text_of
 
 
-def test_company_information_shows_the_contract_table(make_app):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, ADMIN)
-            pane = app.screen.query_one("#pane-info")
-            assert text_of(pane.query_one("#info-title")) == "NTT BizLink様 情報"
-            tabs = pane.query_one(TabbedContent)
-            assert tabs.active == "tab-contract"
-            labels = [str(tab.label) for tab in tabs.query("Tab")]
-            assert labels == ["会社情報", "ご契約情報", "Note"]
-            text = screen_text(app)
-            for cell in ("ご契約情報", "会員番号", "M97-00339", "会員名", "NTT BizLink", "住所",
-                         "東京都文京区小石川1-4-1", "契約ポート数", "30"):
-                assert cell in text
-            tabs.active = "tab-note"
-            await settle(app, pilot)
-            assert "Noteはありません。" in screen_text(app)
-
-    run(body)
+@app_test(as_=ADMIN)
+async def test_company_information_shows_the_contract_table(app, pilot) -> None:
+    pane = app.screen.query_one("#pane-info")
+    assert text_of(pane.query_one("#info-title")) == "NTT BizLink様 情報"
+    tabs = pane.query_one(TabbedContent)
+    assert tabs.active == "tab-contract"
+    labels = [str(tab.label) for tab in tabs.query("Tab")]
+    assert labels == ["会社情報", "ご契約情報", "Note"]
+    text = screen_text(app)
+    for cell in ("ご契約情報", "会員番号", "M97-00339", "会員名", "NTT BizLink", "住所",
+                 "東京都文京区小石川1-4-1", "契約ポート数", "30"):
+        assert cell in text
+    tabs.active = "tab-note"
+    await settle(app, pilot)
+    assert "Noteはありません。" in screen_text(app)
 
 
 def test_options_pane_lists_two_factor_and_its_state(make_app, settings):
@@ -66,29 +60,23 @@ def test_options_pane_lists_two_factor_and_its_state(make_app, settings):
     run(two_factor)
 
 
-def test_menu_collapses_and_the_footer_lists_the_keys(make_app):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=(80, 24)) as pilot:
-            await login(app, pilot, ADMIN)
-            sidebar = app.screen.query_one("#sidebar")
-            assert sidebar.display and sidebar.size.width <= 21
-            text = screen_text(app)
-            for key in ("F9", "^L", "ログアウト", "^P"):
-                assert key in text
-            await pilot.press("f9")
-            await settle(app, pilot)
-            assert not sidebar.display
-            assert "会員番号" in screen_text(app)
-            await pilot.press("escape")  # back to the menu, which shows again
-            await settle(app, pilot)
-            assert sidebar.display and app.focused.id == "menu"
-            await pilot.resize_terminal(120, 36)
-            await settle(app, pilot)
-            assert sidebar.size.width == 26
-
-    run(body)
+@app_test(as_=ADMIN, size=(80, 24))
+async def test_menu_collapses_and_the_footer_lists_the_keys(app, pilot) -> None:
+    sidebar = app.screen.query_one("#sidebar")
+    assert sidebar.display and sidebar.size.width <= 21
+    text = screen_text(app)
+    for key in ("F9", "^L", "ログアウト", "^P"):
+        assert key in text
+    await pilot.press("f9")
+    await settle(app, pilot)
+    assert not sidebar.display
+    assert "会員番号" in screen_text(app)
+    await pilot.press("escape")  # back to the menu, which shows again
+    await settle(app, pilot)
+    assert sidebar.display and app.focused.id == "menu"
+    await pilot.resize_terminal(120, 36)
+    await settle(app, pilot)
+    assert sidebar.size.width == 26
 
 
 def _palette_labels(app, screen) -> list[str]:
@@ -133,136 +121,106 @@ def test_palette_offers_what_the_account_may_use(make_app):
     run(admin)
 
 
-def test_logout_returns_to_login_and_is_recorded(make_app, ctx):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, ADMIN)
-            await pilot.press("ctrl+l")
-            await settle(app, pilot)
-            assert isinstance(app.screen, LoginScreen)
-            assert app.session is None
-            assert text_of(app.screen.query_one("#login-notice")) == "ログアウトしました。"
-            # logging in again works
-            await login(app, pilot, ADMIN)
-            assert isinstance(app.screen, MainScreen)
-
-    run(body)
+@app_test(as_=ADMIN)
+async def test_logout_returns_to_login_and_is_recorded(app, pilot, ctx) -> None:
+    await pilot.press("ctrl+l")
+    await settle(app, pilot)
+    assert isinstance(app.screen, LoginScreen)
+    assert app.session is None
+    assert text_of(app.screen.query_one("#login-notice")) == "ログアウトしました。"
+    # logging in again works
+    await login(app, pilot, ADMIN)
+    assert isinstance(app.screen, MainScreen)
     session = auth.login(ctx, *ADMIN).session
     actions = [entry.action for entry in audit.list_entries(ctx, session, last=20)]
     assert "logout" in actions
 
 
-def test_idle_timeout_logs_out_with_the_message(make_app, clock):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, ADMIN)
-            clock.advance(minutes=20)
-            await pilot.press("down")  # activity
-            clock.advance(minutes=20)
-            app.session_watch.tick()
-            await settle(app, pilot)
-            assert isinstance(app.screen, MainScreen)  # 20 min since the last key
-            clock.advance(minutes=11)
-            app.session_watch.tick()
-            await settle(app, pilot)
-            assert isinstance(app.screen, LoginScreen)
-            assert app.session is None
-            notice = app.screen.query_one("#login-notice")
-            assert text_of(notice) == "一定時間操作がなかったため、ログアウトしました。"
-
-    run(body)
+@app_test(as_=ADMIN)
+async def test_idle_timeout_logs_out_with_the_message(app, pilot, clock) -> None:
+    clock.advance(minutes=20)
+    await pilot.press("down")  # activity
+    clock.advance(minutes=20)
+    app.session_watch.tick()
+    await settle(app, pilot)
+    assert isinstance(app.screen, MainScreen)  # 20 min since the last key
+    clock.advance(minutes=11)
+    app.session_watch.tick()
+    await settle(app, pilot)
+    assert isinstance(app.screen, LoginScreen)
+    assert app.session is None
+    notice = app.screen.query_one("#login-notice")
+    assert text_of(notice) == "一定時間操作がなかったため、ログアウトしました。"
 
 
-def test_service_session_errors_end_the_session(make_app, clock, ctx):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, USER)
-            # the service itself finds the session idle (a pane reload with no key)
-            clock.advance(minutes=31)
-            app.screen.query_one("#pane-info").refresh_data()
-            await settle(app, pilot)
-            assert isinstance(app.screen, LoginScreen)
-            assert "一定時間操作がなかったため" in text_of(app.screen.query_one("#login-notice"))
-            # a deleted account loses its rights at the next check
-            await login(app, pilot, USER)
-            assert isinstance(app.screen, MainScreen)
-            admin = auth.login(ctx, *ADMIN).session
-            user = next(a for a in accounts.list_accounts_for(ctx, USER[0])
-                        if a.login_id == USER[1])
-            accounts.delete_account(ctx, admin, user.id, version=user.version)
-            app.session_watch.check()
-            await settle(app, pilot)
-            assert isinstance(app.screen, LoginScreen)
-            assert "このアカウントは現在ご利用になれません" in text_of(
-                app.screen.query_one("#login-notice"))
-
-    run(body)
+@app_test(as_=USER)
+async def test_service_session_errors_end_the_session(app, pilot, clock, ctx) -> None:
+    # the service itself finds the session idle (a pane reload with no key)
+    clock.advance(minutes=31)
+    app.screen.query_one("#pane-info").refresh_data()
+    await settle(app, pilot)
+    assert isinstance(app.screen, LoginScreen)
+    assert "一定時間操作がなかったため" in text_of(app.screen.query_one("#login-notice"))
+    # a deleted account loses its rights at the next check
+    await login(app, pilot, USER)
+    assert isinstance(app.screen, MainScreen)
+    admin = auth.login(ctx, *ADMIN).session
+    user = next(a for a in accounts.list_accounts_for(ctx, USER[0])
+                if a.login_id == USER[1])
+    accounts.delete_account(ctx, admin, user.id, version=user.version)
+    app.session_watch.check()
+    await settle(app, pilot)
+    assert isinstance(app.screen, LoginScreen)
+    assert "このアカウントは現在ご利用になれません" in text_of(
+        app.screen.query_one("#login-notice"))
 
 
-def test_a_password_change_elsewhere_ends_the_session_with_its_message(make_app, ctx):
+@app_test(as_=USER)
+async def test_a_password_change_elsewhere_ends_the_session_with_its_message(app, pilot, ctx) -> None:
     """R-SEC-4 (issue 11 finding 5): the session watch ends the session with the
     service's message when the password was changed in another session."""
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, USER)
-            assert isinstance(app.screen, MainScreen)
-            elsewhere = auth.login(ctx, *USER).session
-            auth.change_own_password(ctx, elsewhere, USER[2], "fresh-pass-9", "fresh-pass-9")
-            app.session_watch.check()
-            await settle(app, pilot)
-            assert isinstance(app.screen, LoginScreen)
-            assert app.session is None
-            assert "パスワードが変更されたため、ログアウトしました" in text_of(
-                app.screen.query_one("#login-notice"))
-            assert app.unexpected_errors == []
-
-    run(body)
+    assert isinstance(app.screen, MainScreen)
+    elsewhere = auth.login(ctx, *USER).session
+    auth.change_own_password(ctx, elsewhere, USER[2], "fresh-pass-9", "fresh-pass-9")
+    app.session_watch.check()
+    await settle(app, pilot)
+    assert isinstance(app.screen, LoginScreen)
+    assert app.session is None
+    assert "パスワードが変更されたため、ログアウトしました" in text_of(
+        app.screen.query_one("#login-notice"))
+    assert app.unexpected_errors == []
 
 
-def test_the_menu_collapses_below_100_columns(make_app):
+@app_test(as_=ADMIN, size=(80, 24))
+async def test_the_menu_collapses_below_100_columns(app, pilot) -> None:
     """R-UI-2: at 80 columns the side menu is shown while it has the focus and gives
     its width to the pane once the focus moves in; Esc brings it back; F9 keeps it
     shown (or hidden) until Esc. At 120 columns it stays."""
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=(80, 24)) as pilot:
-            await login(app, pilot, ADMIN)
-            sidebar = app.screen.query_one("#sidebar")
-            assert sidebar.display and app.focused.id == "menu"
-            await pilot.press("f3")
-            await settle(app, pilot)
-            table = app.screen.query_one("#pp-table")
-            assert app.focused is table and not sidebar.display
-            # The list starts at the left edge now (the menu's 21 columns are free).
-            assert table.region.x <= 1
-            await pilot.press("escape")
-            await settle(app, pilot)
-            assert sidebar.display and app.focused.id == "menu"
-            await pilot.press("f9")  # pinned hidden, even with the focus on the pane
-            await settle(app, pilot)
-            assert not sidebar.display
-            await pilot.press("f9")  # pinned shown
-            await settle(app, pilot)
-            await pilot.press("tab")
-            await settle(app, pilot)
-            assert sidebar.display and app.focused is not app.screen.query_one("#menu")
-            await pilot.resize_terminal(120, 36)
-            await pilot.press("escape")
-            await settle(app, pilot)
-            await pilot.press("tab")
-            await settle(app, pilot)
-            assert sidebar.display and app.focused is table
-
-    run(body)
+    sidebar = app.screen.query_one("#sidebar")
+    assert sidebar.display and app.focused.id == "menu"
+    await pilot.press("f3")
+    await settle(app, pilot)
+    table = app.screen.query_one("#pp-table")
+    assert app.focused is table and not sidebar.display
+    # The list starts at the left edge now (the menu's 21 columns are free).
+    assert table.region.x <= 1
+    await pilot.press("escape")
+    await settle(app, pilot)
+    assert sidebar.display and app.focused.id == "menu"
+    await pilot.press("f9")  # pinned hidden, even with the focus on the pane
+    await settle(app, pilot)
+    assert not sidebar.display
+    await pilot.press("f9")  # pinned shown
+    await settle(app, pilot)
+    await pilot.press("tab")
+    await settle(app, pilot)
+    assert sidebar.display and app.focused is not app.screen.query_one("#menu")
+    await pilot.resize_terminal(120, 36)
+    await pilot.press("escape")
+    await settle(app, pilot)
+    await pilot.press("tab")
+    await settle(app, pilot)
+    assert sidebar.display and app.focused is table
 
 
 def test_logging_out_and_in_again_keeps_no_old_screen_alive(make_app):

@@ -26,7 +26,7 @@ from portplus_tui.ui.screens.portplus_dialogs import CancelModal, ExportModal, H
 from portplus_tui.ui.widgets.month_calendar import MonthCalendar
 from portplus_tui.ui.widgets.pager import page_numbers
 
-from .support import ADMIN, SIZE, USER, burst, login, notifications, run, screen_text, settle
+from .support import ADMIN, SIZE, USER, app_test, burst, login, notifications, run, screen_text, settle
 
 ROLES = [pytest.param(ADMIN, id="admin"), pytest.param(USER, id="user")]
 NAMES = {ADMIN[1]: "山田 太郎", USER[1]: "佐藤 花子"}
@@ -113,40 +113,35 @@ def first_modifiable(pane):
 
 # ------------------------------------------------------------------ list
 @pytest.mark.parametrize("creds", ROLES)
-def test_list_opens_on_the_billing_month_of_today(make_app, ctx, creds):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot, creds)
-            assert pane.query_one("#pp-month", Input).value == "2026-02"
-            assert pane.query_one("#pp-from", Input).value == "2026-02-21"
-            assert pane.query_one("#pp-to", Input).value == "2026-03-20"
-            expected = service_page(ctx, session_of(ctx, creds), 1)
-            assert table_numbers(pane) == [v.number for v in expected.rows]
-            assert len(expected.rows) == 10
-            assert summary(pane).startswith(f"全 {expected.total} 件中 1 ~ 10 件を表示")
-            view = expected.rows[0]
-            cells = row_cells(pane, 0)
-            assert cells[0] == "1"
-            assert cells[2] == f"{view.apply_date.year}年{view.apply_date.month}月" \
-                               f"{view.apply_date.day}日({'月火水木金土日'[view.apply_date.weekday()]})"
-            assert cells[3] == str(view.ports)
-            assert cells[4] == f"{view.applicant} 様"
-            for i, v in enumerate(expected.rows):
-                cell = row_cells(pane, i)[6]
-                assert cell == ("キャンセル済" if v.cancelled else "キャンセル" if v.can_modify
-                                else "期限切れ")
-            pager = text(pane.query_one("#pp-pager"))
-            assert pager.startswith("前へ") and pager.endswith("次へ") and " 1 " in pager
-            title = pane.query_one("#pp-new", Button)
-            assert str(title.label) == "ポートプラス新規申込"
-            assert title.region.right >= pane.region.right - 2  # top right
-            keys = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
-            assert {"enter", "c", "h", "n", "pagedown", "pageup", "home", "end", "v", "e",
-                    "t", "p"} <= keys
-
-    run(body)
+@app_test()
+async def test_list_opens_on_the_billing_month_of_today(app, pilot, ctx, creds) -> None:
+    pane = await open_list(app, pilot, creds)
+    assert pane.query_one("#pp-month", Input).value == "2026-02"
+    assert pane.query_one("#pp-from", Input).value == "2026-02-21"
+    assert pane.query_one("#pp-to", Input).value == "2026-03-20"
+    expected = service_page(ctx, session_of(ctx, creds), 1)
+    assert table_numbers(pane) == [v.number for v in expected.rows]
+    assert len(expected.rows) == 10
+    assert summary(pane).startswith(f"全 {expected.total} 件中 1 ~ 10 件を表示")
+    view = expected.rows[0]
+    cells = row_cells(pane, 0)
+    assert cells[0] == "1"
+    assert cells[2] == f"{view.apply_date.year}年{view.apply_date.month}月" \
+                       f"{view.apply_date.day}日({'月火水木金土日'[view.apply_date.weekday()]})"
+    assert cells[3] == str(view.ports)
+    assert cells[4] == f"{view.applicant} 様"
+    for i, v in enumerate(expected.rows):
+        cell = row_cells(pane, i)[6]
+        assert cell == ("キャンセル済" if v.cancelled else "キャンセル" if v.can_modify
+                        else "期限切れ")
+    pager = text(pane.query_one("#pp-pager"))
+    assert pager.startswith("前へ") and pager.endswith("次へ") and " 1 " in pager
+    title = pane.query_one("#pp-new", Button)
+    assert str(title.label) == "ポートプラス新規申込"
+    assert title.region.right >= pane.region.right - 2  # top right
+    keys = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
+    assert {"enter", "c", "h", "n", "pagedown", "pageup", "home", "end", "v", "e",
+            "t", "p"} <= keys
 
 
 def test_paging_first_last_and_page_sizes(make_app, ctx):
@@ -296,81 +291,71 @@ def test_month_and_period_search_and_cancelled_toggle(make_app, ctx):
 
 # ------------------------------------------------------------------ new
 @pytest.mark.parametrize("creds", ROLES)
-def test_new_application_with_full_width_ports(make_app, ctx, creds):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot, creds)
-            await pilot.press("n")
-            await settle(app, pilot)
-            form = app.screen
-            assert isinstance(form, ApplicationFormScreen) and form.mode == "new"
-            assert form.query_one("#applicant", Input).value == NAMES[creds[1]]
-            await type_text(app, pilot, "20260306")
-            line = form.query_one("#apply_date-deadline", Static)
-            await wait_for(app, pilot, lambda: "申込期限" in text(line))
-            assert text(line) == "申込期限: 2026年3月4日(水)まで"
-            await type_text(app, pilot, "\r１２\r\r")  # ports in full-width digits, Enter x3
-            await wait_for(app, pilot, lambda: form.step == "review")
-            review = " ".join(text(s) for s in form.query("#pp-review-rows Static"))
-            assert "2026年3月6日(金)" in review and "12" in review
-            assert "2026年3月4日(水)まで" in review and NAMES[creds[1]] in review
-            await pilot.press("enter")  # 新規申込 has the focus
-            await wait_for(app, pilot, lambda: form.step == "done")
-            saved = form.result
-            assert saved.ports == 12 and saved.apply_date == date(2026, 3, 6)
-            assert saved.applicant == NAMES[creds[1]]
-            assert saved.number in text(form.query_one("#pp-done-number"))
-            await pilot.press("enter")  # 閉じる
-            await wait_for(app, pilot, lambda: any(v.id == saved.id for v in pane.rows))
-            assert app.screen.query_one(PortPlusPane) is pane
-            assert pane.current_row().id == saved.id  # the cursor is on it
-            assert saved.number in table_numbers(pane)
-
-    run(body)
+@app_test()
+async def test_new_application_with_full_width_ports(app, pilot, ctx, creds) -> None:
+    pane = await open_list(app, pilot, creds)
+    await pilot.press("n")
+    await settle(app, pilot)
+    form = app.screen
+    assert isinstance(form, ApplicationFormScreen) and form.mode == "new"
+    assert form.query_one("#applicant", Input).value == NAMES[creds[1]]
+    await type_text(app, pilot, "20260306")
+    line = form.query_one("#apply_date-deadline", Static)
+    await wait_for(app, pilot, lambda: "申込期限" in text(line))
+    assert text(line) == "申込期限: 2026年3月4日(水)まで"
+    await type_text(app, pilot, "\r１２\r\r")  # ports in full-width digits, Enter x3
+    await wait_for(app, pilot, lambda: form.step == "review")
+    review = " ".join(text(s) for s in form.query("#pp-review-rows Static"))
+    assert "2026年3月6日(金)" in review and "12" in review
+    assert "2026年3月4日(水)まで" in review and NAMES[creds[1]] in review
+    await pilot.press("enter")  # 新規申込 has the focus
+    await wait_for(app, pilot, lambda: form.step == "done")
+    saved = form.result
+    assert saved.ports == 12 and saved.apply_date == date(2026, 3, 6)
+    assert saved.applicant == NAMES[creds[1]]
+    assert saved.number in text(form.query_one("#pp-done-number"))
+    await pilot.press("enter")  # 閉じる
+    await wait_for(app, pilot, lambda: any(v.id == saved.id for v in pane.rows))
+    assert app.screen.query_one(PortPlusPane) is pane
+    assert pane.current_row().id == saved.id  # the cursor is on it
+    assert saved.number in table_numbers(pane)
 
 
-def test_new_form_field_errors_and_unsaved_input(make_app, ctx):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            form = await open_new_form(app, pilot, ADMIN)
-            await type_text(app, pilot, "20260230")
-            line = form.query_one("#apply_date-deadline", Static)
-            await wait_for(app, pilot, lambda: "存在しない日付" in text(line))
-            form.query_one("#ports", Input).value = "0"
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert form.step == "edit"
-            assert "存在しない日付" in text(form.query_one("#apply_date-error"))
-            assert screen_text(app).count("存在しない日付") == 1  # not in the hint too
-            assert text(form.query_one("#ports-error"))
-            assert app.focused.id == "apply_date"
-            # Beyond 365 days ahead.
-            form.query_one("#apply_date", Input).value = "2027-03-10"
-            form.query_one("#ports", Input).value = "1"
-            await wait_for(app, pilot, lambda: "2027年3月2日" in text(line))
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert form.step == "edit"
-            assert "2027年3月2日(火) までの日付" in text(form.query_one("#apply_date-error"))
-            assert screen_text(app).count("までの日付") == 1
-            # Esc with unsaved input asks first; "no" keeps the form.
-            await pilot.press("escape")
-            await settle(app, pilot)
-            assert isinstance(app.screen, ConfirmModal)
-            await pilot.press("escape")
-            await settle(app, pilot)
-            assert app.screen is form
-            await pilot.press("escape")
-            await settle(app, pilot)
-            app.screen.query_one("#yes", Button).press()
-            await settle(app, pilot)
-            assert not isinstance(app.screen, (ConfirmModal, ApplicationFormScreen))
-
-    run(body)
+@app_test()
+async def test_new_form_field_errors_and_unsaved_input(app, pilot, ctx) -> None:
+    form = await open_new_form(app, pilot, ADMIN)
+    await type_text(app, pilot, "20260230")
+    line = form.query_one("#apply_date-deadline", Static)
+    await wait_for(app, pilot, lambda: "存在しない日付" in text(line))
+    form.query_one("#ports", Input).value = "0"
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+    assert form.step == "edit"
+    assert "存在しない日付" in text(form.query_one("#apply_date-error"))
+    assert screen_text(app).count("存在しない日付") == 1  # not in the hint too
+    assert text(form.query_one("#ports-error"))
+    assert app.focused.id == "apply_date"
+    # Beyond 365 days ahead.
+    form.query_one("#apply_date", Input).value = "2027-03-10"
+    form.query_one("#ports", Input).value = "1"
+    await wait_for(app, pilot, lambda: "2027年3月2日" in text(line))
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+    assert form.step == "edit"
+    assert "2027年3月2日(火) までの日付" in text(form.query_one("#apply_date-error"))
+    assert screen_text(app).count("までの日付") == 1
+    # Esc with unsaved input asks first; "no" keeps the form.
+    await pilot.press("escape")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ConfirmModal)
+    await pilot.press("escape")
+    await settle(app, pilot)
+    assert app.screen is form
+    await pilot.press("escape")
+    await settle(app, pilot)
+    app.screen.query_one("#yes", Button).press()
+    await settle(app, pilot)
+    assert not isinstance(app.screen, (ConfirmModal, ApplicationFormScreen))
 
 
 def test_deadline_preview_arriving_after_the_refusal_is_dropped(make_app, ctx, clock, monkeypatch):
@@ -485,45 +470,40 @@ def test_rows_past_their_deadline_say_why_they_cannot_be_cancelled(make_app, ctx
 
 # ------------------------------------------------------------------ change
 @pytest.mark.parametrize("creds", ROLES)
-def test_change_application(make_app, ctx, creds):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot, creds)
-            await pilot.press("pagedown")
-            await settle(app, pilot)
-            target = first_modifiable(pane)
-            await move_to(app, pilot, pane, target.id)
-            await pilot.press("enter")
-            await settle(app, pilot)
-            form = app.screen
-            assert isinstance(form, ApplicationFormScreen) and form.mode == "change"
-            assert text(form.query_one("#pp-form-contract")) == "30"
-            assert text(form.query_one("#pp-form-number")) == target.number
-            assert text(form.query_one("#pp-form-change-hint")) == "2営業日前まで変更申込が可能です。"
-            assert form.query_one("#apply_date", Input).value == target.apply_date.isoformat()
-            # Nothing changed: said, and no service call.
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert "変更内容がありません" in text(form.query_one("#form-error"))
-            ports = form.query_one("#ports", Input)
-            ports.value = "７７"
-            await pilot.press("ctrl+s")
-            await wait_for(app, pilot, lambda: form.step == "review")
-            assert target.number in " ".join(text(s) for s in form.query("#pp-review-rows Static"))
-            await pilot.press("ctrl+s")
-            await wait_for(app, pilot, lambda: form.step == "done")
-            saved = form.result
-            assert saved.id == target.id and saved.ports == 77
-            assert saved.revision == target.revision + 1
-            assert saved.number.endswith(f"-{target.revision + 1}")
-            assert saved.number in text(form.query_one("#pp-done-number"))
-            await pilot.press("enter")
-            await wait_for(app, pilot, lambda: saved.number in table_numbers(pane))
-            assert pane.current_row().ports == 77
-
-    run(body)
+@app_test()
+async def test_change_application(app, pilot, ctx, creds) -> None:
+    pane = await open_list(app, pilot, creds)
+    await pilot.press("pagedown")
+    await settle(app, pilot)
+    target = first_modifiable(pane)
+    await move_to(app, pilot, pane, target.id)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    form = app.screen
+    assert isinstance(form, ApplicationFormScreen) and form.mode == "change"
+    assert text(form.query_one("#pp-form-contract")) == "30"
+    assert text(form.query_one("#pp-form-number")) == target.number
+    assert text(form.query_one("#pp-form-change-hint")) == "2営業日前まで変更申込が可能です。"
+    assert form.query_one("#apply_date", Input).value == target.apply_date.isoformat()
+    # Nothing changed: said, and no service call.
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+    assert "変更内容がありません" in text(form.query_one("#form-error"))
+    ports = form.query_one("#ports", Input)
+    ports.value = "７７"
+    await pilot.press("ctrl+s")
+    await wait_for(app, pilot, lambda: form.step == "review")
+    assert target.number in " ".join(text(s) for s in form.query("#pp-review-rows Static"))
+    await pilot.press("ctrl+s")
+    await wait_for(app, pilot, lambda: form.step == "done")
+    saved = form.result
+    assert saved.id == target.id and saved.ports == 77
+    assert saved.revision == target.revision + 1
+    assert saved.number.endswith(f"-{target.revision + 1}")
+    assert saved.number in text(form.query_one("#pp-done-number"))
+    await pilot.press("enter")
+    await wait_for(app, pilot, lambda: saved.number in table_numbers(pane))
+    assert pane.current_row().ports == 77
 
 
 def test_change_that_lost_the_race_offers_to_reload(make_app, ctx):
@@ -765,23 +745,18 @@ def test_calendar_month_grid_keys_and_enter(make_app, ctx, creds):
     run(body)
 
 
-def test_calendar_refuses_a_new_application_on_a_closed_day(make_app, ctx):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot, ADMIN)
-            await pilot.press("v")
-            cal = pane.query_one(MonthCalendar)
-            await wait_for(app, pilot, lambda: cal.view is not None)
-            cal.go_to(date(2026, 3, 3))  # deadline Fri 2026-02-27: passed
-            await wait_for(app, pilot, lambda: cal.view.month == 3)
-            await pilot.press("n")
-            await settle(app, pilot)
-            assert not isinstance(app.screen, ApplicationFormScreen)
-            assert any("申込期限 2026年2月27日(金) を過ぎている" in n for n in notifications(app))
-
-    run(body)
+@app_test()
+async def test_calendar_refuses_a_new_application_on_a_closed_day(app, pilot, ctx) -> None:
+    pane = await open_list(app, pilot, ADMIN)
+    await pilot.press("v")
+    cal = pane.query_one(MonthCalendar)
+    await wait_for(app, pilot, lambda: cal.view is not None)
+    cal.go_to(date(2026, 3, 3))  # deadline Fri 2026-02-27: passed
+    await wait_for(app, pilot, lambda: cal.view.month == 3)
+    await pilot.press("n")
+    await settle(app, pilot)
+    assert not isinstance(app.screen, ApplicationFormScreen)
+    assert any("申込期限 2026年2月27日(金) を過ぎている" in n for n in notifications(app))
 
 
 # ------------------------------------------------------------------ export
@@ -992,24 +967,19 @@ def test_export_leaves_out_cancelled_rows_when_the_list_hides_them(make_app, ctx
 
 
 # ------------------------------------------------------------------ small screens, texts
-def test_usable_at_80x24(make_app, ctx):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=(80, 24)) as pilot:
-            pane = await open_list(app, pilot, ADMIN)
-            for widget_id in ("#pp-new", "#pp-month", "#pp-period-search", "#pp-search-btn",
-                              "#pp-summary", "#pp-pager", "#pp-export-btn"):
-                region = pane.query_one(widget_id).region
-                assert region.right <= 80 and region.bottom <= 23, widget_id
-            table = pane.query_one("#pp-table", DataTable)
-            assert table.region.height >= 11  # header and a page of 10
-            await pilot.press("v")
-            cal = pane.query_one(MonthCalendar)
-            await wait_for(app, pilot, lambda: cal.view is not None)
-            assert cal.region.height >= 13 and cal.region.right <= 80
-
-    run(body)
+@app_test(size=(80, 24))
+async def test_usable_at_80x24(app, pilot, ctx) -> None:
+    pane = await open_list(app, pilot, ADMIN)
+    for widget_id in ("#pp-new", "#pp-month", "#pp-period-search", "#pp-search-btn",
+                      "#pp-summary", "#pp-pager", "#pp-export-btn"):
+        region = pane.query_one(widget_id).region
+        assert region.right <= 80 and region.bottom <= 23, widget_id
+    table = pane.query_one("#pp-table", DataTable)
+    assert table.region.height >= 11  # header and a page of 10
+    await pilot.press("v")
+    cal = pane.query_one(MonthCalendar)
+    await wait_for(app, pilot, lambda: cal.view is not None)
+    assert cal.region.height >= 13 and cal.region.right <= 80
 
 
 def test_portplus_texts_have_no_ambiguous_width_glyphs():
@@ -1025,27 +995,21 @@ def test_portplus_texts_have_no_ambiguous_width_glyphs():
         assert not bad, (path.name, bad)
 
 
-def test_palette_command_opens_the_new_form(make_app, ctx):
-    app = make_app()
+@app_test(as_=USER)
+async def test_palette_command_opens_the_new_form(app, pilot, ctx) -> None:
+    from portplus_tui.ui.commands import palette_entries
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, USER)
-            from portplus_tui.ui.commands import palette_entries
-
-            entries = {label: callback for label, _help, callback
-                       in palette_entries(app, app.screen)}
-            entries["ポートプラス新規申込"]()
-            await wait_for(app, pilot, lambda: isinstance(app.screen, ApplicationFormScreen))
-            assert app.screen.mode == "new"
-            assert app.screen.query_one("#applicant", Input).value == "佐藤 花子"
-            await pilot.press("escape")  # nothing typed: closes without asking
-            await settle(app, pilot)
-            pane = app.screen.query_one(PortPlusPane)
-            await wait_for(app, pilot, lambda: pane.page is not None)
-            assert pane.page.query.start == date(2026, 2, 21)
-
-    run(body)
+    entries = {label: callback for label, _help, callback
+               in palette_entries(app, app.screen)}
+    entries["ポートプラス新規申込"]()
+    await wait_for(app, pilot, lambda: isinstance(app.screen, ApplicationFormScreen))
+    assert app.screen.mode == "new"
+    assert app.screen.query_one("#applicant", Input).value == "佐藤 花子"
+    await pilot.press("escape")  # nothing typed: closes without asking
+    await settle(app, pilot)
+    pane = app.screen.query_one(PortPlusPane)
+    await wait_for(app, pilot, lambda: pane.page is not None)
+    assert pane.page.query.start == date(2026, 2, 21)
 
 
 def test_fast_table_renderer_matches_datatable(make_app, ctx):
@@ -1203,57 +1167,52 @@ def test_slow_load_keeps_focus_and_type_ahead(make_app, ctx, monkeypatch, view):
     assert real_page is apps.list_page
 
 
-def test_after_a_search_the_list_has_the_keyboard_and_esc_in_the_search_bar_goes_back(make_app):
+@app_test()
+async def test_after_a_search_the_list_has_the_keyboard_and_esc_in_the_search_bar_goes_back(app, pilot) -> None:
     """Issue 13, point 3: 月検索, 期間検索, 表示数 and キャンセル済を表示 give the focus back
     to the list, so PageDown pages the rows found; Esc in a search field returns to the
     list, not to the side menu; an error keeps the focus in the field it is about."""
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot, ADMIN)
-            table = pane.query_one("#pp-table")
-            await pilot.press("slash")  # to 月検索
-            await settle(app, pilot)
-            month = pane.query_one("#pp-month", Input)
-            assert app.focused is month
-            month.value = ""
-            await type_text(app, pilot, "202603\r")
-            assert app.focused is table and pane.page.query.start == date(2026, 3, 21)
-            # 期間検索 typed in one burst, then PageDown for the next page
-            start, end = pane.query_one("#pp-from", Input), pane.query_one("#pp-to", Input)
-            start.focus()
-            start.value = end.value = ""
-            await settle(app, pilot)
-            await type_text(app, pilot, "20260101\t20261231\r")
-            assert app.focused is table and pane.page.query.end == date(2026, 12, 31)
-            await pilot.press("pagedown")
-            await settle(app, pilot)
-            assert pane.page.page == 2
-            # an error found by the service keeps the focus in its field
-            end.focus()
-            end.value = ""
-            await type_text(app, pilot, "20251231\r")
-            assert app.focused is end and "開始日は終了日以前" in text(
-                pane.query_one("#pp-search-error", Static))
-            # Esc in a search field: the list, not the menu
-            await pilot.press("escape")
-            await settle(app, pilot)
-            assert app.focused is table
-            # 表示数 chosen from its drop-down
-            pane.query_one("#pp-size").focus()
-            await settle(app, pilot)
-            await pilot.press("enter", "down", "enter")
-            await settle(app, pilot)
-            assert pane.page.query.page_size == 20 and app.focused is table
-            # キャンセル済を表示 toggled with Space
-            pane.query_one("#pp-show-cancelled").focus()
-            await settle(app, pilot)
-            await pilot.press("space")
-            await settle(app, pilot)
-            assert pane.page.query.include_cancelled is False and app.focused is table
-
-    run(body)
+    pane = await open_list(app, pilot, ADMIN)
+    table = pane.query_one("#pp-table")
+    await pilot.press("slash")  # to 月検索
+    await settle(app, pilot)
+    month = pane.query_one("#pp-month", Input)
+    assert app.focused is month
+    month.value = ""
+    await type_text(app, pilot, "202603\r")
+    assert app.focused is table and pane.page.query.start == date(2026, 3, 21)
+    # 期間検索 typed in one burst, then PageDown for the next page
+    start, end = pane.query_one("#pp-from", Input), pane.query_one("#pp-to", Input)
+    start.focus()
+    start.value = end.value = ""
+    await settle(app, pilot)
+    await type_text(app, pilot, "20260101\t20261231\r")
+    assert app.focused is table and pane.page.query.end == date(2026, 12, 31)
+    await pilot.press("pagedown")
+    await settle(app, pilot)
+    assert pane.page.page == 2
+    # an error found by the service keeps the focus in its field
+    end.focus()
+    end.value = ""
+    await type_text(app, pilot, "20251231\r")
+    assert app.focused is end and "開始日は終了日以前" in text(
+        pane.query_one("#pp-search-error", Static))
+    # Esc in a search field: the list, not the menu
+    await pilot.press("escape")
+    await settle(app, pilot)
+    assert app.focused is table
+    # 表示数 chosen from its drop-down
+    pane.query_one("#pp-size").focus()
+    await settle(app, pilot)
+    await pilot.press("enter", "down", "enter")
+    await settle(app, pilot)
+    assert pane.page.query.page_size == 20 and app.focused is table
+    # キャンセル済を表示 toggled with Space
+    pane.query_one("#pp-show-cancelled").focus()
+    await settle(app, pilot)
+    await pilot.press("space")
+    await settle(app, pilot)
+    assert pane.page.query.include_cancelled is False and app.focused is table
 
 
 def test_y_copies_the_application_number_and_shift_y_the_row(make_app, ctx):
@@ -1316,24 +1275,19 @@ def test_the_list_shows_the_application_day_as_the_manual_and_the_form_names_the
         run(body)
 
 
-def test_a_dialog_shows_only_its_own_keys(make_app):
+@app_test(size=(80, 24))
+async def test_a_dialog_shows_only_its_own_keys(app, pilot) -> None:
     """Issue 13, point 5: with the cancel dialog or the history open, the list's keys
     (「C キャンセル」, 「PgDn 次へ」) are not on screen; back on the list they are."""
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=(80, 24)) as pilot:
-            pane = await open_list(app, pilot, ADMIN)
-            await move_to(app, pilot, pane, first_modifiable(pane).id)
-            for key, dialog in (("c", CancelModal), ("h", HistoryModal)):
-                await pilot.press(key)
-                await settle(app, pilot)
-                assert isinstance(app.screen, dialog)
-                bottom = "\n".join(screen_text(app).splitlines()[-4:])
-                assert "Esc 閉じる" in bottom
-                assert "PgDn 次へ" not in bottom and "C キャンセル" not in bottom, bottom
-                await pilot.press("escape")
-                await settle(app, pilot)
-                assert "PgDn 次へ" in screen_text(app)
-
-    run(body)
+    pane = await open_list(app, pilot, ADMIN)
+    await move_to(app, pilot, pane, first_modifiable(pane).id)
+    for key, dialog in (("c", CancelModal), ("h", HistoryModal)):
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert isinstance(app.screen, dialog)
+        bottom = "\n".join(screen_text(app).splitlines()[-4:])
+        assert "Esc 閉じる" in bottom
+        assert "PgDn 次へ" not in bottom and "C キャンセル" not in bottom, bottom
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "PgDn 次へ" in screen_text(app)

@@ -13,7 +13,7 @@ from textual.widgets import Select
 
 from portplus_tui.ui.widgets.prose import ProseVisual, units, wrap_ja
 
-from .support import ADMIN, USER, run, screen_text, settle
+from .support import ADMIN, USER, app_test, screen_text, settle
 from .test_accounts import open_accounts
 from .test_portplus import open_list
 
@@ -89,47 +89,37 @@ def test_the_visual_keeps_styles_and_reports_its_text():
     assert any(span.style == "b" for span in wrapped.spans)
 
 
-def test_the_account_hint_does_not_break_a_word_at_80_columns(make_app):
-    app = make_app()
+@app_test(size=(80, 24))
+async def test_the_account_hint_does_not_break_a_word_at_80_columns(app, pilot) -> None:
+    from .support import login
 
-    async def body():
-        async with app.run_test(size=(80, 24)) as pilot:
-            from .support import login
-
-            await login(app, pilot, ADMIN)
-            await open_accounts(app, pilot)
-            text = screen_text(app)
-            assert "監査ログ)。" in text
-            assert not broken_words(text), broken_words(text)
-            await pilot.press("down", "r")  # the reset mail question
-            await settle(app, pilot)
-            text = screen_text(app)
-            assert "パスワード再設定メールを送信しますか" in text
-            assert not broken_words(text), broken_words(text)
-
-    run(body)
+    await login(app, pilot, ADMIN)
+    await open_accounts(app, pilot)
+    text = screen_text(app)
+    assert "監査ログ)。" in text
+    assert not broken_words(text), broken_words(text)
+    await pilot.press("down", "r")  # the reset mail question
+    await settle(app, pilot)
+    text = screen_text(app)
+    assert "パスワード再設定メールを送信しますか" in text
+    assert not broken_words(text), broken_words(text)
 
 
-def test_the_page_size_list_has_a_frame(make_app):
-    app = make_app()
+@app_test(size=(120, 36))
+async def test_the_page_size_list_has_a_frame(app, pilot) -> None:
+    pane = await open_list(app, pilot, USER)
+    size = pane.query_one("#pp-size", Select)
+    size.focus()
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert size.expanded
+    strips = app.screen._compositor.render_strips()
+    region = size.query_one("SelectOverlay").region
 
-    async def body():
-        async with app.run_test(size=(120, 36)) as pilot:
-            pane = await open_list(app, pilot, USER)
-            size = pane.query_one("#pp-size", Select)
-            size.focus()
-            await settle(app, pilot)
-            await pilot.press("enter")
-            await settle(app, pilot)
-            assert size.expanded
-            strips = app.screen._compositor.render_strips()
-            region = size.query_one("SelectOverlay").region
+    def cut(y: int, x1: int, x2: int) -> str:  # by cells: wide text on the left
+        return strips[y].crop(x1, x2).text
 
-            def cut(y: int, x1: int, x2: int) -> str:  # by cells: wide text on the left
-                return strips[y].crop(x1, x2).text
-
-            top = cut(region.y, region.x, region.right)
-            assert top == "+" + "-" * (region.width - 2) + "+", top
-            assert cut(region.y + 1, region.x, region.x + 4) == "|10 "
-
-    run(body)
+    top = cut(region.y, region.x, region.right)
+    assert top == "+" + "-" * (region.width - 2) + "+", top
+    assert cut(region.y + 1, region.x, region.x + 4) == "|10 "

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from portplus_tui.ui import textual_compat
 from portplus_tui.ui.screens.portplus_dialogs import CancelModal
 
-from .support import ADMIN, run, screen_text, settle
+from .support import ADMIN, app_test, run, screen_text, settle
 from .test_portplus import first_modifiable, move_to, open_list
 
 WIDE = "申込件数確認済"
@@ -112,27 +112,22 @@ def test_a_notification_over_a_dialog_keeps_every_character(make_app):
     run(body)
 
 
-def test_the_cancel_dialog_covers_the_list(make_app):
+@app_test(size=(120, 36))
+async def test_the_cancel_dialog_covers_the_list(app, pilot) -> None:
     """A dialog hides the screen under it: no fragment of the list is glued to its
     border (the 「済」 of キャンセル済 was seen beside the cancel dialog)."""
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=(120, 36)) as pilot:
-            pane = await open_list(app, pilot, ADMIN)
-            under = screen_text(app)
-            await move_to(app, pilot, pane, first_modifiable(pane).id)
-            await pilot.press("c")
-            await settle(app, pilot)
-            assert isinstance(app.screen, CancelModal)
-            text = screen_text(app)
-            for line in text.splitlines():
-                box = line.strip()
-                if box.startswith(("|", "+")):
-                    assert box.endswith(("|", "+")), line  # nothing beside the border
-            assert "申込番号    適用日" in under and "申込番号    適用日" not in text
-
-    run(body)
+    pane = await open_list(app, pilot, ADMIN)
+    under = screen_text(app)
+    await move_to(app, pilot, pane, first_modifiable(pane).id)
+    await pilot.press("c")
+    await settle(app, pilot)
+    assert isinstance(app.screen, CancelModal)
+    text = screen_text(app)
+    for line in text.splitlines():
+        box = line.strip()
+        if box.startswith(("|", "+")):
+            assert box.endswith(("|", "+")), line  # nothing beside the border
+    assert "申込番号    適用日" in under and "申込番号    適用日" not in text
 
 
 def test_preset_breakpoint_classes_are_the_ones_textual_sets(make_app):

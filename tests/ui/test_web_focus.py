@@ -12,7 +12,7 @@ from textual.widgets import Input
 from portplus_tui.ui.screens.login import LoginScreen
 from portplus_tui.ui.screens.main import MainScreen
 
-from .support import SIZE, burst, run, settle
+from .support import app_test, burst, settle
 
 
 async def _nothing_focused(app, pilot, how: str) -> None:
@@ -29,33 +29,23 @@ async def _nothing_focused(app, pilot, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["blur-then-focus", "no-focus"])
-def test_a_burst_typed_first_in_a_browser_logs_in(make_app, how):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            assert isinstance(app.screen, LoginScreen)
-            await _nothing_focused(app, pilot, how)
-            burst(app, "M97-00339\tadmin@example.com\twrong-pass-9")
-            await settle(app, pilot)
-            screen = app.screen
-            values = [screen.query_one(f"#{name}", Input).value
-                      for name in ("member_no", "login_id", "password")]
-            assert values == ["M97-00339", "admin@example.com", "wrong-pass-9"]
-
-    run(body)
+@app_test()
+async def test_a_burst_typed_first_in_a_browser_logs_in(app, pilot, how) -> None:
+    await settle(app, pilot)
+    assert isinstance(app.screen, LoginScreen)
+    await _nothing_focused(app, pilot, how)
+    burst(app, "M97-00339\tadmin@example.com\twrong-pass-9")
+    await settle(app, pilot)
+    screen = app.screen
+    values = [screen.query_one(f"#{name}", Input).value
+              for name in ("member_no", "login_id", "password")]
+    assert values == ["M97-00339", "admin@example.com", "wrong-pass-9"]
 
 
-def test_the_whole_login_in_one_burst_after_a_blur(make_app):
-    app = make_app()
-
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            await _nothing_focused(app, pilot, "blur-then-focus")
-            burst(app, "M97-00339\tadmin@example.com\tdemo-admin-1\r")
-            await settle(app, pilot)
-            assert isinstance(app.screen, MainScreen)
-
-    run(body)
+@app_test()
+async def test_the_whole_login_in_one_burst_after_a_blur(app, pilot) -> None:
+    await settle(app, pilot)
+    await _nothing_focused(app, pilot, "blur-then-focus")
+    burst(app, "M97-00339\tadmin@example.com\tdemo-admin-1\r")
+    await settle(app, pilot)
+    assert isinstance(app.screen, MainScreen)
