@@ -20,11 +20,10 @@ list, calendar, forms and dialogs), ``accounts`` (the account table and form),
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import dataclasses
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
-from portplus_tui.core.calendar import billing_month_of
 from portplus_tui.core.errors import AuthError, PortPlusError
 
 if TYPE_CHECKING:
@@ -36,12 +35,27 @@ T = TypeVar("T")
 SESSION_END_CODES = frozenset({"session_timeout", "session_revoked", "session_password_changed"})
 
 
-@dataclass(frozen=True)
 class ServiceCall(Generic[T]):
     """One service call, ready to run: ``job(ctx)`` in a worker named ``name``."""
 
-    name: str
-    job: Callable[["AppContext"], T]
+    __slots__ = ("name", "job")
+
+    def __init__(self, name: str, job: Callable[["AppContext"], T]) -> None:
+        self.name = name
+        self.job = job
+
+
+class _Services:
+    """``services.accounts`` and the like, imported on first use (in the worker: never
+    on the path to the first paint)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        return importlib.import_module(f"portplus_tui.services.{name}")
+
+
+_SERVICES = _Services()
 
 
 class _Area:
@@ -54,87 +68,58 @@ class _Area:
             raise RuntimeError("a session call made while logged out")
         return session
 
+    def _call(self, name: str, call: Callable[[Any, "AppContext"], T]) -> ServiceCall[T]:
+        """``call(services, ctx)``, for a call that needs no session."""
+        return ServiceCall(name, lambda ctx: call(_SERVICES, ctx))
+
+    def _as_user(self, name: str,
+                 call: Callable[[Any, "AppContext", "Session"], T]) -> ServiceCall[T]:
+        """``call(services, ctx, session)`` with the session of now."""
+        session = self._session()
+        return ServiceCall(name, lambda ctx: call(_SERVICES, ctx, session))
+
 
 class AuthCalls(_Area):
     """Login, two-step login, password reset and the session (services/auth/)."""
 
     def login(self, member_no: str, login_id: str, password: str) -> ServiceCall[Any]:
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import auth
-
-            return auth.login(ctx, member_no, login_id, password)
-
-        return ServiceCall("login", job)
+        return self._call("login", lambda s, ctx: s.auth.login(ctx, member_no, login_id, password))
 
     def verify_otp(self, attempt: str, code: str) -> ServiceCall[Any]:
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import auth
-
-            return auth.verify_otp(ctx, attempt, code)
-
-        return ServiceCall("verify_otp", job)
+        return self._call("verify_otp", lambda s, ctx: s.auth.verify_otp(ctx, attempt, code))
 
     def resend_otp(self, attempt: str) -> ServiceCall[Any]:
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import auth
-
-            return auth.resend_otp(ctx, attempt)
-
-        return ServiceCall("resend_otp", job)
+        return self._call("resend_otp", lambda s, ctx: s.auth.resend_otp(ctx, attempt))
 
     def cancel_otp(self, attempt: str) -> ServiceCall[None]:
-        def job(ctx: AppContext) -> None:
-            from portplus_tui.services import auth
-
-            auth.cancel_otp(ctx, attempt)
-
-        return ServiceCall("cancel_otp", job)
+        return self._call("cancel_otp", lambda s, ctx: s.auth.cancel_otp(ctx, attempt))
 
     def request_reset(self, member_no: str, email: str) -> ServiceCall[Any]:
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import auth
-
-            return auth.request_reset(ctx, member_no, email)
-
-        return ServiceCall("request_reset", job)
+        return self._call("request_reset", lambda s, ctx: s.auth.request_reset(ctx, member_no, email))
 
     def complete_reset(self, member_no: str, email: str, code: str, new_password: str,
                        confirm: str) -> ServiceCall[None]:
-        def job(ctx: AppContext) -> None:
-            from portplus_tui.services import auth
-
-            auth.complete_reset(ctx, member_no, email, code, new_password, confirm)
-
-        return ServiceCall("complete_reset", job)
+        return self._call("complete_reset", lambda s, ctx: s.auth.complete_reset(
+            ctx, member_no, email, code, new_password, confirm))
 
     def admin_send_reset(self, account_id: int) -> ServiceCall[None]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> None:
-            from portplus_tui.services import auth
-
-            auth.admin_send_reset(ctx, session, account_id)
-
-        return ServiceCall("admin_send_reset", job)
+        return self._as_user("admin_send_reset", lambda s, ctx, session: s.auth.admin_send_reset(
+            ctx, session, account_id))
 
     def logout(self, session: "Session") -> ServiceCall[None]:
         """For the session that is ending (no longer the app's)."""
-        def job(ctx: AppContext) -> None:
-            from portplus_tui.services import auth
-
-            auth.logout(ctx, session)
-
-        return ServiceCall("logout", job)
+        return self._call("logout", lambda s, ctx: s.auth.logout(ctx, session))
 
     def check_session(self) -> ServiceCall[Any]:
-        session = self._session()
+        return self._as_user("check_session", lambda s, ctx, session: s.auth.check_session(ctx, session))
 
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import auth
 
-            return auth.check_session(ctx, session)
+def _billing_month(day: date, closing_day: int) -> str:
+    """"YYYY-MM" of the billing month that holds ``day``."""
+    from portplus_tui.core.calendar import billing_month_of
 
-        return ServiceCall("check_session", job)
+    year, month = billing_month_of(day, closing_day)
+    return f"{year:04d}-{month:02d}"
 
 
 class ApplicationsCalls(_Area):
@@ -143,203 +128,117 @@ class ApplicationsCalls(_Area):
 
     def current_month(self, page_size: int | None) -> ServiceCall[tuple[str, Any]]:
         """This billing month's list, first page: ("YYYY-MM", page)."""
-        session = self._session()
 
-        def job(ctx: AppContext) -> tuple[str, Any]:
-            from portplus_tui.services import applications
-
-            query = applications.current_month_query(ctx, page_size=None)
+        def call(s: Any, ctx: AppContext, session: Session) -> tuple[str, Any]:
+            query = s.applications.current_month_query(ctx, page_size=None)
             query = query.with_page_size(page_size) if page_size else query
-            year, month = billing_month_of(ctx.today(), ctx.settings.closing_day)
-            return f"{year:04d}-{month:02d}", applications.list_page(ctx, session, query, 1)
+            month = _billing_month(ctx.today(), ctx.settings.closing_day)
+            return month, s.applications.list_page(ctx, session, query, 1)
 
-        return ServiceCall("portplus.list", job)
+        return self._as_user("portplus.list", call)
 
     def list_page(self, make_query: Callable[[Any], Any], page: int,
                   name: str = "portplus.list") -> ServiceCall[Any]:
         """Page ``page`` of ``make_query(applications)`` (the query is built in the
         worker, where the service module is imported)."""
-        session = self._session()
+        return self._as_user(name, lambda s, ctx, session: s.applications.list_page(
+            ctx, session, make_query(s.applications), page))
 
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
+    def month(self, month: str, *, page_size: int, include_cancelled: bool) -> ServiceCall[Any]:
+        def call(s: Any, ctx: AppContext, session: Session) -> Any:
+            query = s.applications.month_query(ctx, month, page_size=page_size,
+                                               include_cancelled=include_cancelled)
+            return s.applications.list_page(ctx, session, query, 1)
 
-            return applications.list_page(ctx, session, make_query(applications), page)
-
-        return ServiceCall(name, job)
-
-    def month(self, month: str, *, page_size: int,
-              include_cancelled: bool) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            query = applications.month_query(ctx, month, page_size=page_size,
-                                             include_cancelled=include_cancelled)
-            return applications.list_page(ctx, session, query, 1)
-
-        return ServiceCall("portplus.list", job)
+        return self._as_user("portplus.list", call)
 
     def page(self, query: Any, number: int) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.list_page(ctx, session, query, number)
-
-        return ServiceCall("portplus.page", job)
+        return self._as_user("portplus.page", lambda s, ctx, session: s.applications.list_page(
+            ctx, session, query, number))
 
     def next_page(self, page: Any) -> ServiceCall[Any]:
-        session = self._session()
         held = [page]  # taken by the job, so that a finished worker does not keep the page:
         # Textual's Worker and its contextvars Context are a reference cycle, freed only
         # by a full collection (with the closures and what they hold)
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.next_page(ctx, session, held.pop())
-
-        return ServiceCall("portplus.page", job)
+        return self._as_user("portplus.page", lambda s, ctx, session: s.applications.next_page(
+            ctx, session, held.pop()))
 
     def prev_page(self, page: Any) -> ServiceCall[Any]:
-        session = self._session()
         held = [page]  # see next_page
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.prev_page(ctx, session, held.pop())
-
-        return ServiceCall("portplus.page", job)
+        return self._as_user("portplus.page", lambda s, ctx, session: s.applications.prev_page(
+            ctx, session, held.pop()))
 
     def last_page(self, query: Any) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.last_page(ctx, session, query)
-
-        return ServiceCall("portplus.page", job)
+        return self._as_user("portplus.page", lambda s, ctx, session: s.applications.last_page(
+            ctx, session, query))
 
     def page_with(self, saved: Any, query: Any, *, page_size: int,
                   include_cancelled: bool) -> ServiceCall[tuple[str | None, Any]]:
         """The page that shows ``saved``: in ``query`` when it holds it, else in its
         billing month (then returned as "YYYY-MM", with cancelled rows when it is one)."""
-        session = self._session()
 
-        def job(ctx: AppContext) -> tuple[str | None, Any]:
-            from portplus_tui.services import applications, calendar_view
-
+        def call(s: Any, ctx: AppContext, session: Session) -> tuple[str | None, Any]:
             q = query
-            number = calendar_view.page_containing(ctx, session, q, saved) if q else None
+            number = s.calendar_view.page_containing(ctx, session, q, saved) if q else None
             month = None
             if number is None:  # not in the period shown: its billing month
-                year, mon = billing_month_of(saved.apply_date, ctx.settings.closing_day)
-                month = f"{year:04d}-{mon:02d}"
-                q = applications.month_query(ctx, month, page_size=page_size,
-                                             include_cancelled=include_cancelled)
+                month = _billing_month(saved.apply_date, ctx.settings.closing_day)
+                q = s.applications.month_query(ctx, month, page_size=page_size,
+                                               include_cancelled=include_cancelled)
                 if not include_cancelled and saved.cancelled:
-                    q = replace(q, include_cancelled=True)
-                number = calendar_view.page_containing(ctx, session, q, saved) or 1
-            return month, applications.list_page(ctx, session, q, number)
+                    q = dataclasses.replace(q, include_cancelled=True)
+                number = s.calendar_view.page_containing(ctx, session, q, saved) or 1
+            return month, s.applications.list_page(ctx, session, q, number)
 
-        return ServiceCall("portplus.list", job)
+        return self._as_user("portplus.list", call)
 
     def month_view(self, year: int, month: int) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import calendar_view
-
-            return calendar_view.month_view(ctx, session, year, month)
-
-        return ServiceCall("portplus.calendar", job)
+        return self._as_user("portplus.calendar", lambda s, ctx, session: s.calendar_view.month_view(
+            ctx, session, year, month))
 
     def get(self, app_id: int) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.get(ctx, session, app_id)
-
-        return ServiceCall("portplus.reload", job)
+        return self._as_user("portplus.reload", lambda s, ctx, session: s.applications.get(
+            ctx, session, app_id))
 
     def deadline(self, day: date, name: str = "portplus.deadline") -> ServiceCall[tuple[Any, bool, date]]:
         """(deadline, still open, the last day that can be applied for)."""
-        session = self._session()
 
-        def job(ctx: AppContext) -> tuple[Any, bool, date]:
-            from portplus_tui.services import applications
+        def call(s: Any, ctx: AppContext, session: Session) -> tuple[Any, bool, date]:
+            deadline, still_open = s.applications.deadline_for(ctx, session, day)
+            return deadline, still_open, ctx.today() + timedelta(days=ctx.settings.max_days_ahead)
 
-            deadline, still_open = applications.deadline_for(ctx, session, day)
-            limit = ctx.today() + timedelta(days=ctx.settings.max_days_ahead)
-            return deadline, still_open, limit
-
-        return ServiceCall(name, job)
+        return self._as_user(name, call)
 
     def create(self, apply_date: date, ports: int, applicant: str) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.create(ctx, session, apply_date=apply_date, ports=ports,
-                                       applicant=applicant)
-
-        return ServiceCall("portplus.new", job)
+        return self._as_user("portplus.new", lambda s, ctx, session: s.applications.create(
+            ctx, session, apply_date=apply_date, ports=ports, applicant=applicant))
 
     def change(self, view: Any, apply_date: date, ports: int, applicant: str) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.change(ctx, session, view.id, version=view.version,
-                                       apply_date=apply_date, ports=ports, applicant=applicant)
-
-        return ServiceCall("portplus.change", job)
+        return self._as_user("portplus.change", lambda s, ctx, session: s.applications.change(
+            ctx, session, view.id, version=view.version, apply_date=apply_date, ports=ports,
+            applicant=applicant))
 
     def cancel(self, view: Any) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.cancel(ctx, session, view.id, version=view.version)
-
-        return ServiceCall("portplus.cancel", job)
+        return self._as_user("portplus.cancel", lambda s, ctx, session: s.applications.cancel(
+            ctx, session, view.id, version=view.version))
 
     def history(self, app_id: int) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import applications
-
-            return applications.history(ctx, session, app_id)
-
-        return ServiceCall("portplus.history", job)
+        return self._as_user("portplus.history", lambda s, ctx, session: s.applications.history(
+            ctx, session, app_id))
 
     def export(self, name: str, query: Any, *, web: bool, overwrite: bool) -> ServiceCall[Any]:
         """The CSV of the period of ``query``: a file in the export folder, or (in a
         browser) the bytes to download."""
-        session = self._session()
 
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import exports
-
+        def call(s: Any, ctx: AppContext, session: Session) -> Any:
             if web:
-                return exports.download(ctx, session, name, query.start, query.end,
-                                        include_cancelled=query.include_cancelled)
-            return exports.write_csv(ctx, session, name, query.start, query.end,
-                                     include_cancelled=query.include_cancelled,
-                                     overwrite=overwrite)
+                return s.exports.download(ctx, session, name, query.start, query.end,
+                                          include_cancelled=query.include_cancelled)
+            return s.exports.write_csv(ctx, session, name, query.start, query.end,
+                                       include_cancelled=query.include_cancelled,
+                                       overwrite=overwrite)
 
-        return ServiceCall("portplus.export", job)
+        return self._as_user("portplus.export", call)
 
 
 class AccountsCalls(_Area):
@@ -347,55 +246,35 @@ class AccountsCalls(_Area):
     services/auth/)."""
 
     def list(self) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import accounts
-
-            return accounts.list_accounts(ctx, session)
-
-        return ServiceCall("list_accounts", job)
+        return self._as_user("list_accounts", lambda s, ctx, session: s.accounts.list_accounts(
+            ctx, session))
 
     def get(self, account_id: int) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import accounts
-
-            return accounts.get_account(ctx, session, account_id)
-
-        return ServiceCall("get_account", job)
+        return self._as_user("get_account", lambda s, ctx, session: s.accounts.get_account(
+            ctx, session, account_id))
 
     def create(self, fields: dict[str, Any]) -> ServiceCall[Any]:
         """The new account's view, or the field errors (a dict) found before any write."""
-        session = self._session()
 
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import accounts
+        def call(s: Any, ctx: AppContext, session: Session) -> Any:
+            _clean, errors = s.accounts.validate_new_account(ctx, **fields)
+            return errors if errors else s.accounts.create_account(ctx, session, **fields)
 
-            _clean, errors = accounts.validate_new_account(ctx, **fields)
-            if errors:
-                return errors
-            return accounts.create_account(ctx, session, **fields)
-
-        return ServiceCall("create_account", job)
+        return self._as_user("create_account", call)
 
     def update(self, account_id: int, update: dict[str, Any],
                passwords: dict[str, str] | None) -> ServiceCall[tuple[Any, Any]]:
         """(view, password outcome): the outcome is None (no password change asked),
         True (changed) or the error that refused it; the profile is saved either way."""
-        session = self._session()
 
-        def job(ctx: AppContext) -> tuple[Any, Any]:
-            from portplus_tui.services import accounts, auth
-
-            view = accounts.update_account(ctx, session, account_id, **update)
+        def call(s: Any, ctx: AppContext, session: Session) -> tuple[Any, Any]:
+            view = s.accounts.update_account(ctx, session, account_id, **update)
             if passwords is None:
                 return view, None
             try:
-                auth.change_own_password(ctx, session, passwords["current_password"],
-                                         passwords["new_password"],
-                                         passwords["new_password_confirm"])
+                s.auth.change_own_password(ctx, session, passwords["current_password"],
+                                           passwords["new_password"],
+                                           passwords["new_password_confirm"])
             except AuthError as exc:
                 if exc.code in SESSION_END_CODES:
                     raise
@@ -404,65 +283,34 @@ class AccountsCalls(_Area):
                 return view, exc
             return view, True
 
-        return ServiceCall("update_account", job)
+        return self._as_user("update_account", call)
 
     def delete(self, account: Any) -> ServiceCall[None]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> None:
-            from portplus_tui.services import accounts
-
-            accounts.delete_account(ctx, session, account.id, version=account.version)
-
-        return ServiceCall("delete_account", job)
+        return self._as_user("delete_account", lambda s, ctx, session: s.accounts.delete_account(
+            ctx, session, account.id, version=account.version))
 
     def unlock(self, account_id: int) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import accounts
-
-            return accounts.unlock(ctx, session, account_id)
-
-        return ServiceCall("unlock_account", job)
+        return self._as_user("unlock_account", lambda s, ctx, session: s.accounts.unlock(
+            ctx, session, account_id))
 
 
 class CompanyCalls(_Area):
     """Company info and its options (services/companies.py)."""
 
     def info(self, name: str = "company_info") -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import companies
-
-            return companies.company_info(ctx, session)
-
-        return ServiceCall(name, job)
+        return self._as_user(name, lambda s, ctx, session: s.companies.company_info(ctx, session))
 
     def options(self) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import companies
-
-            return companies.list_options(ctx, session)
-
-        return ServiceCall("list_options", job)
+        return self._as_user("list_options", lambda s, ctx, session: s.companies.list_options(
+            ctx, session))
 
 
 class AuditCalls(_Area):
     """The audit log (services/audit.py)."""
 
     def entries(self, last: int, before_id: int | None) -> ServiceCall[Any]:
-        session = self._session()
-
-        def job(ctx: AppContext) -> Any:
-            from portplus_tui.services import audit
-
-            return audit.list_entries(ctx, session, last=last, before_id=before_id)
-
-        return ServiceCall("audit_entries", job)
+        return self._as_user("audit_entries", lambda s, ctx, session: s.audit.list_entries(
+            ctx, session, last=last, before_id=before_id))
 
 
 class Clients:

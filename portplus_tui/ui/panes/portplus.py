@@ -52,7 +52,7 @@ from portplus_tui.ui.panes.portplus_common import (
     why_not_modifiable,
 )
 from portplus_tui.ui.widgets.busy import hold_busy
-from portplus_tui.ui.widgets.inputs import DateInput, TextCheckbox
+from portplus_tui.ui.widgets.dates import DateInput, TextCheckbox
 from portplus_tui.ui.widgets.month_calendar import MonthCalendar
 from portplus_tui.ui.widgets.pager import Pager, update_line
 from portplus_tui.ui.widgets.prose import Prose

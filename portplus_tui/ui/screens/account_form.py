@@ -41,7 +41,8 @@ from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, relabel_binding, t
 from portplus_tui.ui.styles import ACCOUNTS_CSS
-from portplus_tui.ui.widgets.inputs import DateInput, PasswordInput, SafeSelect
+from portplus_tui.ui.widgets.dates import DateInput
+from portplus_tui.ui.widgets.inputs import PasswordInput, SafeSelect
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
 

@@ -38,7 +38,7 @@ from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.portplus_common import fmt_date
 from portplus_tui.ui.styles import APPLICATION_FORM_CSS
-from portplus_tui.ui.widgets.inputs import DateInput, to_ascii_digits
+from portplus_tui.ui.widgets.dates import DateInput, to_ascii_digits
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
 
