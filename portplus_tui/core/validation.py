@@ -282,14 +282,7 @@ def normalize_name(text: str, field: str = "name", max_len: int = 50,
     "company_name" → 会員名, "applicant" → 申込者, "department" → 部署). An empty value
     is refused when ``required``, else ``""`` is returned.
     """
-    label = _label(field, ("名前", "name"))
-    s = _clean(text, field, label)
-    if not s:
-        if required:
-            raise _required(*label, field)
-        return ""
-    _check_length(s, max_len, field, label)
-    return s
+    return _one_line(text, field, _label(field, ("名前", "name")), max_len, required)
 
 
 def normalize_address(text: str, field: str = "address", max_len: int = 200, *,
@@ -299,7 +292,12 @@ def normalize_address(text: str, field: str = "address", max_len: int = 200, *,
     Required by default (a company has an address, R-TEN-1); ``required=False`` returns
     ``""`` for an empty value.
     """
-    label = _label(field, _LABELS["address"])
+    return _one_line(text, field, _label(field, _LABELS["address"]), max_len, required)
+
+
+def _one_line(text: str, field: str, label: tuple[str, str], max_len: int, required: bool) -> str:
+    """A normalised one-line value of at most ``max_len`` characters; empty: refused
+    when ``required``, else ``""``."""
     s = _clean(text, field, label)
     if not s:
         if required:

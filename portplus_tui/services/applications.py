@@ -425,16 +425,9 @@ def change(ctx: AppContext, session: Session, app_id: int, *, version: int,
     count = v.parse_ports(ports if isinstance(ports, int) else str(ports),
                           ctx.settings.min_ports, ctx.settings.max_ports)
     name = _clean_applicant(applicant, account)
-    row = _get_row(session, app_id)
-    if row.version != version:
-        raise _lost_race(session, app_id)
-    if row.status == m.STATUS_CANCELLED:
-        raise ValidationError("キャンセル済みの申込は変更できません。",
-                              "A cancelled application cannot be changed.", field="number")
-    cal = ctx.calendar()
-    now = ctx.now()
-    if not cal.is_open(row.apply_date, now):
-        raise _deadline_error(cal, row.apply_date, "number")
+    row, cal, now = _modifiable(ctx, session, app_id, version, ValidationError(
+        "キャンセル済みの申込は変更できません。", "A cancelled application cannot be changed.",
+        field="number"))
     _check_new_date(ctx, cal, new_day, now)
     if (new_day, count, name) == (row.apply_date, row.ports, row.applicant):
         raise ValidationError("変更内容がありません。", "Nothing was changed.", field="apply_date")
@@ -452,19 +445,28 @@ def change(ctx: AppContext, session: Session, app_id: int, *, version: int,
     return _notify(ctx, session, "change", view)
 
 
-def cancel(ctx: AppContext, session: Session, app_id: int, *, version: int) -> ApplicationView:
-    """キャンセル (R-APP-5): the row stays, with status キャンセル済."""
-    authorize(ctx, session)
+def _modifiable(ctx: AppContext, session: Session, app_id: int, version: int,
+                if_cancelled: ValidationError) -> tuple[m.Application, Any, datetime]:
+    """The row to change or cancel, the calendar and now; refused when someone else
+    changed it first, when it is cancelled (``if_cancelled``) or past its deadline."""
     row = _get_row(session, app_id)
     if row.version != version:
         raise _lost_race(session, app_id)
     if row.status == m.STATUS_CANCELLED:
-        raise ValidationError("この申込は既にキャンセルされています。",
-                              "This application is already cancelled.", field="number")
+        raise if_cancelled
     cal = ctx.calendar()
     now = ctx.now()
     if not cal.is_open(row.apply_date, now):
         raise _deadline_error(cal, row.apply_date, "number")
+    return row, cal, now
+
+
+def cancel(ctx: AppContext, session: Session, app_id: int, *, version: int) -> ApplicationView:
+    """キャンセル (R-APP-5): the row stays, with status キャンセル済."""
+    authorize(ctx, session)
+    row, cal, now = _modifiable(ctx, session, app_id, version, ValidationError(
+        "この申込は既にキャンセルされています。", "This application is already cancelled.",
+        field="number"))
     at = to_db(now)
     with ctx.db.atomic():
         _update_if_current(session, row.id, version, status=m.STATUS_CANCELLED, updated_at=at)

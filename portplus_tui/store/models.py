@@ -80,6 +80,7 @@ class Account(BaseModel):
 
 class Application(BaseModel):
     """The current state of one application; the id is its serial (SO-<id>-<revision>)."""
+
     id = pw.AutoField()
 
     company_id: int  # the key's column (Peewee's accessor; for type checkers)
@@ -102,6 +103,7 @@ class Application(BaseModel):
 
 class ApplicationRevision(BaseModel):
     """One row per write of an application: new, change, cancel. Never updated."""
+
     id = pw.AutoField()
 
     application_id: int  # the key's column (Peewee's accessor; for type checkers)
@@ -148,6 +150,7 @@ class ClosedDay(BaseModel):
 
 class OtpChallenge(BaseModel):
     """A one-time password for one login attempt (R-OTP-2)."""
+
     id = pw.AutoField()
 
     account_id: int  # the key's column (Peewee's accessor; for type checkers)
@@ -164,6 +167,7 @@ class OtpChallenge(BaseModel):
 
 class ResetToken(BaseModel):
     """A password-reset code (R-RST-1)."""
+
     id = pw.AutoField()
 
     account_id: int  # the key's column (Peewee's accessor; for type checkers)
