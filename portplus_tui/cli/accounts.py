@@ -11,18 +11,17 @@ from portplus_tui.cli.base import (
     _interrupted,
     _out,
 )
+from portplus_tui.core.messages import texts
 
 
 def _read_new_password(args) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise CliError("標準入力にパスワードがありません。何も書き込んでいません。",
-                           "no password on standard input; nothing was written")
+            raise CliError(*texts('cli.accounts.read_new_password.3'))
         return line[:-1] if line.endswith("\n") else line
     if not sys.stdin.isatty():
-        raise CliError("パスワードを尋ねる端末がありません。--password-stdin を使用してください。",
-                       "no terminal to ask for the password: use --password-stdin")
+        raise CliError(*texts('cli.accounts.read_new_password'))
     import getpass
 
     try:
@@ -33,11 +32,9 @@ def _read_new_password(args) -> str:
             sys.stderr.write("\n")  # end the prompt's line: getpass does not on Ctrl-C / Ctrl-D
         if isinstance(exc, KeyboardInterrupt):
             raise _interrupted(nothing_written=True) from None
-        raise CliError("パスワードが入力されませんでした。何も書き込んでいません。",
-                       "no password given; nothing was written") from None
+        raise CliError(*texts('cli.accounts.read_new_password.4')) from None
     if first != second:
-        raise CliError("2回入力したパスワードが一致しません。何も書き込んでいません。",
-                       "the two passwords differ; nothing was written")
+        raise CliError(*texts('cli.accounts.read_new_password.2'))
     return first
 
 
@@ -50,7 +47,7 @@ def _find_account(ctx, member_no: str, email: str):
     for view in accounts.list_accounts_for(ctx, member_no):
         if email_key(view.login_id) == key:
             return view
-    raise NotFoundError("アカウントが見つかりません。", f"No account {email} in {member_no}.",
+    raise NotFoundError(*texts('cli.accounts.find_account', email=email, member_no=member_no),
                         field="email")
 
 
@@ -110,12 +107,10 @@ def cmd_outbox(args, settings) -> int:
     from portplus_tui.services.mail import format_decoded, read_outbox
 
     if not 1 <= args.last <= 1000:
-        raise CliError("--last は 1~1000 の範囲で指定してください。",
-                       "--last must be between 1 and 1000")
+        raise CliError(*texts('cli.accounts.cmd_outbox'))
     mails = read_outbox(settings.outbox_dir, last=args.last)
     if not mails:
-        empty = CliError(f"送信メールの控え(outbox)は空です ({settings.outbox_dir})",
-                         f"the outbox is empty ({settings.outbox_dir})")
+        empty = CliError(*texts('cli.accounts.cmd_outbox.2', outbox_dir=settings.outbox_dir))
         sys.stderr.write(f"portplus: {empty.message(settings.lang)}\n")
     for number, mail in enumerate(mails):
         if number:
@@ -131,8 +126,7 @@ def cmd_audit(args, settings) -> int:
     from portplus_tui.services import audit, companies
 
     if not 1 <= args.last <= 1000:
-        raise CliError("--last は 1~1000 の範囲で指定してください。",
-                       "--last must be between 1 and 1000")
+        raise CliError(*texts('cli.accounts.cmd_audit'))
     ctx = _context(settings)
     try:
         session = companies.provider_session(ctx, args.member_no)

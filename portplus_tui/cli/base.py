@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from portplus_tui.core.messages import Sentence, texts
+
 if TYPE_CHECKING:
     import argparse
 
@@ -22,26 +24,22 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
-class CliError(Exception):
+class CliError(Sentence, Exception):
     """A problem found by the command line itself: one line on stderr in the user's
     language (as ``core.errors.PortPlusError.message``), exit ``code`` (2: usage)."""
 
     def __init__(self, ja: str, en: str, *, code: int = EXIT_USAGE):
         super().__init__(en)
-        self.ja = ja
-        self.en = en
+        self.set_texts(ja, en)
         self.code = code
         self.lang: str | None = None  # set when the language is known better than main's
-
-    def message(self, lang: str = "ja") -> str:
-        return self.ja if lang == "ja" else self.en
 
 
 def _interrupted(nothing_written: bool) -> CliError:
     if nothing_written:
-        return CliError("中断しました。何も書き込んでいません。", "interrupted; nothing was written",
+        return CliError(*texts('cli.base.interrupted.2'),
                         code=EXIT_INTERRUPTED)
-    return CliError("中断しました。", "interrupted", code=EXIT_INTERRUPTED)
+    return CliError(*texts('cli.base.interrupted'), code=EXIT_INTERRUPTED)
 
 
 # ---------------------------------------------------------------- plumbing
@@ -65,8 +63,7 @@ def _settings(args: argparse.Namespace):
                         ("--database-url", getattr(args, "database_url", None)),
                         ("--data-dir", getattr(args, "data_dir", None))):
         if value is not None and not value.strip():
-            raise CliError(f"{flag} に空の値は指定できません(既定値を使うには {flag} を省略してください)。",
-                           f"{flag} must not be empty (leave it out for the default)")
+            raise CliError(*texts('cli.base.settings', flag=flag))
     try:
         return load_settings(
             getattr(args, "config", None),
@@ -78,14 +75,13 @@ def _settings(args: argparse.Namespace):
         )
     except ConfigError as exc:
         lang = getattr(args, "lang", None) or exc.lang or _early_lang(args)
-        error = CliError(f"設定: {exc.message('ja')}", f"configuration: {exc.message('en')}")
+        error = CliError(*texts('cli.base.settings.2', message=exc.message('ja'), message2=exc.message('en')))
         error.lang = lang
         raise error from None
 
 
 def _not_initialised() -> CliError:
-    return CliError("データベースが初期化されていません。先に `portplus init` を実行してください。",
-                    "The database is not initialised or is out of date: run `portplus init` first.")
+    return CliError(*texts('cli.base.not_initialised'))
 
 
 def _refuse_missing_sqlite_file(settings) -> None:
@@ -165,8 +161,7 @@ def _secure_files(settings) -> list:
     except NotADirectoryError:
         return []  # the database step reports it
     except PermissionProblem as exc:
-        raise CliError(f"ファイルの権限を設定できません: {exc}",
-                       f"cannot set file permissions: {exc}") from None
+        raise CliError(*texts('cli.base.secure_files', exc=exc)) from None
 
 
 def _ensure_secret_key(ctx) -> None:

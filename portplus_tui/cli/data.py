@@ -16,6 +16,7 @@ from portplus_tui.cli.base import (
     _yes_no,
 )
 from portplus_tui.cli.launch import _warn_if_exposed
+from portplus_tui.core.messages import texts
 
 
 def cmd_init(args, settings) -> int:
@@ -64,10 +65,7 @@ def cmd_company(args, settings) -> int:
         elif args.action == "set":
             two_factor = None if args.two_factor is None else parse_on_off(args.two_factor, "two_factor")
             if all(x is None for x in (args.name, args.address, args.ports, two_factor, args.note)):
-                raise CliError("変更する項目がありません。--name、--address、--ports、--two-factor、"
-                               "--note のいずれかを指定してください。",
-                               "nothing to change: give at least one of --name, --address, "
-                               "--ports, --two-factor, --note")
+                raise CliError(*texts('cli.data.cmd_company'))
             info = companies.set_company(ctx, args.member_no, name=args.name, address=args.address,
                                          ports=args.ports, two_factor=two_factor, note=args.note)
             _print_company(companies.find_company(ctx, info.member_no))
@@ -119,10 +117,9 @@ def cmd_calendar(args, settings) -> int:
         start = parse_date(args.start, field="from")
         end = parse_date(args.end, field="to")
         if start > end:
-            raise CliError("FROM の日付が TO の日付より後になっています。",
-                           "FROM must not be after TO")
+            raise CliError(*texts('cli.data.cmd_calendar'))
         if (end - start).days > 366 * 50:
-            raise CliError("期間は最大50年までです。", "the range may span at most 50 years")
+            raise CliError(*texts('cli.data.cmd_calendar.2'))
         for day in _calendar(settings).business_days(start, end):
             _out(day.isoformat())
     elif args.action == "billing-period":
@@ -159,8 +156,7 @@ def cmd_applications(args, settings) -> int:
     start = None if args.start is None else parse_date(args.start, field="from")
     end = None if args.end is None else parse_date(args.end, field="to")
     if start and end and start > end:
-        raise CliError("--from の日付が --to の日付より後になっています。",
-                       "--from must not be after --to")
+        raise CliError(*texts('cli.data.cmd_applications'))
     ctx = _context(settings)
     try:
         session = companies.provider_session(ctx, args.member_no)
@@ -191,8 +187,7 @@ def cmd_demo(args, settings) -> int:
     from portplus_tui.store.migrations import migrate
 
     if args.applications < 0 or args.applications > 20_000_000:
-        raise CliError("--applications は 0~20000000 の範囲で指定してください。",
-                       "--applications must be between 0 and 20000000")
+        raise CliError(*texts('cli.data.cmd_demo'))
     if not args.no_launch:
         launch._require_terminal()  # before seeding: refuse having written nothing
     settings = demo_settings(settings)

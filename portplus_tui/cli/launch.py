@@ -10,6 +10,7 @@ from portplus_tui.cli.base import (
     EXIT_OK,
     CliError,
 )
+from portplus_tui.core.messages import texts
 
 _warned: set = set()
 
@@ -26,10 +27,7 @@ def _warn_if_exposed(settings) -> None:
     fix = fix_command(path, settings.shared_group)
     others = "このグループ以外の" if settings.shared_group else "他の"
     warning = CliError(
-        f"警告: データベースファイル {path} はこのコンピューターの{others}ユーザーが読み取れます。"
-        f"修正するには: {fix} (または portplus init)",
-        f"warning: the database file {path} can be read by other users of this computer; "
-        f"fix it with: {fix} (or portplus init)")
+        *texts('cli.launch.warn_if_exposed', path=path, others=others, fix=fix))
     sys.stderr.write(f"portplus: {warning.message(settings.lang)}\n")
     from portplus_tui.logs import log_warning
 
@@ -44,10 +42,7 @@ def _require_terminal() -> None:
 
     if not all(os.isatty(fd) for fd in (0, 1, 2)):
         raise CliError(
-            "ポートプラスの画面には端末が必要です(標準入力・標準出力・標準エラー出力)。"
-            "コマンドは portplus --help を参照してください。",
-            "the terminal app needs a terminal on stdin, stdout and stderr; "
-            "see portplus --help for the commands", code=EXIT_ERROR)
+            *texts('cli.launch.require_terminal'), code=EXIT_ERROR)
 
 
 def _check_keymap(settings) -> None:

@@ -18,6 +18,7 @@ from portplus_tui.cli.base import (
     _settings,
 )
 from portplus_tui.cli.launch import _warn_if_exposed
+from portplus_tui.core.messages import texts
 
 if TYPE_CHECKING:
     import argparse
@@ -146,9 +147,7 @@ def _shared_mode(settings) -> None:
     try:
         group_id(settings.shared_group)
     except PermissionProblem as exc:
-        raise CliError(f"設定: shared_group のグループ {settings.shared_group!r} がありません "
-                       f"(作成するには: groupadd {settings.shared_group})",
-                       f"configuration: {exc}") from None
+        raise CliError(*texts('cli.main.shared_mode', shared_group=settings.shared_group, exc=exc)) from None
     set_process_umask(settings.shared_group)
 
 
@@ -201,8 +200,7 @@ def _main(argv: Sequence[str], state: dict) -> int:
                 return EXIT_USAGE  # as a DatabaseUnavailable raised by a service
 
         path = log_unexpected(exc, settings=settings)
-        unexpected = CliError(f"予期しないエラーが発生しました ({type(exc).__name__})。詳細: {path}",
-                              f"unexpected error ({type(exc).__name__}); details in {path}")
+        unexpected = CliError(*texts('cli.main.main', name__=type(exc).__name__, path=path))
         sys.stderr.write(f"portplus: {unexpected.message(lang)}\n")
         return EXIT_ERROR
     finally:

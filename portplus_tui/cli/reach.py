@@ -11,6 +11,7 @@ from portplus_tui.cli.base import (
     EXIT_OK,
     CliError,
 )
+from portplus_tui.core.messages import texts
 
 
 def cmd_ssh_session(args, settings) -> int:
@@ -51,12 +52,11 @@ def _serve_options(args) -> tuple[str, int, str | None, int]:
 
     host = args.host.strip()
     if not host or any(c.isspace() or c in "/?#@" for c in host):
-        raise CliError(f"--host が正しくありません: {args.host!r}", f"--host is not an address: {args.host!r}")
+        raise CliError(*texts('cli.reach.serve_options', host=args.host))
     if not 1 <= args.port <= 65535:
-        raise CliError("--port は 1~65535 の範囲で指定してください。", "--port must be between 1 and 65535")
+        raise CliError(*texts('cli.reach.serve_options.2'))
     if args.max_sessions < 1 or args.max_sessions > 10_000:
-        raise CliError("--max-sessions は 1~10000 の範囲で指定してください。",
-                       "--max-sessions must be between 1 and 10000")
+        raise CliError(*texts('cli.reach.serve_options.3'))
     public = args.public_url
     if public is not None:
         parts = urlsplit(public)
@@ -66,8 +66,7 @@ def _serve_options(args) -> tuple[str, int, str | None, int]:
             parts = None
         if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
                 or parts.query or parts.fragment or parts.username or parts.password):
-            raise CliError("--public-url は http(s)://ホスト[:ポート][/パス] の形式で指定してください。",
-                           "--public-url must be http(s)://host[:port][/path]")
+            raise CliError(*texts('cli.reach.serve_options.4'))
     return host, args.port, public, args.max_sessions
 
 
@@ -79,8 +78,7 @@ def cmd_serve(args, settings) -> int:
     try:
         from portplus_tui.web.server import PortPlusServer
     except ImportError:
-        raise CliError("portplus serve には追加パッケージが必要です: pip install 'portplus-tui[web]'",
-                       "portplus serve needs the web extra: pip install 'portplus-tui[web]'",
+        raise CliError(*texts('cli.reach.cmd_serve'),
                        code=EXIT_ERROR) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.stderr.write(f"portplus serve: listening on {host}, not only this host: put a TLS "
@@ -103,6 +101,6 @@ def cmd_web_session(args, settings) -> int:
     import os
 
     if os.environ.get("TEXTUAL_DRIVER") != "textual.drivers.web_driver:WebDriver":
-        raise CliError("このコマンドは portplus serve が使います。", "portplus serve runs this command",
+        raise CliError(*texts('cli.reach.cmd_web_session'),
                        code=EXIT_ERROR)
     return launch.launch_tui(settings, terminal=False)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from portplus_tui.core.errors import ValidationError
+from portplus_tui.core.messages import texts
 
 __all__ = [
     "JST",
@@ -292,23 +293,20 @@ def parse_date(text: str, field: str = "date") -> date:
     m = _DATE_RE.fullmatch(s) if s is not None else None
     if m is None:
         raise ValidationError(
-            "日付は YYYY-MM-DD の形式で入力してください。",
-            "Enter the date as YYYY-MM-DD.",
+            *texts('calendar.parse_date'),
             field=field,
         )
     year, month, day = (int(g) for g in m.groups())
     if not _MIN_YEAR <= year <= _MAX_YEAR:
         raise ValidationError(
-            f"日付の年は {_MIN_YEAR} から {_MAX_YEAR} の範囲で入力してください。",
-            f"The year must be between {_MIN_YEAR} and {_MAX_YEAR}.",
+            *texts('calendar.parse_date.2', MIN_YEAR=_MIN_YEAR, MAX_YEAR=_MAX_YEAR),
             field=field,
         )
     try:
         return date(year, month, day)
     except ValueError:
         raise ValidationError(
-            f"{s} は存在しない日付です。",
-            f"{s} is not a real date.",
+            *texts('calendar.parse_date.3', s=s),
             field=field,
         ) from None
 
@@ -322,21 +320,18 @@ def parse_month(text: str) -> tuple[int, int]:
     m = _MONTH_RE.fullmatch(s) if s is not None else None
     if m is None:
         raise ValidationError(
-            "月は YYYY-MM の形式で入力してください。",
-            "Enter the month as YYYY-MM.",
+            *texts('calendar.parse_month'),
             field="month",
         )
     year, month = int(m.group(1)), int(m.group(2))
     if not _MIN_YEAR <= year <= _MAX_MONTH_YEAR:
         raise ValidationError(
-            f"年は {_MIN_YEAR} から {_MAX_MONTH_YEAR} の範囲で入力してください。",
-            f"The year must be between {_MIN_YEAR} and {_MAX_MONTH_YEAR}.",
+            *texts('calendar.parse_month.2', MIN_YEAR=_MIN_YEAR, MAX_MONTH_YEAR=_MAX_MONTH_YEAR),
             field="month",
         )
     if not 1 <= month <= 12:
         raise ValidationError(
-            "月は 01 から 12 の範囲で入力してください。",
-            "The month must be between 01 and 12.",
+            *texts('calendar.parse_month.3'),
             field="month",
         )
     return year, month

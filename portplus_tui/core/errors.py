@@ -2,26 +2,27 @@
 
 Services raise these; screens and the CLI show ``err.message(lang)``. Anything else
 that escapes a service call is a bug: it is logged and shown as a short generic message.
+An error is built from the message catalogue (core/messages.py):
+``ValidationError(*texts("calendar.parse_date"), field=...)``; it then carries the
+catalogue ``key`` and its ``params`` and renders by key in the language asked for.
 """
 
 from __future__ import annotations
 
+from portplus_tui.core.messages import Sentence, texts
 
-class PortPlusError(Exception):
+
+class PortPlusError(Sentence, Exception):
     """Base of every error a user may see. ``field`` names the input it is about."""
 
     code = "error"
 
     def __init__(self, ja: str, en: str, *, field: str | None = None, code: str | None = None):
         super().__init__(en)
-        self.ja = ja
-        self.en = en
+        self.set_texts(ja, en)
         self.field = field
         if code is not None:
             self.code = code
-
-    def message(self, lang: str = "ja") -> str:
-        return self.ja if lang == "ja" else self.en
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, field={self.field!r}, en={self.en!r})"
@@ -83,4 +84,5 @@ class DemoRefused(PortPlusError):
 
 
 def not_found(what_ja: str, what_en: str, field: str | None = None) -> NotFoundError:
-    return NotFoundError(f"{what_ja}が見つかりません。", f"{what_en} not found.", field=field)
+    """「〈what〉が見つかりません。」 (``what`` already in each language)."""
+    return NotFoundError(*texts('errors.not_found', what_ja=what_ja, what_en=what_en), field=field)

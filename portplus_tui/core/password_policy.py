@@ -20,6 +20,7 @@ import unicodedata
 from importlib import resources
 
 from portplus_tui.core.errors import ValidationError
+from portplus_tui.core.messages import texts
 
 __all__ = [
     "BCRYPT_MAX_BYTES",
@@ -98,19 +99,17 @@ def check_password(password: str, *, login_id: str | None = None,
     """
     max_length = min(max_length, BCRYPT_MAX_BYTES)
     if not isinstance(password, str) or not password:
-        raise _fail("パスワードを入力してください。", "Enter a password.", field)
+        raise _fail(*texts('password_policy.check_password'), field)
 
     n = len(password)  # O(1): decided before looking at any character
     if n < min_length:
         raise _fail(
-            f"パスワードが短すぎます。{min_length}文字以上で入力してください。",
-            f"The password is too short: use at least {min_length} characters.",
+            *texts('password_policy.check_password.2', min_length=min_length),
             field,
         )
     if n > max_length:
         raise _fail(
-            f"パスワードが長すぎます。{max_length}文字以内で入力してください。",
-            f"The password is too long: use at most {max_length} characters.",
+            *texts('password_policy.check_password.3', max_length=max_length),
             field,
         )
 
@@ -118,31 +117,22 @@ def check_password(password: str, *, login_id: str | None = None,
         cats = [unicodedata.category(c) for c in password]
         if any(cat in ("Cc", "Cf", "Zl", "Zp") for cat in cats):
             raise _fail(
-                "パスワードに制御文字(タブ・改行・ゼロ幅文字など)は使えません。",
-                "The password contains a control character (such as a tab, newline or "
-                "zero-width character), which is not allowed.",
+                *texts('password_policy.check_password.9'),
                 field,
             )
         if any(cat != "Cs" and _is_full_width(c) for c, cat in zip(password, cats)):
             raise _fail(
-                "パスワードに全角文字は使えません。半角英数字と記号で入力してください。",
-                "The password contains full-width characters: use half-width "
-                "letters, digits and symbols only.",
+                *texts('password_policy.check_password.10'),
                 field,
             )
         if not password.isascii():  # accented letters, half-width kana, emoji, surrogates
             raise _fail(
-                "パスワードに使えない文字(半角カナ・絵文字・アクセント付き文字など)が"
-                "含まれています。半角英数字と記号だけで入力してください。",
-                "The password contains characters that are not allowed (such as accented "
-                "letters, half-width kana or emoji): use ASCII letters, digits and "
-                "symbols only.",
+                *texts('password_policy.check_password.11'),
                 field,
             )
         # Only ASCII left outside 0x21-0x7E: the space (DEL and controls are Cc, above).
         raise _fail(
-            "パスワードに空白(スペース)は使えません。",
-            "The password must not contain spaces.",
+            *texts('password_policy.check_password.4'),
             field,
         )
 
@@ -150,21 +140,17 @@ def check_password(password: str, *, login_id: str | None = None,
     has_digit = any(c.isdigit() for c in password)
     if not has_letter and not has_digit:
         raise _fail(
-            "パスワードには英字と数字をそれぞれ1文字以上含めてください(記号だけのパスワードは使えません)。",
-            "The password must contain at least one letter and one digit "
-            "(symbols only are not allowed).",
+            *texts('password_policy.check_password.5'),
             field,
         )
     if not has_digit:
         raise _fail(
-            "パスワードには数字を1文字以上含めてください(英字だけのパスワードは使えません)。",
-            "The password must contain at least one digit (letters only are not allowed).",
+            *texts('password_policy.check_password.6'),
             field,
         )
     if not has_letter:
         raise _fail(
-            "パスワードには英字を1文字以上含めてください(数字だけのパスワードは使えません)。",
-            "The password must contain at least one letter (digits only are not allowed).",
+            *texts('password_policy.check_password.7'),
             field,
         )
 
@@ -174,15 +160,12 @@ def check_password(password: str, *, login_id: str | None = None,
         low = password.lower()
         if low == ident or low == local:
             raise _fail(
-                "ログインID(メールアドレスの「@」より前の部分を含む)と同じパスワードは使えません。",
-                "The password must not be the same as the login ID or the part of it "
-                "before '@'.",
+                *texts('password_policy.check_password.12'),
                 field,
             )
 
     if is_common_password(password):
         raise _fail(
-            "このパスワードはよく使われていて推測されやすいため使えません。別のパスワードにしてください。",
-            "This password is too common and easy to guess: choose another one.",
+            *texts('password_policy.check_password.8'),
             field,
         )

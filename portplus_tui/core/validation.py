@@ -29,6 +29,7 @@ import unicodedata
 from typing import Literal
 
 from portplus_tui.core.errors import ValidationError
+from portplus_tui.core.messages import FIELD_LABELS, texts
 
 __all__ = [
     "MEMBER_NO_PATTERN",
@@ -49,28 +50,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # Field labels (Japanese, English) used in messages.
 
-_LABELS: dict[str, tuple[str, str]] = {
-    "member_no": ("会員番号", "member number"),
-    "name": ("担当者名", "contact name"),
-    "contact_name": ("担当者名", "contact name"),
-    "person_name": ("担当者名", "contact name"),
-    "member_name": ("会員名", "company name"),
-    "company_name": ("会員名", "company name"),
-    "applicant": ("申込者", "applicant"),
-    "department": ("部署", "department"),
-    "dept": ("部署", "department"),
-    "address": ("住所", "address"),
-    "note": ("Note", "note"),
-    "login_id": ("ログインID", "login ID"),
-    "email": ("メールアドレス", "e-mail address"),
-    "phone": ("電話番号", "phone number"),
-    "role": ("権限", "role"),
-    "ports": ("追加ポート数", "number of additional ports"),
-    "contract_ports": ("契約ポート数", "number of contracted ports"),
-    "two_factor": ("二段階認証", "two-factor login"),
-    "number": ("申込番号", "application number"),
-    "application_no": ("申込番号", "application number"),
-}
+_LABELS = FIELD_LABELS  # core/messages.py
 
 
 def _label(field: str | None, default: tuple[str, str] | None = None) -> tuple[str, str]:
@@ -107,24 +87,17 @@ def _check_chars(s: str, field: str | None, label: tuple[str, str], *, note: boo
         cat = unicodedata.category(ch)
         if cat == "Cs":
             raise _err(
-                f"{ja}に不正な文字(壊れた文字コード)が含まれています。入力し直してください。",
-                f"The {en} contains an invalid character (a broken surrogate code point); "
-                "please type it again.",
+                *texts('validation.check_chars', ja=ja, en=en),
                 field,
             )
         if cat in _REFUSED_CATEGORIES and not (note and ch in _NOTE_ALLOWED_CONTROLS):
             if note:
                 raise _err(
-                    f"{ja}に使えない制御文字(改行・タブ以外の制御文字やゼロ幅文字など)が"
-                    "含まれています。",
-                    f"The {en} contains a control character (other than newline and tab) "
-                    "or an invisible formatting character, which is not allowed.",
+                    *texts('validation.check_chars.3', ja=ja, en=en),
                     field,
                 )
             raise _err(
-                f"{ja}に使えない制御文字(改行・タブ・ゼロ幅文字など)が含まれています。",
-                f"The {en} contains a control character (such as a newline, tab, escape or "
-                "zero-width character), which is not allowed.",
+                *texts('validation.check_chars.2', ja=ja, en=en),
                 field,
             )
 
@@ -154,15 +127,13 @@ def _check_length(s: str, max_len: int, field: str | None, label: tuple[str, str
     if len(s) > max_len:
         ja, en = label
         raise _err(
-            f"{ja}は{max_len}文字以内で入力してください(現在{len(s)}文字)。",
-            f"The {en} is too long: at most {max_len} characters are allowed "
-            f"(it has {len(s)}).",
+            *texts('validation.check_length', ja=ja, max_len=max_len, len_s=len(s), en=en),
             field,
         )
 
 
 def _required(ja: str, en: str, field: str | None) -> ValidationError:
-    return _err(f"{ja}を入力してください。", f"Enter the {en}.", field)
+    return _err(*texts('validation.required', ja=ja, en=en), field)
 
 
 # --------------------------------------------------------------------------------------
@@ -187,31 +158,34 @@ def normalize_member_no(text: str, field: str = "member_no") -> str:
     label = _label(field, _LABELS["member_no"])
     s = _clean(text, field, label).translate(_DASH_TABLE)
     if not s:
-        raise _err("会員番号を入力してください。", "Enter the member number.", field)
+        raise _err(*texts('validation.normalize_member_no'), field)
     if len(s) > 20:
         raise _err(
-            f"会員番号が長すぎます({_MEMBER_NO_HINT_JA})。",
-            f"The member number is too long ({_MEMBER_NO_HINT_EN}).",
+            *texts('validation.normalize_member_no.2',
+                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
+                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
             field,
         )
     if len(s) < 3:
         raise _err(
-            f"会員番号が短すぎます({_MEMBER_NO_HINT_JA})。",
-            f"The member number is too short ({_MEMBER_NO_HINT_EN}).",
+            *texts('validation.normalize_member_no.3',
+                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
+                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
             field,
         )
     if not re.fullmatch(r"[A-Za-z0-9-]+", s, re.ASCII):
         raise _err(
-            f"会員番号に使えない文字が含まれています({_MEMBER_NO_HINT_JA})。",
-            f"The member number contains a character that is not allowed ({_MEMBER_NO_HINT_EN}).",
+            *texts('validation.normalize_member_no.4',
+                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
+                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
             field,
         )
     s = s.upper()
     if not MEMBER_NO_PATTERN.fullmatch(s):
         raise _err(
-            f"会員番号の先頭はハイフンではなく英数字にしてください({_MEMBER_NO_HINT_JA})。",
-            f"The member number must start with a letter or digit, not a hyphen "
-            f"({_MEMBER_NO_HINT_EN}).",
+            *texts('validation.normalize_member_no.5',
+                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
+                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
             field,
         )
     return s
@@ -226,8 +200,7 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 def _parse_count(text: object, lo: int, hi: int, field: str, label: tuple[str, str]) -> int:
     ja, en = label
     range_err = _err(
-        f"{ja}は{lo}~{hi}の範囲で入力してください。",
-        f"The {en} must be between {lo} and {hi}.",
+        *texts('validation.parse_count', ja=ja, lo=lo, hi=hi, en=en),
         field,
     )
     if isinstance(text, bool):
@@ -241,9 +214,7 @@ def _parse_count(text: object, lo: int, hi: int, field: str, label: tuple[str, s
         raise _required(ja, en, field)
     if not _DIGITS.fullmatch(s):
         raise _err(
-            f"{ja}は数字だけで入力してください(符号・小数点・数字の間の空白は使えません)。",
-            f"The {en} must be a whole number written with digits only "
-            "(no sign, decimal point or spaces between digits).",
+            *texts('validation.parse_count.2', ja=ja, en=en),
             field,
         )
     significant = s.lstrip("0")
@@ -344,39 +315,28 @@ def normalize_email(text: str, field: str = "login_id", max_len: int = 254) -> s
         raise _required(ja, en, field)
     if len(s) > max_len:
         raise _err(
-            f"{ja}が長すぎます({max_len}文字以内で入力してください)。",
-            f"The {en} is too long: at most {max_len} characters are allowed.",
+            *texts('validation.normalize_email', ja=ja, max_len=max_len, en=en),
             field,
         )
     if not s.isascii():
         raise _err(
-            f"{ja}に使えない文字(全角文字・日本語など)が含まれています。"
-            "半角英数字と記号で入力してください。",
-            f"The {en} contains characters that are not allowed in an e-mail address "
-            "(only ASCII letters, digits and symbols).",
+            *texts('validation.normalize_email.2', ja=ja, en=en),
             field,
         )
     if " " in s:
         raise _err(
-            f"{ja}に空白は使えません。",
-            f"The {en} must not contain spaces.",
+            *texts('validation.normalize_email.3', ja=ja, en=en),
             field,
         )
     if s.count("@") != 1:
         raise _err(
-            f"{ja}はメールアドレスの形式(例: name@example.co.jp)で、「@」を1つだけ含めて"
-            "入力してください。",
-            f"The {en} must be an e-mail address with exactly one '@' "
-            "(e.g. name@example.co.jp).",
+            *texts('validation.normalize_email.4', ja=ja, en=en),
             field,
         )
     local, _, domain = s.partition("@")
     if not local or len(local) > 64 or not _LOCAL.fullmatch(local):
         raise _err(
-            f"{ja}の「@」より前の部分が正しくありません"
-            "(1~64文字の英数字と一部の記号。ピリオドは先頭・末尾・連続不可)。",
-            f"The part of the {en} before '@' is not valid: use 1-64 letters, digits "
-            "and allowed symbols; a dot may not come first, last or twice in a row.",
+            *texts('validation.normalize_email.5', ja=ja, en=en),
             field,
         )
     labels = domain.split(".")
@@ -387,8 +347,7 @@ def normalize_email(text: str, field: str = "login_id", max_len: int = 254) -> s
         or labels[-1].isdigit()
     ):
         raise _err(
-            f"{ja}の「@」より後のドメイン部分が正しくありません(例: example.co.jp)。",
-            f"The domain of the {en} (after '@') is not valid (e.g. example.co.jp).",
+            *texts('validation.normalize_email.6', ja=ja, en=en),
             field,
         )
     return f"{local}@{domain.lower()}"
@@ -444,28 +403,23 @@ def normalize_phone(text: str, field: str = "phone", required: bool = False) -> 
         return ""
     if not _PHONE_CHARS.fullmatch(s):
         raise _err(
-            f"{ja}に使えない文字が含まれています(数字・ハイフン・+・括弧・空白のみ)。",
-            f"The {en} contains a character that is not allowed "
-            "(only digits, '-', '+', '(', ')' and spaces).",
+            *texts('validation.normalize_phone', ja=ja, en=en),
             field,
         )
     if "+" in s[1:]:
         raise _err(
-            f"{ja}の「+」は先頭にだけ使えます。",
-            f"In the {en}, '+' may only come first.",
+            *texts('validation.normalize_phone.2', ja=ja, en=en),
             field,
         )
     if len(s) > 20:
         raise _err(
-            f"{ja}は20文字以内で入力してください(現在{len(s)}文字)。",
-            f"The {en} is too long: at most 20 characters are allowed (it has {len(s)}).",
+            *texts('validation.normalize_phone.3', ja=ja, len_s=len(s), en=en),
             field,
         )
     digits = sum(c.isdigit() for c in s)
     if len(s) < 6 or digits < 6:
         raise _err(
-            f"{ja}が短すぎます(数字6桁以上、6~20文字で入力してください)。",
-            f"The {en} is too short: use 6-20 characters with at least 6 digits.",
+            *texts('validation.normalize_phone.4', ja=ja, en=en),
             field,
         )
     return s
@@ -481,15 +435,13 @@ def parse_role(text: str, field: str = "role") -> str:
     s = _clean(text, field, label)
     if not s:
         raise _err(
-            f"{ja}を選択してください(admin または user)。",
-            f"Choose the {en}: admin or user.",
+            *texts('validation.parse_role', ja=ja, en=en),
             field,
         )
     low = s.lower()
     if low not in _ROLES:
         raise _err(
-            f"{ja}は admin または user を指定してください。",
-            f"The {en} must be admin or user.",
+            *texts('validation.parse_role.2', ja=ja, en=en),
             field,
         )
     return low
@@ -515,12 +467,10 @@ def parse_on_off(text: str | bool, field: str) -> bool:
         return False
     if not s:
         raise _err(
-            f"{ja}を入力してください(on または off)。",
-            f"Enter the {en}: on or off.",
+            *texts('validation.parse_on_off.2', ja=ja, en=en),
             field,
         )
     raise _err(
-        f"{ja}は on/off、yes/no、true/false、1/0 のいずれかで指定してください。",
-        f"The {en} must be one of on/off, yes/no, true/false, 1/0.",
+        *texts('validation.parse_on_off', ja=ja, en=en),
         field,
     )

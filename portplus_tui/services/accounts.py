@@ -57,6 +57,7 @@ from portplus_tui.core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from portplus_tui.core.messages import texts
 from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
 from portplus_tui.services.companies import _get_row as _company_row
@@ -141,45 +142,38 @@ def _denied(ja: str, en: str, code: str, field: str | None = None) -> Permission
 
 
 def _own_account_only() -> PermissionDenied:
-    return _denied("他のアカウントの情報は参照・変更できません(自分のアカウントのみ可能です)。",
-                   "You can only view and change your own account.", "own_account_only")
+    return _denied(*texts('accounts.own_account_only'), "own_account_only")
 
 
 def _not_found() -> NotFoundError:
-    return NotFoundError("アカウントが見つかりません。", "Account not found.", field="account")
+    return NotFoundError(*texts('accounts.not_found'), field="account")
 
 
 def _conflict() -> ConflictError:
     return ConflictError(
-        "このアカウントは他の方が先に変更しました。最新の内容を読み込んでから、もう一度お試しください。",
-        "Someone else changed this account first. Reload it and try again.",
+        *texts('accounts.conflict'),
     )
 
 
 def _last_admin(field: str | None) -> PermissionDenied:
     return _denied(
-        "会社で最後の管理者(admin)アカウントのため、削除・権限変更・有効期限切れにはできません。"
-        "先に別のアカウントを管理者にしてください。",
-        "This is the company's last admin account: it cannot be deleted, demoted or expired. "
-        "Make another account an admin first.",
+        *texts('accounts.last_admin'),
         "last_admin", field,
     )
 
 
 def _login_taken_error() -> ValidationError:
-    return ValidationError("このログインIDは既に使われています。",
-                           "This login ID is already in use.", field="login_id")
+    return ValidationError(*texts('accounts.login_taken_error'), field="login_id")
 
 
 # ------------------------------------------------------------------ validation
 def _parse_expires(value: date | str | None, field: str = "expires") -> date:
     if isinstance(value, datetime):  # a datetime is a date too: refuse the ambiguity
-        raise ValidationError("有効期限は日付(YYYY-MM-DD)で指定してください。",
-                              "Give the expiry as a date (YYYY-MM-DD).", field=field)
+        raise ValidationError(*texts('accounts.parse_expires'), field=field)
     if isinstance(value, date):
         return value
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError("有効期限を入力してください。", "Enter the expiry date.", field=field)
+        raise ValidationError(*texts('accounts.parse_expires.2'), field=field)
     if not isinstance(value, str):
         raise TypeError(f"expected date or str, got {type(value).__name__}")
     return parse_date(value, field=field)
@@ -189,8 +183,7 @@ def _check_not_past(ctx: AppContext, expires: date) -> None:
     today = ctx.today()
     if expires < today:
         raise ValidationError(
-            f"有効期限は本日({format_jp_date(today)})以降の日付を入力してください。",
-            f"The expiry date must be today ({today.isoformat()}) or later.",
+            *texts('accounts.check_not_past', format_jp_date_today=format_jp_date(today), isoformat=today.isoformat()),
             field="expires",
         )
 
@@ -238,14 +231,12 @@ def validate_new_account(ctx: AppContext, *, name: str, role: str, login_id: str
 
     def confirm_ok(confirm: str) -> str:
         if not isinstance(confirm, str) or not confirm:
-            raise ValidationError("確認のため、パスワードをもう一度入力してください。",
-                                  "Enter the password again to confirm it.",
+            raise ValidationError(*texts('accounts.confirm_ok'),
                                   field="password_confirm")
         if "password" in clean and not hmac.compare_digest(
             confirm.encode("utf-8", "surrogatepass"), password.encode("utf-8", "surrogatepass")
         ):
-            raise ValidationError("確認用のパスワードが一致しません。",
-                                  "The two passwords do not match.", field="password_confirm")
+            raise ValidationError(*texts('accounts.confirm_ok.2'), field="password_confirm")
         return confirm
 
     attempt("password_confirm", confirm_ok, password_confirm)
@@ -509,29 +500,24 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
 
         if not _is_admin(actor):
             if role_changes:
-                raise _denied("自分の権限は変更できません。", "You cannot change your own role.",
+                raise _denied(*texts('accounts.update_account'),
                               "raise_own_rights", "role")
             if expires_changes:
-                raise _denied("有効期限は管理者(admin)のみ変更できます。",
-                              "Only an admin can change the expiry date.",
+                raise _denied(*texts('accounts.update_account.2'),
                               "admin_only_field", "expires")
         elif is_self:
             if role_changes:
-                raise _denied("自分自身の権限を変更することはできません(管理者の解除は別の管理者が行います)。",
-                              "You cannot change your own role (another admin must do it).",
+                raise _denied(*texts('accounts.update_account.3'),
                               "self_demote", "role")
             if expires_changes and expires_after > row.expires:
-                raise _denied("自分自身の有効期限を延ばすことはできません。別の管理者に依頼してください。",
-                              "You cannot extend your own expiry date; ask another admin.",
+                raise _denied(*texts('accounts.update_account.4'),
                               "raise_own_rights", "expires")
             if expires_changes and expires_after < ctx.today():
-                raise _denied("自分自身の有効期限を過去の日付にすることはできません。",
-                              "You cannot set your own expiry date in the past.",
+                raise _denied(*texts('accounts.update_account.5'),
                               "self_expire", "expires")
             if expires_changes and expires_after < row.expires:
                 raise ValidationError(
-                    "自分自身の有効期限を短くすることはできません。別の管理者に依頼してください。",
-                    "You cannot shorten your own expiry date; ask another admin.",
+                    *texts('accounts.self_shorten'),
                     field="expires", code="self_shorten")
 
         if row.version != version:
@@ -546,10 +532,7 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
                 and _other_admins(session.company_id, row.id, today) == 0):
             # Still valid today, but the company would have no admin after the new date.
             raise ValidationError(
-                "会社で最後の管理者(admin)アカウントのため、有効期限を早めることはできません"
-                "(延ばすことはできます)。先に別のアカウントを管理者にしてください。",
-                "This is the company's last admin account: its expiry date can only move "
-                "later, not earlier. Make another account an admin first.",
+                *texts('accounts.last_admin_expiry'),
                 field="expires", code="last_admin_expiry")
 
         before = _view(row, ctx.now())
@@ -583,7 +566,7 @@ def self_delete_refusal(session: Session, account_id: int) -> PermissionDenied |
 
 
 def _self_delete() -> PermissionDenied:
-    return _denied("自分自身のアカウントは削除できません。", "You cannot delete your own account.",
+    return _denied(*texts('accounts.self_delete'),
                    "self_delete")
 
 

@@ -37,6 +37,7 @@ from portplus_tui.core.errors import (
     NotFoundError,
     ValidationError,
 )
+from portplus_tui.core.messages import texts
 from portplus_tui.services import audit
 from portplus_tui.services.context import AppContext, Session, authorize
 from portplus_tui.store import models as m
@@ -153,8 +154,7 @@ def parse_number(text: str) -> tuple[int, int]:
     match = NUMBER_RE.match(norm)
     if not match:
         raise ValidationError(
-            "申込番号は SO-03089-0 の形式で入力してください。",
-            "Enter the application number as SO-03089-0.",
+            *texts('applications.parse_number'),
             field="number",
         )
     return int(match.group(1)), int(match.group(2))
@@ -167,8 +167,7 @@ def check_page_size(size: int | str) -> int:
         value = -1
     if value not in PAGE_SIZES:
         raise ValidationError(
-            "表示数は 10 / 20 / 50 / 100 から選んでください。",
-            "The page size must be 10, 20, 50 or 100.",
+            *texts('applications.check_page_size'),
             field="page_size",
         )
     return value
@@ -176,7 +175,7 @@ def check_page_size(size: int | str) -> int:
 
 def _as_date(value: date | str, field: str) -> date:
     if isinstance(value, datetime):
-        raise ValidationError("日付を指定してください。", "Give a date.", field=field)
+        raise ValidationError(*texts('applications.as_date'), field=field)
     if isinstance(value, date):
         return value
     return parse_date(str(value), field=field)
@@ -208,8 +207,7 @@ def period_query(start: date | str, end: date | str, *, page_size: int | str = 1
     last = _as_date(end, "end")
     if first > last:
         raise ValidationError(
-            "期間の開始日は終了日以前の日付を入力してください。",
-            "The start of the period must not be after its end.",
+            *texts('applications.period_query'),
             field="end",
         )
     return ListQuery(first, last, check_page_size(page_size), include_cancelled)
@@ -218,8 +216,11 @@ def period_query(start: date | str, end: date | str, *, page_size: int | str = 1
 def _deadline_error(cal: BusinessCalendar, apply_date: date, field: str) -> DeadlinePassed:
     deadline = cal.deadline(apply_date)
     return DeadlinePassed(
-        f"適用日 {format_jp_date(apply_date)} の申込期限 {format_jp_date(deadline)} を過ぎています。",
-        f"The deadline for {apply_date.isoformat()} was {deadline.isoformat()}; it has passed.",
+        *texts('applications.deadline_error',
+            format_jp_date_apply_date=format_jp_date(apply_date),
+            format_jp_date_deadline=format_jp_date(deadline),
+            isoformat=apply_date.isoformat(),
+            isoformat2=deadline.isoformat()),
         field=field,
     )
 
@@ -231,8 +232,10 @@ def _check_new_date(ctx: AppContext, cal: BusinessCalendar, apply_date: date, no
     limit = ctx.today() + timedelta(days=ctx.settings.max_days_ahead)
     if apply_date > limit:
         raise ValidationError(
-            f"適用日は {format_jp_date(limit)} までの日付を入力してください。",
-            f"The date may be at most {ctx.settings.max_days_ahead} days ahead ({limit.isoformat()}).",
+            *texts('applications.check_new_date',
+                format_jp_date_limit=format_jp_date(limit),
+                max_days_ahead=ctx.settings.max_days_ahead,
+                isoformat=limit.isoformat()),
             field="apply_date",
         )
 
@@ -242,7 +245,7 @@ def _clean_applicant(applicant: str | None, account: m.Account | None) -> str:
     if not text and account is not None:
         text = account.name
     if not text:
-        raise ValidationError("申込者を入力してください。", "Enter the applicant.", field="applicant")
+        raise ValidationError(*texts('applications.clean_applicant'), field="applicant")
     return text
 
 
@@ -287,7 +290,7 @@ def _get_row(session: Session, app_id: int) -> m.Application:
         .first()
     )
     if row is None:
-        raise NotFoundError("申込が見つかりません。", "Application not found.", field="number")
+        raise NotFoundError(*texts('applications.get_row'), field="number")
     return row
 
 
@@ -329,8 +332,7 @@ def _write_revision(row_id: int, version: int, revision: int, action: str, apply
 
 def _conflict() -> ConflictError:
     return ConflictError(
-        "この申込は他の方が先に変更しました。最新の内容を読み込んでから、もう一度お試しください。",
-        "Someone else changed this application first. Reload it and try again.",
+        *texts('applications.conflict'),
     )
 
 
@@ -342,8 +344,7 @@ def _lost_race(session: Session, app_id: int) -> ConflictError:
         (m.Application.id == app_id) & (m.Application.company == session.company_id))
     if current is not None and current.status == m.STATUS_CANCELLED:
         return ConflictError(
-            "この申込は他の方がキャンセルしました。変更・キャンセルはできません。",
-            "Someone else cancelled this application; it can no longer be changed or cancelled.",
+            *texts('applications.cancelled_elsewhere'),
             code="cancelled_elsewhere",
         )
     return _conflict()
@@ -426,11 +427,11 @@ def change(ctx: AppContext, session: Session, app_id: int, *, version: int,
                           ctx.settings.min_ports, ctx.settings.max_ports)
     name = _clean_applicant(applicant, account)
     row, cal, now = _modifiable(ctx, session, app_id, version, ValidationError(
-        "キャンセル済みの申込は変更できません。", "A cancelled application cannot be changed.",
+        *texts('applications.change'),
         field="number"))
     _check_new_date(ctx, cal, new_day, now)
     if (new_day, count, name) == (row.apply_date, row.ports, row.applicant):
-        raise ValidationError("変更内容がありません。", "Nothing was changed.", field="apply_date")
+        raise ValidationError(*texts('applications.change.2'), field="apply_date")
     at = to_db(now)
     with ctx.db.atomic():
         _update_if_current(session, row.id, version, apply_date=new_day, ports=count,
@@ -465,7 +466,7 @@ def cancel(ctx: AppContext, session: Session, app_id: int, *, version: int) -> A
     """キャンセル (R-APP-5): the row stays, with status キャンセル済."""
     authorize(ctx, session)
     row, cal, now = _modifiable(ctx, session, app_id, version, ValidationError(
-        "この申込は既にキャンセルされています。", "This application is already cancelled.",
+        *texts('applications.cancel'),
         field="number"))
     at = to_db(now)
     with ctx.db.atomic():

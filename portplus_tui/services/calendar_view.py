@@ -17,6 +17,7 @@ from datetime import date
 import peewee
 
 from portplus_tui.core.errors import ValidationError
+from portplus_tui.core.messages import texts
 from portplus_tui.services import applications, companies
 from portplus_tui.services.context import AppContext, Session, authorize
 from portplus_tui.store import models as m
@@ -76,11 +77,9 @@ class MonthView:
 
 def _check_month(year: int, month: int) -> None:
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
-        raise ValidationError("年は 1900 から 9999 の範囲で指定してください。",
-                              "The year must be between 1900 and 9999.", field="month")
+        raise ValidationError(*texts('calendar_view.check_month'), field="month")
     if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        raise ValidationError("月は 1 から 12 の範囲で指定してください。",
-                              "The month must be between 1 and 12.", field="month")
+        raise ValidationError(*texts('calendar_view.check_month.2'), field="month")
 
 
 def month_view(ctx: AppContext, session: Session, year: int, month: int) -> MonthView:

@@ -6,6 +6,7 @@ from datetime import date
 
 from portplus_tui.core.calendar import parse_date
 from portplus_tui.core.errors import ValidationError
+from portplus_tui.core.messages import texts
 from portplus_tui.services import audit
 from portplus_tui.services.context import AppContext
 from portplus_tui.store import models as m
@@ -16,8 +17,7 @@ def add(ctx: AppContext, day: date | str) -> date:
     value = day if isinstance(day, date) else parse_date(day, field="date")
     with ctx.db.atomic():
         if m.ClosedDay.get_or_none(m.ClosedDay.day == value) is not None:
-            raise ValidationError(f"{value.isoformat()} は既に休業日です。",
-                                  f"{value.isoformat()} is already a closed day.", field="date")
+            raise ValidationError(*texts('closed_days.add', isoformat=value.isoformat()), field="date")
         m.ClosedDay.create(day=value, created_at=to_db(ctx.now()))
         audit.record(ctx, "calendar.closed_day.add", actor="provider", target=value.isoformat())
     return value
@@ -28,8 +28,7 @@ def remove(ctx: AppContext, day: date | str) -> date:
     with ctx.db.atomic():
         deleted = m.ClosedDay.delete().where(m.ClosedDay.day == value).execute()
         if not deleted:
-            raise ValidationError(f"{value.isoformat()} は休業日ではありません。",
-                                  f"{value.isoformat()} is not a closed day.", field="date")
+            raise ValidationError(*texts('closed_days.remove', isoformat=value.isoformat()), field="date")
         audit.record(ctx, "calendar.closed_day.remove", actor="provider", target=value.isoformat())
     return value
 

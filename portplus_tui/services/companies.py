@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from portplus_tui.core import validation as v
 from portplus_tui.core.errors import ValidationError, not_found
+from portplus_tui.core.messages import texts
 from portplus_tui.services import audit
 from portplus_tui.services.context import ROLE_PROVIDER, AppContext, Session, authorize
 from portplus_tui.store import models as m
@@ -72,7 +73,7 @@ def _get_row(member_no: str) -> m.Company:
     key = v.normalize_member_no(member_no)
     row = m.Company.get_or_none(m.Company.member_no == key)
     if row is None:
-        raise not_found(f"会員番号 {key} の会員", f"Company {key}", field="member_no")
+        raise not_found(*texts('companies.get_row', key=key), field="member_no")
     return row
 
 
@@ -97,8 +98,7 @@ def add_company(ctx: AppContext, member_no: str, *, name: str, address: str, por
     with ctx.db.atomic():
         if m.Company.select().where(m.Company.member_no == key).exists():
             raise ValidationError(
-                f"会員番号 {key} は既に登録されています。",
-                f"Member number {key} already exists.",
+                *texts('companies.add_company', key=key),
                 field="member_no",
             )
         now = to_db(ctx.now())

@@ -15,6 +15,7 @@ import peewee
 from portplus_tui.config import Settings
 from portplus_tui.core.calendar import BusinessCalendar, CalendarRules, today_jst
 from portplus_tui.core.errors import AuthError, DatabaseUnavailable, PermissionDenied, PortPlusError
+from portplus_tui.core.messages import texts
 from portplus_tui.store import models as m
 from portplus_tui.store.db import bind, open_database
 
@@ -138,25 +139,21 @@ class AppContext:
 
 def session_expired_error() -> AuthError:
     return AuthError(
-        "一定時間操作がなかったため、ログアウトしました。再度ログインしてください。",
-        "You were logged out after a period of inactivity. Please log in again.",
+        *texts('context.session_timeout'),
         code="session_timeout",
     )
 
 
 def session_revoked_error() -> AuthError:
     return AuthError(
-        "このアカウントは現在ご利用になれません。再度ログインしてください。",
-        "This account can no longer be used. Please log in again.",
+        *texts('context.session_revoked'),
         code="session_revoked",
     )
 
 
 def session_password_changed_error() -> AuthError:
     return AuthError(
-        "パスワードが変更されたため、ログアウトしました。新しいパスワードで再度ログインしてください。",
-        "Your password was changed, so you were logged out. Please log in again with the "
-        "new password.",
+        *texts('context.session_password_changed'),
         code="session_password_changed",
     )
 
@@ -171,8 +168,7 @@ def credential_stamp(password_hash: str) -> str:
 
 def admin_only_error() -> PermissionDenied:
     return PermissionDenied(
-        "この操作は管理者(admin)アカウントのみ可能です。",
-        "Only an admin account can do this.",
+        *texts('context.admin_only_error'),
     )
 
 
@@ -221,16 +217,13 @@ def as_user_error(exc: BaseException) -> PortPlusError | None:
         text = str(exc).lower()
         if "locked" in text or "busy" in text:
             return DatabaseUnavailable(
-                "データベースが混雑しています。しばらくしてから再度お試しください。",
-                "The database is busy. Please try again in a moment.",
+                *texts('context.as_user_error.2'),
             )
         if "readonly" in text or "read-only" in text:
             return DatabaseUnavailable(
-                "データベースに書き込めません(読み取り専用)。管理者に連絡してください。",
-                "The database cannot be written to (read-only). Please contact the administrator.",
+                *texts('context.as_user_error.3'),
             )
         return DatabaseUnavailable(
-            "データベースに接続できません。しばらくしてから再度お試しください。",
-            "Cannot reach the database. Please try again in a moment.",
+            *texts('context.as_user_error'),
         )
     return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
 from portplus_tui.core.errors import DemoRefused, NotFoundError
+from portplus_tui.core.messages import texts
 from portplus_tui.services import accounts, companies
 from portplus_tui.services.context import AppContext
 from portplus_tui.store import bulk
@@ -54,13 +55,7 @@ def check_database(ctx: AppContext) -> None:
     foreign = sorted(set(members) - ours)
     if foreign:
         raise DemoRefused(
-            f"このデータベースにはデモ以外の会員が登録されています({len(foreign)}件、例: {foreign[0]})。"
-            "既知のパスワードを持つデモ用アカウントは追加しません(何も書き込んでいません)。"
-            "デモは専用のデータベースで実行してください(--database-url を省略すると <データフォルダ>/demo.db)。",
-            f"this database holds companies the demo did not create ({len(foreign)}, e.g. "
-            f"{foreign[0]}): refusing to add demo logins with well-known passwords; nothing was "
-            "written. Run the demo on a database of its own (without --database-url it uses "
-            "<data dir>/demo.db).",
+            *texts('demo.check_database', len_foreign=len(foreign), foreign=foreign[0]),
         )
 
 

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from portplus_tui.core.errors import PortPlusError, ValidationError
+from portplus_tui.core.messages import texts
 from portplus_tui.store import files
 
 #: the longest file name accepted, ``.csv`` included (characters; and at most
@@ -68,8 +69,7 @@ class ExportExists(PortPlusError):
     code = "export_exists"
 
     def __init__(self, path: Path):
-        super().__init__(f"{path.name} は既にあります。",
-                         f"{path.name} already exists.", field=FIELD)
+        super().__init__(*texts('exports.init', name=path.name), field=FIELD)
         self.path = path
 
 
@@ -90,8 +90,7 @@ class ExportFailed(PortPlusError):
     code = "export_failed"
 
     def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path} に書き込めませんでした: {reason}",
-                         f"Could not write {path}: {reason}", field=FIELD)
+        super().__init__(*texts('exports.init.2', path=path, reason=reason), field=FIELD)
         self.path = path
         self.reason = reason
 
@@ -127,29 +126,22 @@ def export_name(text: str) -> str:
     name is refused."""
     name = (text or "").strip()
     if not name:
-        raise _refused("ファイル名を入力してください。", "Enter a file name.")
+        raise _refused(*texts('exports.export_name'))
     if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in name):
-        raise _refused("ファイル名に制御文字は使えません。",
-                       "A file name cannot contain control characters.")
+        raise _refused(*texts('exports.export_name.2'))
     if "/" in name or "\\" in name:
         raise _refused(
-            "ファイル名だけを入力してください。「/」「\\」を含むパスは使えません"
-            "(出力先のフォルダは決まっています)。",
-            'Enter a file name only: no "/" or "\\" (the export folder is fixed).')
+            *texts('exports.export_name.3'))
     if name.startswith("."):
-        raise _refused("ファイル名を「.」で始めることはできません。",
-                       'A file name cannot start with ".".')
+        raise _refused(*texts('exports.export_name.4'))
     awkward = sorted(_AWKWARD.intersection(name))
     if awkward:
         listed = " ".join(awkward)
-        raise _refused(f"ファイル名に使えない文字があります: {listed}",
-                       f"A file name cannot contain: {listed}")
+        raise _refused(*texts('exports.export_name.5', listed=listed))
     if not name.lower().endswith(SUFFIX):
         name += SUFFIX
     if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise _refused(f"ファイル名が長すぎます({MAX_NAME_CHARS} 文字まで、.csv を含む)。",
-                       f"The file name is too long (at most {MAX_NAME_CHARS} characters, "
-                       ".csv included).")
+        raise _refused(*texts('exports.export_name.6', MAX_NAME_CHARS=MAX_NAME_CHARS))
     return name
 
 
@@ -185,14 +177,11 @@ def _open_folder(folder: Path, shared_group: str | None) -> int:
             closed = not mode & 0o077
         if not ours:
             raise ExportRefused(
-                f"出力先のフォルダ {folder} はこのアプリの利用者のものではありません。",
-                f"The export folder {folder} does not belong to the user running the app.",
+                *texts('exports.open_folder', folder=folder),
                 folder)
         if not closed:
             raise ExportRefused(
-                f"出力先のフォルダ {folder} を他の利用者が読み書きできます"
-                f"(モード {mode:04o})。",
-                f"Other users can open the export folder {folder} (mode {mode:04o}).",
+                *texts('exports.open_folder.2', folder=folder, mode=mode),
                 folder)
     except BaseException:
         os.close(fd)
@@ -218,33 +207,30 @@ def _existing(dir_fd: int, name: str, path: Path, header: bytes,
         return False
 
     def refuse(ja: str, en: str) -> ExportRefused:
-        return ExportRefused(f"{name} は{ja}ため、上書きしません。別の名前にしてください。",
-                             f"{name} {en}: it is not replaced. Choose another name.", path)
+        return ExportRefused(*texts('exports.refuse', name=name, ja=ja, en=en), path)
 
     if stat.S_ISLNK(info.st_mode):
-        raise refuse("シンボリックリンクの", "is a symbolic link")
+        raise refuse(*texts('exports.existing'))
     if stat.S_ISDIR(info.st_mode):
-        raise refuse("フォルダの", "is a folder")
+        raise refuse(*texts('exports.existing.2'))
     if not stat.S_ISREG(info.st_mode):
-        raise refuse("通常のファイルではない", "is not a regular file")
+        raise refuse(*texts('exports.existing.3'))
     if info.st_uid != os.geteuid():
-        raise refuse("このアプリの利用者のファイルではない",
-                     "belongs to another user")
+        raise refuse(*texts('exports.existing.4'))
     if stat.S_IMODE(info.st_mode) & ~files.file_mode(shared_group):
-        raise refuse("他の利用者も読み書きできるファイルの",
-                     "can be opened by other users (not a file this app wrote)")
+        raise refuse(*texts('exports.existing.5'))
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                      dir_fd=dir_fd)
     except OSError:
-        raise refuse("読めない", "cannot be read") from None
+        raise refuse(*texts('exports.existing.7')) from None
     try:
         again = os.fstat(fd)
         first = os.read(fd, len(header)) if stat.S_ISREG(again.st_mode) else b""
     finally:
         os.close(fd)
     if (again.st_dev, again.st_ino) != (info.st_dev, info.st_ino) or first != header:
-        raise refuse("このアプリの CSV 出力ではない", "is not a CSV export of this app")
+        raise refuse(*texts('exports.existing.6'))
     return True
 
 

@@ -37,6 +37,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from portplus_tui.core.calendar import JST
 from portplus_tui.core.errors import ConfigurationError, PortPlusError
+from portplus_tui.core.messages import texts
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,7 @@ class MailError(PortPlusError):
 
 def _invalid_address(field: str) -> MailError:
     return MailError(
-        "メールアドレスが正しくないため、メールを送信できませんでした。",
-        "The e-mail could not be sent: the address is not valid.",
+        *texts('mail.invalid_address'),
         field=field,
     )
 
@@ -133,8 +133,7 @@ def build_message(
     _check_address(mail.to, "to")
     if "\r" in mail.subject or "\n" in mail.subject:
         raise MailError(
-            "件名に改行が含まれているため、メールを送信できませんでした。",
-            "The e-mail could not be sent: the subject contains a line break.",
+            *texts('mail.build_message'),
             field="subject",
         )
     when = now if now is not None else datetime.now(JST)
@@ -317,14 +316,12 @@ class SmtpBackend:
     ):
         if security not in SECURITY_MODES:
             raise ConfigurationError(
-                "メールの設定 (smtp_security) が正しくありません。",
-                f"smtp_security must be one of {', '.join(SECURITY_MODES)}.",
+                *texts('mail.init', join_SECURITY_MODES=', '.join(SECURITY_MODES)),
                 field="smtp_security",
             )
         if user and password is None:
             raise ConfigurationError(
-                "メールの設定が不完全です (SMTP のパスワードがありません)。",
-                "smtp_user is set but neither PORTPLUS_SMTP_PASSWORD nor smtp_password_file is.",
+                *texts('mail.init.2'),
                 field="smtp_password",
             )
         self.host = host
@@ -450,15 +447,11 @@ def smtp_password(settings: Any) -> str | None:
         if problem.kind == "exposed":
             fix = files.secret_fix_command(path, group)
             raise ConfigurationError(
-                f"SMTP パスワードファイル {path} は他のユーザーが読み取れるため使用しません。"
-                f"修正するには: {fix}",
-                f"The SMTP password file {path} can be read by other users; it is not used. "
-                f"Fix it with: {fix}",
+                *texts('mail.smtp_password.3', path=path, fix=fix),
                 field="smtp_password_file",
             ) from None
         raise ConfigurationError(
-            f"SMTP パスワードファイルを読み込めません: {path} ({problem.reason})",
-            f"Cannot read the SMTP password file {path} ({problem.reason})",
+            *texts('mail.smtp_password.2', path=path, reason=problem.reason),
             field="smtp_password_file",
         ) from None
     try:
@@ -471,9 +464,7 @@ def smtp_password(settings: Any) -> str | None:
     text = text[:-1] if text.endswith("\r") else text
     if not text or "\n" in text or "\r" in text:
         raise ConfigurationError(
-            f"SMTP パスワードファイル {path} の内容が使えません(UTF-8 の1行、{_PASSWORD_FILE_MAX} バイト以下)。",
-            f"The SMTP password file {path} does not hold one line of UTF-8 text "
-            f"(at most {_PASSWORD_FILE_MAX} bytes).",
+            *texts('mail.smtp_password', path=path, PASSWORD_FILE_MAX=_PASSWORD_FILE_MAX),
             field="smtp_password_file",
         )
     return text
@@ -502,8 +493,7 @@ def backend_from_settings(settings: Any) -> MailBackend:
     if kind == "memory":
         return MemoryBackend(sender=settings.mail_from)
     raise ConfigurationError(
-        "メールの設定 (mail_backend) が正しくありません。",
-        "mail_backend must be file, smtp or memory.",
+        *texts('mail.backend_from_settings'),
         field="mail_backend",
     )
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee
 
 from portplus_tui.core.errors import ConfigurationError
+from portplus_tui.core.messages import texts
 from portplus_tui.store import files
 
 database_proxy = peewee.DatabaseProxy()
@@ -27,8 +28,7 @@ POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "psycopg3")
 
 def _bad_url(url: str, why_en: str, why_ja: str) -> ConfigurationError:
     return ConfigurationError(
-        f"データベースURLを使用できません: {why_ja} ({_redact(url)})",
-        f"Cannot use the database URL: {why_en} ({_redact(url)})",
+        *texts('db.bad_url', why_ja=why_ja, redact_url=_redact(url), why_en=why_en),
         field="database_url",
     )
 
@@ -206,8 +206,7 @@ def tighten_sqlite_files(path: str | Path, shared_group: str | None = None) -> l
 def cannot_open(path: Path, exc: BaseException) -> ConfigurationError:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return ConfigurationError(
-        f"データベースファイルを開けません: {path} ({reason})",
-        f"Cannot open the database file: {path} ({reason})",
+        *texts('db.cannot_open', path=path, reason=reason),
         field="database_url",
     )
 

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from portplus_tui.core.errors import ConfigurationError
+from portplus_tui.core.messages import texts
 from portplus_tui.core.secret_key import BadSecretKey, new_key_text, parse_key
 from portplus_tui.store import files
 
@@ -27,10 +28,7 @@ def _reason(exc: BaseException) -> str:
 def cannot_create(path: Path, exc: BaseException) -> ConfigurationError:
     reason = _reason(exc)
     return ConfigurationError(
-        f"秘密鍵ファイルを作成できません: {path} ({reason})。アプリを実行するユーザーで "
-        "`portplus init` を実行するか、secret_key_file または PORTPLUS_SECRET_KEY を設定してください。",
-        f"Cannot create the secret key file {path} ({reason}): run `portplus init` as the "
-        "user that runs the app, or set secret_key_file or PORTPLUS_SECRET_KEY.",
+        *texts('keyfile.cannot_create', path=path, reason=reason),
         field="secret_key_file",
     )
 
@@ -38,8 +36,7 @@ def cannot_create(path: Path, exc: BaseException) -> ConfigurationError:
 def _unreadable(path: Path, exc: BaseException) -> ConfigurationError:
     reason = _reason(exc)
     return ConfigurationError(
-        f"秘密鍵ファイルを読み込めません: {path} ({reason})",
-        f"Cannot read the secret key file {path} ({reason})",
+        *texts('keyfile.unreadable', path=path, reason=reason),
         field="secret_key_file",
     )
 
@@ -47,18 +44,14 @@ def _unreadable(path: Path, exc: BaseException) -> ConfigurationError:
 def _exposed(path: Path, shared_group: str | None) -> ConfigurationError:
     fix = files.secret_fix_command(path, shared_group)
     return ConfigurationError(
-        f"秘密鍵ファイル {path} は他のユーザーが読み取れるため使用しません。修正するには: {fix}",
-        f"The secret key file {path} can be read by other users; it is not used. Fix it with: {fix}",
+        *texts('keyfile.exposed', path=path, fix=fix),
         field="secret_key_file",
     )
 
 
 def _malformed(path: Path) -> ConfigurationError:
     return ConfigurationError(
-        f"秘密鍵ファイル {path} の内容が鍵として使えません(32バイト以上の16進数または URL-safe base64)。"
-        "ファイルを削除すると新しい鍵が作られます(送信済みのコードは無効になります)。",
-        f"The secret key file {path} does not hold a usable key (at least 32 bytes as hex or "
-        "URL-safe base64). Delete it and a new key is made (codes already sent stop working).",
+        *texts('keyfile.malformed', path=path),
         field="secret_key_file",
     )
 

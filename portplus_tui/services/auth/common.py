@@ -21,6 +21,7 @@ import peewee
 from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import today_jst
 from portplus_tui.core.errors import AuthError, ValidationError
+from portplus_tui.core.messages import render, texts
 from portplus_tui.services.context import AppContext, Session, credential_stamp
 from portplus_tui.services.mail import MailError, OutgoingMail
 from portplus_tui.services.passwords import (
@@ -101,23 +102,12 @@ class ResetRequested:
     valid_minutes: int
 
     def message(self, lang: str = "ja") -> str:
-        if lang == "ja":
-            return (
-                "入力された会員番号とメールアドレスのアカウントが登録されている場合は、"
-                "パスワード再設定のご案内メールを送信しました。"
-                f"メールに記載の確認コードを{self.valid_minutes}分以内に入力してください。"
-            )
-        return (
-            "If an account with this member number and e-mail address exists, a password "
-            "reset e-mail has been sent. Enter the code from the e-mail within "
-            f"{self.valid_minutes} minutes."
-        )
+        return render("auth.reset_requested", lang, {"minutes": self.valid_minutes})
 
 
 def _login_failed() -> AuthError:
     return AuthError(
-        "会員番号、アカウント、またはパスワードが正しくありません。",
-        "The member number, account or password is incorrect.",
+        *texts('auth.login_failed'),
         code="login_failed",
     )
 
@@ -129,116 +119,91 @@ def _minutes_left(until: datetime, now: datetime) -> int:
 def _locked(until: datetime, now: datetime) -> AuthError:
     n = _minutes_left(until, now)
     return AuthError(
-        f"ログインに続けて失敗したため、このアカウントは一時的にロックされています。"
-        f"{n}分後に再度お試しいただくか、パスワードを再設定してください。",
-        f"This account is locked for now after too many failed attempts. Try again in "
-        f"{n} minute{'s' if n != 1 else ''}, or reset your password.",
+        *texts('auth.locked', n=n, plural='s' if n != 1 else ''),
         code="locked",
     )
 
 
 def _mail_failed_login() -> AuthError:
     return AuthError(
-        "ワンタイムパスワードのメールを送信できなかったため、ログインできませんでした。"
-        "しばらくしてから再度お試しください。",
-        "The one-time password e-mail could not be sent, so you could not be logged in. "
-        "Please try again later.",
+        *texts('auth.mail'),
         code="mail",
     )
 
 
 def _mail_failed_resend() -> AuthError:
     return AuthError(
-        "ワンタイムパスワードのメールを再送信できませんでした。しばらくしてから再度お試しください"
-        "(先に送信したワンタイムパスワードは引き続き有効です)。",
-        "The one-time password e-mail could not be sent again. Please try again later "
-        "(the code sent before is still valid).",
+        *texts('auth.mail.2'),
         code="mail",
     )
 
 
 def _otp_format() -> AuthError:
     return AuthError(
-        "ワンタイムパスワード(6桁の数字)を入力してください。",
-        "Enter the one-time password (6 digits).",
+        *texts('auth.otp_format'),
         code="otp_format", field="code",
     )
 
 
 def _otp_invalid() -> AuthError:
     return AuthError(
-        "このワンタイムパスワードは使用できません。もう一度ログインしてください。",
-        "This one-time password can no longer be used. Please log in again.",
+        *texts('auth.otp_invalid'),
         code="otp_invalid",
     )
 
 
 def _otp_expired() -> AuthError:
     return AuthError(
-        "ワンタイムパスワードの有効期限が切れました。もう一度ログインしてください。",
-        "The one-time password has expired. Please log in again.",
+        *texts('auth.otp_expired'),
         code="otp_expired",
     )
 
 
 def _otp_wrong(remaining: int) -> AuthError:
     return AuthError(
-        f"ワンタイムパスワードが正しくありません(あと{remaining}回入力できます)。",
-        f"The one-time password is incorrect ({remaining} more "
-        f"{'try' if remaining == 1 else 'tries'}).",
+        *texts('auth.otp_wrong', remaining=remaining, tries='try' if remaining == 1 else 'tries'),
         code="otp_wrong", field="code",
     )
 
 
 def _otp_voided(limit: int) -> AuthError:
     return AuthError(
-        f"ワンタイムパスワードを{limit}回間違えたため、無効になりました。もう一度ログインしてください。",
-        f"The one-time password was entered wrongly {limit} times and is no longer valid. "
-        "Please log in again.",
+        *texts('auth.otp_voided', limit=limit),
         code="otp_voided",
     )
 
 
 def _otp_resend_wait(seconds: int) -> AuthError:
     return AuthError(
-        f"ワンタイムパスワードの再送信は{seconds}秒後から可能です。",
-        f"You can ask for a new one-time password in {seconds} "
-        f"second{'s' if seconds != 1 else ''}.",
+        *texts('auth.otp_resend_wait', seconds=seconds, plural='s' if seconds != 1 else ''),
         code="otp_resend_wait",
     )
 
 
 def _reset_failed() -> AuthError:
     return AuthError(
-        "確認コードが正しくないか、有効期限が切れています。入力し直すか、"
-        "パスワード再設定をもう一度お申し込みください。",
-        "The code is wrong or has expired. Check it, or ask for a new password reset.",
+        *texts('auth.reset_failed'),
         code="reset_failed", field="code",
     )
 
 
 def _account_expired() -> ValidationError:
     return ValidationError(
-        "有効期限が切れたアカウントにはパスワード再設定メールを送信できません。"
-        "先に有効期限を延長してください。",
-        "The account has expired, so no password reset e-mail can be sent to it. "
-        "Extend its expiry date first.",
+        *texts('auth.account_expired'),
         field="account_id", code="account_expired",
     )
 
 
 def _reset_code_format() -> ValidationError:
     return ValidationError(
-        f"確認コード(メールに記載の英数字{RESET_CODE_LENGTH}文字)を入力してください。",
-        f"Enter the code from the e-mail ({RESET_CODE_LENGTH} letters and digits).",
+        *texts('auth.reset_code_format', RESET_CODE_LENGTH=RESET_CODE_LENGTH),
         field="code",
     )
 
 
 def _confirm_mismatch(field: str) -> ValidationError:
     return ValidationError(
-        "新しいパスワードと確認用のパスワードが一致しません。",
-        "The new password and its confirmation do not match.",
+        *texts('auth.confirm_mismatch'),
         field=field,
     )
 

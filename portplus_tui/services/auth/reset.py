@@ -10,6 +10,7 @@ import peewee
 
 from portplus_tui.core import validation as v
 from portplus_tui.core.errors import AuthError, ConflictError, PermissionDenied, ValidationError, not_found
+from portplus_tui.core.messages import texts
 from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
 from portplus_tui.services.auth.common import (
@@ -242,7 +243,7 @@ def admin_send_reset(ctx: AppContext, session: Session, account_id: int) -> None
             .first()
         )
     if target is None:
-        raise not_found("アカウント", "Account", field="account_id")
+        raise not_found(*texts('auth.admin_send_reset'), field="account_id")
     now = ctx.now()
     if not _is_live(target, now):
         raise _account_expired()
@@ -260,8 +261,7 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
     account = authorize(ctx, session)
     if account is None:
         raise PermissionDenied(
-            "サービス提供者のセッションにはパスワードがありません。",
-            "A provider session has no password to change.",
+            *texts('auth.change_own_password'),
         )
     s = ctx.settings
     check_password(new, login_id=account.login_id, min_length=s.password_min_length,
@@ -288,14 +288,12 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
         if locked_until is not None:
             raise _locked(locked_until, now)
         raise AuthError(
-            "現在のパスワードが正しくありません。",
-            "The current password is incorrect.",
+            *texts('auth.wrong_password'),
             code="wrong_password", field="current_password",
         )
     if new == current:
         raise ValidationError(
-            "新しいパスワードには現在と異なるパスワードを設定してください。",
-            "The new password must differ from the current one.",
+            *texts('auth.change_own_password.2'),
             field="new_password",
         )
     new_hash = hash_password(new, s.bcrypt_rounds)
@@ -326,8 +324,7 @@ def change_own_password(ctx: AppContext, session: Session, current: str, new: st
             if until is not None:
                 raise _locked(until, now)
             raise ConflictError(
-                "アカウントが他の操作で変更されました。画面を開き直してから、もう一度お試しください。",
-                "The account was changed by someone else. Reload and try again.",
+                *texts('auth.change_own_password.3'),
             )
         _void_live_tokens(account.id)
         _void_live_challenges(account.id)
