@@ -234,6 +234,8 @@ class FileBackend:
         private_dir(self.folder, self.shared_group, tighten=False)
 
     def send(self, mail: OutgoingMail) -> None:
+        from portplus_tui.store.files import remove_quietly
+
         msg = build_message(mail, self.sender)
         tmp: str | None = None
         try:
@@ -267,11 +269,7 @@ class FileBackend:
             )
             raise MailError() from exc
         finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            remove_quietly(tmp)
         log.info("mail to %s written to %s", mail.to, target.name)
 
     def _sync_folder(self) -> None:

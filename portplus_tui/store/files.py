@@ -201,6 +201,16 @@ def secret_fix_command(path: str | os.PathLike[str], shared_group: str | None = 
     return f"chmod 600 {quoted}"
 
 
+def remove_quietly(path: str | os.PathLike[str] | None) -> None:
+    """Remove a temporary file left by a write that did not finish (None: nothing)."""
+    if path is None:
+        return
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file a ``sqlite:///`` URL names (``None`` for any other database, or one in
     memory). Parsed here without peewee, for the checks on the way to the first paint."""

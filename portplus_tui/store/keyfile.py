@@ -87,11 +87,7 @@ def create_key_file(path: str | os.PathLike[str], shared_group: str | None = Non
     except OSError as exc:
         raise cannot_create(target, exc) from None
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        files.remove_quietly(tmp)
 
 
 def read_key_file(path: str | os.PathLike[str], shared_group: str | None = None) -> bytes:
