@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: service AuthError codes that end the session (the bridge ends it; ui/session_watch.py)
+#: service AuthError codes that end the session (the app ends it: PortPlusApp._service_failed)
 SESSION_END_CODES = frozenset({"session_timeout", "session_revoked", "session_password_changed"})
 
 

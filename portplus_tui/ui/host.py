@@ -9,8 +9,10 @@ Screens reach our app's state and calls through ``host(self)``, never through
 
 ``PortPlusApp`` inherits ``PortPlusHost``; what it declares here is all a screen can
 count on. Textual's own App API (``push_screen``, ``notify``, ``bell``, ...) is used on
-``self.app`` as usual. The reactive state screens follow (``session``, ``db_state``) is
-watched with ``self.watch(self.app, "session", ...)`` (Textual's public ``watch``).
+``self.app`` as usual. The reactive state screens follow (``session``, ``db_state``)
+reaches them as Messages the app posts to the screens of its stack (``SessionChanged``,
+``DatabaseStateChanged``, ui/app_messages.py), not through ``self.watch(self.app, ...)``:
+Textual keeps such a watcher, and the screen with it, until the value changes again.
 """
 
 from __future__ import annotations

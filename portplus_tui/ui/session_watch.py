@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from portplus_tui.ui.base import guarded
 from portplus_tui.ui.i18n import t
 
 if TYPE_CHECKING:
@@ -53,8 +54,6 @@ class SessionWatch:
 
     def start(self) -> None:
         """The timers: the idle check every second, the service check every minute."""
-        from portplus_tui.ui.base import guarded
-
         app = self._app
         app.set_interval(1.0, guarded(app, self.tick), name="idle-check")
         app.set_interval(SESSION_CHECK_SECONDS, guarded(app, self.check), name="session-check")

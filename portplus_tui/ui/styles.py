@@ -3,18 +3,14 @@
 Each file is named in the ``CSS_PATH`` of the app or of the screen that shows what it
 styles (Textual's way; no ``DEFAULT_CSS`` strings, no stylesheet loaded by hand):
 
-==========================  =================================================
-file                        named in ``CSS_PATH`` of
-==========================  =================================================
-``app.tcss``                ``PortPlusApp``: every screen (forms, cards, focus)
-``widgets/widgets.tcss``    ``PortPlusApp``: the reusable widgets (ui/widgets/)
-``screens/main.tcss``       ``MainScreen``: the shell (header, side menu)
-``panes/portplus.tcss``     ``MainScreen``: the ポートプラス pane
-``panes/accounts.tcss``     ``MainScreen`` (the account pane) and the account
-                            form, audit log and entry dialogs
-``screens/application_form.tcss``  ``ApplicationFormScreen``
-``screens/portplus_dialogs.tcss``  the Port Plus dialogs (cancel, history, export)
-==========================  =================================================
+- ``app.tcss``: ``PortPlusApp``; every screen (forms, cards, focus);
+- ``widgets/widgets.tcss``: ``PortPlusApp``, before app.tcss; the reusable widgets;
+- ``screens/main.tcss``: ``MainScreen``; the shell (header, side menu);
+- ``panes/portplus.tcss``: ``MainScreen``; the ポートプラス pane;
+- ``panes/accounts.tcss``: ``MainScreen`` (the account pane) and the account form, the
+  audit log and its entry dialog;
+- ``screens/application_form.tcss``: ``ApplicationFormScreen``;
+- ``screens/portplus_dialogs.tcss``: the Port Plus dialogs (cancel, history, export).
 
 A file named by two screens is loaded once (Textual keeps one copy per path). The main
 screen's files are parsed ahead, in a worker, while bcrypt runs at login
