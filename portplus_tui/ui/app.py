@@ -253,6 +253,18 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
             self.notify(exc.message(get_lang()), severity="error", markup=False, timeout=8)
 
     # ================================================================= errors
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Every action (a key, a button's ``action="screen.save"``, the palette):
+        an unexpected exception in it is reported, as in a handler, and the app goes on.
+        (A button runs its action from its own message queue, which no ``Guarded``
+        screen covers.)"""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:  # noqa: BLE001 - reported, the app goes on
+            self.report_unexpected(error, where=f"action {action!r}")
+            return True
+
     def report_unexpected(self, exc: BaseException, where: str = "") -> None:
         """Log an unexpected exception (with traceback) and say so briefly."""
         self.unexpected_errors.append(exc)

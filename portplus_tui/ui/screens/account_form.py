@@ -139,9 +139,9 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
                 error.display = False
                 yield error
                 with Horizontal(classes="buttons account-buttons"):
-                    yield Button(t("accounts.close"), id="close")
+                    yield Button(t("accounts.close"), id="close", action="screen.close")
                     yield Button(t("accounts.form_create" if self.is_new
-                                   else "accounts.form_update"), id="save", variant="primary")
+                                   else "accounts.form_update"), id="save", action="screen.save", variant="primary")
         yield KeyBar()
 
     @staticmethod
@@ -192,13 +192,6 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
     # ----------------------------------------------------------------- keys
     def submit_form(self) -> None:
         self.action_save()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        elif event.button.id == "close":
-            self.action_close()
 
     def action_close(self) -> None:
         if self._busy:

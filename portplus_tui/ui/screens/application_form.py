@@ -110,23 +110,23 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
                     yield self._error("applicant")
                     yield self._error("form", "form-error")
                     with Horizontal(classes="buttons"):
-                        yield Button(t("pp.close"), id="pp-form-close")
-                        yield Button(t("pp.form.to_review"), id="pp-form-to-review",
+                        yield Button(t("pp.close"), id="pp-form-close", action="screen.back")
+                        yield Button(t("pp.form.to_review"), id="pp-form-to-review", action="screen.to_review",
                                      variant="primary")
                 with Vertical(id="pp-form-review", classes="step"):
                     yield Prose(t("pp.form.review_intro"), markup=False, id="pp-review-intro")
                     yield Vertical(id="pp-review-rows")
                     yield self._error("review", "form-error")
                     with Horizontal(classes="buttons"):
-                        yield Button(t("pp.form.back"), id="pp-form-back")
+                        yield Button(t("pp.form.back"), id="pp-form-back", action="screen.back")
                         yield Button(t("pp.form.submit_new" if self.mode == "new"
                                        else "pp.form.submit_change"),
-                                     id="pp-form-submit", variant="primary")
+                                     id="pp-form-submit", action="screen.send", variant="primary")
                 with Vertical(id="pp-form-done", classes="step"):
                     yield Prose("", id="pp-done-text", classes="notice", markup=False)
                     yield Prose("", id="pp-done-number", classes="pp-done-number", markup=False)
                     with Horizontal(classes="buttons"):
-                        yield Button(t("pp.close"), id="pp-form-finish", variant="primary")
+                        yield Button(t("pp.close"), id="pp-form-finish", action="screen.finish", variant="primary")
         yield KeyBar()
 
     @property
@@ -193,23 +193,9 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
     def submit_form(self) -> None:
         """Ctrl+S, or Enter in 申込者: the next step (review, then send)."""
         if self.step == "edit":
-            self.to_review()
+            self.action_to_review()
         elif self.step == "review":
-            self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        button = event.button.id
-        if button == "pp-form-close":
-            self.action_back()
-        elif button == "pp-form-to-review":
-            self.to_review()
-        elif button == "pp-form-back":
-            self.action_back()
-        elif button == "pp-form-submit":
-            self.submit()
-        elif button == "pp-form-finish":
-            self.dismiss(self.result)
+            self.action_send()
 
     # ----------------------------------------------------------------- live deadline
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -321,7 +307,7 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         if name in self.FORM_FIELDS:
             self.query_one(f"#{name}").focus()
 
-    def to_review(self) -> None:
+    def action_to_review(self) -> None:
         if self._busy or self.step != "edit":
             return
         values = self._check_locally()
@@ -382,7 +368,10 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         self.query_one("#pp-form-submit", Button).focus()
 
     # ----------------------------------------------------------------- send
-    def submit(self) -> None:
+    def action_finish(self) -> None:
+        self.dismiss(self.result)
+
+    def action_send(self) -> None:
         if self._busy or self.step != "review" or self._checked is None:
             return
         self._busy = True

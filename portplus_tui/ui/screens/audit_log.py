@@ -282,7 +282,7 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
                                      Prose(value, classes="info-value", markup=False),
                                      classes="info-row")
             with Horizontal(classes="buttons account-buttons"):
-                yield Button(t("accounts.close"), id="close", variant="primary")
+                yield Button(t("accounts.close"), id="close", action="screen.close", variant="primary")
         yield KeyBar()
 
     @staticmethod
@@ -295,10 +295,6 @@ class AuditEntryScreen(Guarded, ModalScreen[None]):
     def on_mount(self) -> None:
         # the text has the focus: arrows and PgUp / PgDn scroll it, Enter or Esc close
         self.query_one("#audit-entry-scroll", VerticalScroll).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
 
     def action_close(self) -> None:
         self.dismiss(None)

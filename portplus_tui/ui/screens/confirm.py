@@ -38,16 +38,12 @@ class ConfirmModal(Guarded, ModalScreen[bool]):
             yield Prose(self._dialog_title, id="dialog-title", markup=False)
             yield Prose(self._message, id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
-                yield Button(self._no, id="no")
-                yield Button(self._yes, id="yes", variant="warning")
+                yield Button(self._no, id="no", action="screen.answer(False)")
+                yield Button(self._yes, id="yes", action="screen.answer(True)", variant="warning")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "yes")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -118,8 +118,8 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
                 yield PasswordInput(id="password")
                 # The error lines (#member_no-error ... #login-error) come later:
                 # _mount_error_lines.
-                yield FormButton(t("login.submit"), id="login", primary=True)
-                yield FormButton(t("login.forgot"), id="forgot", classes="link")
+                yield FormButton(t("login.submit"), id="login", action="screen.login", primary=True)
+                yield FormButton(t("login.forgot"), id="forgot", action="screen.forgot", classes="link")
                 # Composed as the database state is now: nothing to restyle at mount.
                 self._db_shown = host(self).db_state
                 text, classes, shown = self._db_status(self._db_shown)
@@ -213,7 +213,7 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
 
     # ----------------------------------------------------------------- keys
     def submit_form(self) -> None:
-        self.login()
+        self.action_login()
 
     def action_forgot(self) -> None:
         from portplus_tui.ui.screens.reset import ResetScreen
@@ -227,15 +227,8 @@ class LoginScreen(FrameControl, StyledOnce, SubmitKeys, Guarded, FormMixin, Scre
             self.prefill(*result)
             self.show_notice(t("reset.done_notice"))
 
-    def on_form_button_pressed(self, event: FormButton.Pressed) -> None:
-        event.stop()
-        if event.button.id == "login":
-            self.login()
-        elif event.button.id == "forgot":
-            self.action_forgot()
-
     # ----------------------------------------------------------------- login
-    def login(self) -> None:
+    def action_login(self) -> None:
         if self._busy:
             return
         self.clear_errors()

@@ -73,9 +73,9 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
                 form_error.display = False
                 yield form_error
                 with Horizontal(classes="buttons"):
-                    yield Button(t("otp.cancel"), id="cancel")
-                    yield Button(t("otp.confirm"), id="confirm", variant="primary")
-                    yield Button(t("otp.resend"), id="resend")
+                    yield Button(t("otp.cancel"), id="cancel", action="screen.cancel")
+                    yield Button(t("otp.confirm"), id="confirm", action="screen.confirm", variant="primary")
+                    yield Button(t("otp.resend"), id="resend", action="screen.resend")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -125,24 +125,15 @@ class OtpScreen(SteppedRefresh, SubmitKeys, Guarded, FormMixin, Screen):
     # ----------------------------------------------------------------- keys
     def action_enter(self) -> None:
         if self.focused is None:  # e.g. a browser tab that has not focused the field yet
-            self.confirm()
+            self.action_confirm()
             return
         super().action_enter()
 
     def submit_form(self) -> None:
-        self.confirm()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "confirm":
-            self.confirm()
-        elif event.button.id == "cancel":
-            self.action_cancel()
-        elif event.button.id == "resend":
-            self.action_resend()
+        self.action_confirm()
 
     # ----------------------------------------------------------------- confirm
-    def confirm(self) -> None:
+    def action_confirm(self) -> None:
         if self._busy or self._finished:
             return
         self.clear_errors()

@@ -91,8 +91,8 @@ class CancelModal(PortPlusDialog):
             yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-cancel-error"))
             yield self.hidden(Prose("", classes="pp-done", markup=False, id="pp-cancel-done"))
             with Horizontal(classes="pp-buttons"):
-                yield Button(t("pp.close"), id="pp-cancel-close")
-                yield Button(t("pp.cancel.run"), id="pp-cancel-run", variant="error")
+                yield Button(t("pp.close"), id="pp-cancel-close", action="screen.close")
+                yield Button(t("pp.cancel.run"), id="pp-cancel-run", action="screen.run_cancel", variant="error")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -102,14 +102,7 @@ class CancelModal(PortPlusDialog):
         if not self._busy:
             self.dismiss(self.result)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "pp-cancel-close":
-            self.action_close()
-        elif event.button.id == "pp-cancel-run":
-            self.run_cancel()
-
-    def run_cancel(self) -> None:
+    def action_run_cancel(self) -> None:
         if self._busy or self.result is not None:
             return
         self._busy = True
@@ -182,7 +175,7 @@ class HistoryModal(PortPlusDialog):
             yield table
             yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-history-error"))
             with Horizontal(classes="pp-buttons"):
-                yield Button(t("pp.close"), id="pp-history-close")
+                yield Button(t("pp.close"), id="pp-history-close", action="screen.close")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -206,9 +199,6 @@ class HistoryModal(PortPlusDialog):
     def _failed(self, exc: PortPlusError) -> None:
         self.say("#pp-history-error", exc.message(get_lang()))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
 
 
 # ------------------------------------------------------------------ CSV export
@@ -256,8 +246,8 @@ class ExportModal(SubmitKeys, PortPlusDialog):
             yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-export-error"))
             yield self.hidden(Prose("", classes="pp-done", markup=False, id="pp-export-done"))
             with Horizontal(classes="pp-buttons"):
-                yield Button(t("pp.close"), id="pp-export-close")
-                yield Button(t("pp.export.run"), id="pp-export-run", variant="primary")
+                yield Button(t("pp.close"), id="pp-export-close", action="screen.close")
+                yield Button(t("pp.export.run"), id="pp-export-run", action="screen.run_export", variant="primary")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -272,19 +262,12 @@ class ExportModal(SubmitKeys, PortPlusDialog):
                 self.app.notify(self._done_text, markup=False, timeout=8)
 
     def submit_form(self) -> None:
-        self.run_export()
+        self.action_run_export()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._overwrite_asked = ""
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "pp-export-close":
-            self.action_close()
-        else:
-            self.run_export()
-
-    def run_export(self) -> None:
+    def action_run_export(self) -> None:
         if self._busy:
             return
         name = self.query_one("#pp-export-name", Input).value

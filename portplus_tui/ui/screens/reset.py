@@ -57,8 +57,8 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                         yield from self._field("email", t("reset.email"), self._email)
                         yield self._form_error("request-error")
                         with Horizontal(classes="buttons"):
-                            yield Button(t("reset.back"), id="request-back")
-                            yield Button(t("reset.send"), id="send", variant="primary")
+                            yield Button(t("reset.back"), id="request-back", action="screen.back")
+                            yield Button(t("reset.send"), id="send", action="screen.request", variant="primary")
                     with Vertical(id="step-complete", classes="step"):
                         yield Prose("", id="requested-message", classes="notice", markup=False)
                         yield from self._field("code", t("reset.code"))
@@ -71,13 +71,15 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                                                hint=t("password.confirm_hint"))
                         yield self._form_error("complete-error")
                         with Horizontal(classes="buttons"):
-                            yield Button(t("reset.back"), id="complete-back")
-                            yield Button(t("reset.resend"), id="resend")
-                            yield Button(t("reset.complete"), id="complete", variant="primary")
+                            yield Button(t("reset.back"), id="complete-back", action="screen.back")
+                            yield Button(t("reset.resend"), id="resend", action="screen.request(True)")
+                            yield Button(t("reset.complete"), id="complete", action="screen.complete",
+                                         variant="primary")
                     with Vertical(id="step-done", classes="step"):
                         yield Prose(t("reset.done"), classes="notice", markup=False)
                         with Horizontal(classes="buttons"):
-                            yield Button(t("reset.to_login"), id="to-login", variant="primary")
+                            yield Button(t("reset.to_login"), id="to-login", action="screen.to_login",
+                                         variant="primary")
         yield KeyBar()
 
     @staticmethod
@@ -117,9 +119,9 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
         if self._busy:
             return
         if self.step == "step-request":
-            self.request()
+            self.action_request()
         elif self.step == "step-complete":
-            self.complete()
+            self.action_complete()
 
     def action_back(self) -> None:
         step = self.step
@@ -142,22 +144,11 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
         result = (self.field_value("member_no").strip(), self.field_value("email").strip())
         self.dismiss(result if done else None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        button = event.button.id
-        if button == "send":
-            self.request()
-        elif button == "resend":
-            self.request(again=True)
-        elif button == "complete":
-            self.complete()
-        elif button in ("request-back", "complete-back"):
-            self.action_back()
-        elif button == "to-login":
-            self._leave(done=True)
-
     # ----------------------------------------------------------------- step 1
-    def request(self, again: bool = False) -> None:
+    def action_to_login(self) -> None:
+        self._leave(done=True)
+
+    def action_request(self, again: bool = False) -> None:
         if self._busy:
             return
         self.clear_errors()
@@ -199,7 +190,7 @@ class ResetScreen(SubmitKeys, Guarded, FormMixin, Screen[tuple[str, str] | None]
                         failed=failed)
 
     # ----------------------------------------------------------------- step 2
-    def complete(self) -> None:
+    def action_complete(self) -> None:
         if self._busy:
             return
         self.clear_errors()

@@ -10,8 +10,8 @@ from textual.widgets import Static
 
 
 class FormButton(Static, can_focus=True):
-    """The login screen's buttons: Enter, Space or a click presses one (it posts
-    ``FormButton.Pressed``). Textual's Button brings 7 kB of CSS, every variant of
+    """The login screen's buttons: Enter, Space or a click presses one (it runs
+    its ``action``, or posts ``FormButton.Pressed``). Textual's Button brings 7 kB of CSS, every variant of
     every style, that Textual parses before the screen's first paint (~7 ms of the
     start-up, bench/startup.py); this one needs a few lines. It looks the same: the
     label between two bars, ``-primary`` in the theme's primary colour, and the
@@ -31,15 +31,21 @@ class FormButton(Static, can_focus=True):
             return self.button
 
     def __init__(self, label: str, *, id: str | None = None, classes: str = "",
-                 primary: bool = False) -> None:
+                 primary: bool = False, action: str | None = None) -> None:
         super().__init__(label, id=id, classes=f"{classes} -primary" if primary else classes,
                          markup=False)
+        self.action = action
 
     def press(self) -> "FormButton":
-        """Post ``Pressed`` (as a click, Enter or Space does); not while disabled,
-        hidden or loading."""
-        if not (self.disabled or not self.display or self.loading):
+        """Run the button's action (``"screen.login"``, as Textual's ``Button(action=)``
+        does), or post ``Pressed`` when it has none; a click, Enter or Space presses it.
+        Not while disabled, hidden or loading."""
+        if self.disabled or not self.display or self.loading:
+            return self
+        if self.action is None:
             self.post_message(self.Pressed(self))
+        else:
+            self.call_later(self.app.run_action, self.action, self.screen)
         return self
 
     def action_press(self) -> None:
