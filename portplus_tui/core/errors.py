@@ -86,3 +86,10 @@ class DemoRefused(PortPlusError):
 def not_found(what_ja: str, what_en: str, field: str | None = None) -> NotFoundError:
     """「〈what〉が見つかりません。」 (``what`` already in each language)."""
     return NotFoundError(*texts('errors.not_found', what_ja=what_ja, what_en=what_en), field=field)
+
+
+def refusal(key: str, *, field: str | None = None, **params: object) -> AuthError:
+    """An ``AuthError`` with the catalogue's text ``key``; its code is the key's second
+    part (``auth.otp_invalid`` gives ``otp_invalid``, ``auth.mail.2`` gives ``mail``,
+    ``context.session_timeout`` gives ``session_timeout``)."""
+    return AuthError(*texts(key, **params), code=key.split(".")[1], field=field)

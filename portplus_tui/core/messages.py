@@ -402,8 +402,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'The account has expired, so no password reset e-mail can be sent to it. Extend its expiry date first.',
     ),
     'auth.reset_code_format': (
-        '確認コード(メールに記載の英数字{RESET_CODE_LENGTH}文字)を入力してください。',
-        'Enter the code from the e-mail ({RESET_CODE_LENGTH} letters and digits).',
+        '確認コード(メールに記載の英数字{length}文字)を入力してください。',
+        'Enter the code from the e-mail ({length} letters and digits).',
     ),
     'auth.confirm_mismatch': (
         '新しいパスワードと確認用のパスワードが一致しません。',

@@ -14,7 +14,7 @@ import peewee
 
 from portplus_tui.config import Settings
 from portplus_tui.core.calendar import BusinessCalendar, CalendarRules, today_jst
-from portplus_tui.core.errors import AuthError, DatabaseUnavailable, PermissionDenied, PortPlusError
+from portplus_tui.core.errors import DatabaseUnavailable, PermissionDenied, PortPlusError, refusal
 from portplus_tui.core.messages import texts
 from portplus_tui.store import models as m
 from portplus_tui.store.db import bind, open_database
@@ -137,27 +137,6 @@ class AppContext:
             self.db.close()
 
 
-def session_expired_error() -> AuthError:
-    return AuthError(
-        *texts('context.session_timeout'),
-        code="session_timeout",
-    )
-
-
-def session_revoked_error() -> AuthError:
-    return AuthError(
-        *texts('context.session_revoked'),
-        code="session_revoked",
-    )
-
-
-def session_password_changed_error() -> AuthError:
-    return AuthError(
-        *texts('context.session_password_changed'),
-        code="session_password_changed",
-    )
-
-
 def credential_stamp(password_hash: str) -> str:
     """What a Session keeps of the account's password hash (Django's session auth
     hash): a short SHA-256 of it, never the bcrypt hash itself. Every password change
@@ -180,22 +159,22 @@ def authorize(ctx: AppContext, session: Session, *, admin: bool = False) -> m.Ac
     now = ctx.now()
     idle = timedelta(minutes=ctx.settings.idle_timeout_minutes)
     if session.last_activity is not None and now - session.last_activity > idle:
-        raise session_expired_error()
+        raise refusal("context.session_timeout")
     account = (
         m.Account.select()
         .where((m.Account.id == session.account_id) & (m.Account.company == session.company_id))
         .first()
     )
     if account is None or account.deleted:
-        raise session_revoked_error()
+        raise refusal("context.session_revoked")
     if account.expires < today_jst(now):
-        raise session_revoked_error()
+        raise refusal("context.session_revoked")
     # A lock from failed logins guards the password, not the sessions already logged
     # in (R-SEC-4): anyone who knows a login ID can set it. Login and password change
     # check it themselves. A password change or reset, though, ends the other sessions.
     if not hmac.compare_digest(str(session.credential).encode("utf-8", "replace"),
                                credential_stamp(account.password_hash).encode("ascii")):
-        raise session_password_changed_error()
+        raise refusal("context.session_password_changed")
     session.role = account.role
     session.name = account.name
     if admin and account.role != m.ROLE_ADMIN:

@@ -20,7 +20,7 @@ import peewee
 
 from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import today_jst
-from portplus_tui.core.errors import AuthError, ValidationError
+from portplus_tui.core.errors import AuthError, ValidationError, refusal
 from portplus_tui.core.messages import render, texts
 from portplus_tui.services.context import AppContext, Session, credential_stamp
 from portplus_tui.services.mail import MailError, OutgoingMail
@@ -118,94 +118,31 @@ def _minutes_left(until: datetime, now: datetime) -> int:
 
 def _locked(until: datetime, now: datetime) -> AuthError:
     n = _minutes_left(until, now)
-    return AuthError(
-        *texts('auth.locked', n=n, plural='s' if n != 1 else ''),
-        code="locked",
-    )
-
-
-def _mail_failed_login() -> AuthError:
-    return AuthError(
-        *texts('auth.mail'),
-        code="mail",
-    )
-
-
-def _mail_failed_resend() -> AuthError:
-    return AuthError(
-        *texts('auth.mail.2'),
-        code="mail",
-    )
-
-
-def _otp_format() -> AuthError:
-    return AuthError(
-        *texts('auth.otp_format'),
-        code="otp_format", field="code",
-    )
-
-
-def _otp_invalid() -> AuthError:
-    return AuthError(
-        *texts('auth.otp_invalid'),
-        code="otp_invalid",
-    )
-
-
-def _otp_expired() -> AuthError:
-    return AuthError(
-        *texts('auth.otp_expired'),
-        code="otp_expired",
-    )
+    return refusal("auth.locked", n=n, plural="s" if n != 1 else "")
 
 
 def _otp_wrong(remaining: int) -> AuthError:
-    return AuthError(
-        *texts('auth.otp_wrong', remaining=remaining, tries='try' if remaining == 1 else 'tries'),
-        code="otp_wrong", field="code",
-    )
-
-
-def _otp_voided(limit: int) -> AuthError:
-    return AuthError(
-        *texts('auth.otp_voided', limit=limit),
-        code="otp_voided",
-    )
+    tries = "try" if remaining == 1 else "tries"
+    return refusal("auth.otp_wrong", field="code", remaining=remaining, tries=tries)
 
 
 def _otp_resend_wait(seconds: int) -> AuthError:
-    return AuthError(
-        *texts('auth.otp_resend_wait', seconds=seconds, plural='s' if seconds != 1 else ''),
-        code="otp_resend_wait",
-    )
-
-
-def _reset_failed() -> AuthError:
-    return AuthError(
-        *texts('auth.reset_failed'),
-        code="reset_failed", field="code",
-    )
+    plural = "s" if seconds != 1 else ""
+    return refusal("auth.otp_resend_wait", seconds=seconds, plural=plural)
 
 
 def _account_expired() -> ValidationError:
-    return ValidationError(
-        *texts('auth.account_expired'),
-        field="account_id", code="account_expired",
-    )
+    return ValidationError(*texts("auth.account_expired"), field="account_id",
+                           code="account_expired")
 
 
 def _reset_code_format() -> ValidationError:
-    return ValidationError(
-        *texts('auth.reset_code_format', RESET_CODE_LENGTH=RESET_CODE_LENGTH),
-        field="code",
-    )
+    return ValidationError(*texts("auth.reset_code_format", length=RESET_CODE_LENGTH),
+                           field="code")
 
 
 def _confirm_mismatch(field: str) -> ValidationError:
-    return ValidationError(
-        *texts('auth.confirm_mismatch'),
-        field=field,
-    )
+    return ValidationError(*texts("auth.confirm_mismatch"), field=field)
 
 
 def _printable(text: Any, limit: int) -> str:
@@ -340,10 +277,10 @@ def _new_otp_code() -> str:
 
 def _normalize_otp(code: Any) -> str:
     if not isinstance(code, str) or len(code) > 40:
-        raise _otp_format()
+        raise refusal("auth.otp_format", field="code")
     s = unicodedata.normalize("NFKC", code).translate(_SEPARATORS)
     if not _OTP_RE.fullmatch(s):
-        raise _otp_format()
+        raise refusal("auth.otp_format", field="code")
     return s
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import peewee
 
 from portplus_tui.core import validation as v
+from portplus_tui.core.errors import refusal
 from portplus_tui.services import audit
 from portplus_tui.services.auth.common import (
     OtpChallengeInfo,
@@ -23,15 +24,10 @@ from portplus_tui.services.auth.common import (
     _is_locked,
     _locked,
     _login_failed,
-    _mail_failed_login,
-    _mail_failed_resend,
     _new_otp_code,
     _new_session,
     _normalize_otp,
-    _otp_expired,
-    _otp_invalid,
     _otp_resend_wait,
-    _otp_voided,
     _otp_wrong,
     _refusal_after_change,
     _register_failure,
@@ -59,7 +55,7 @@ def issue_challenge(ctx: AppContext, company: m.Company, account: m.Account, now
         with ctx.db.atomic():
             audit.record(ctx, "login.failure", company_id=company.id, account_id=account.id,
                          actor=actor, target=target, after={"reason": "mail"})
-        raise _mail_failed_login() from None
+        raise refusal("auth.mail") from None
     with ctx.db.atomic():
         _void_live_challenges(account.id)
         m.OtpChallenge.create(
@@ -95,12 +91,12 @@ def _load_challenge(attempt: Any) -> tuple[m.OtpChallenge, m.Account, m.Company]
 def _live_challenge(attempt: Any, now: datetime) -> tuple[m.OtpChallenge, m.Account, m.Company]:
     found = _load_challenge(attempt)
     if found is None:
-        raise _otp_invalid()
+        raise refusal("auth.otp_invalid")
     challenge, account, company = found
     if challenge.used_at is not None or challenge.voided:
-        raise _otp_invalid()
+        raise refusal("auth.otp_invalid")
     if now > from_db(challenge.expires_at):
-        raise _otp_expired()
+        raise refusal("auth.otp_expired")
     return challenge, account, company
 
 
@@ -150,7 +146,7 @@ def verify_otp(ctx: AppContext, attempt: str, code: str) -> Session:
                 .execute()
             )
             if changed != 1:
-                raise _otp_invalid()
+                raise refusal("auth.otp_invalid")
             failures = C.select(C.failures).where(C.id == challenge.id).scalar()
             locked_until = _register_failure(ctx, account.id, now)
             audit.record(ctx, "otp.failure", company_id=company.id, account_id=account.id,
@@ -167,12 +163,12 @@ def verify_otp(ctx: AppContext, attempt: str, code: str) -> Session:
                      .where((C.id == challenge.id) & C.used_at.is_null()).execute())
             raise _locked(locked_until, now)
         if failures >= limit:
-            raise _otp_voided(limit)
+            raise refusal("auth.otp_voided", limit=limit)
         raise _otp_wrong(limit - failures)
 
     with ctx.db.atomic():
         if not _consume(C, challenge, now):
-            raise _otp_invalid()
+            raise refusal("auth.otp_invalid")
         if _clear_failures(account.id, now) != 1:
             raise _refusal_after_change(account.id, now)
         audit.record(ctx, "login.success", company_id=company.id, account_id=account.id,
@@ -197,7 +193,7 @@ def resend_otp(ctx: AppContext, attempt: str) -> OtpChallengeInfo:
         ctx.get_mailer().send(otp_mail(account.login_id, code, s.otp_valid_minutes))
     except MailError:
         log.warning("one-time password mail (resend) for account %s not sent", account.id)
-        raise _mail_failed_resend() from None
+        raise refusal("auth.mail.2") from None
 
     expires_at = now + timedelta(minutes=s.otp_valid_minutes)
     C = m.OtpChallenge
@@ -218,7 +214,7 @@ def resend_otp(ctx: AppContext, attempt: str) -> OtpChallengeInfo:
             .execute()
         )
         if changed != 1:
-            raise _otp_invalid()
+            raise refusal("auth.otp_invalid")
         audit.record(ctx, "otp.resend", company_id=company.id, account_id=account.id,
                      actor=account.login_id, target=account.login_id)
     return OtpChallengeInfo(

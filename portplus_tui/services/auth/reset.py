@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import peewee
 
 from portplus_tui.core import validation as v
-from portplus_tui.core.errors import AuthError, ConflictError, PermissionDenied, ValidationError, not_found
+from portplus_tui.core.errors import AuthError, ConflictError, PermissionDenied, ValidationError, not_found, refusal
 from portplus_tui.core.messages import texts
 from portplus_tui.core.password_policy import check_password
 from portplus_tui.services import audit
@@ -33,7 +33,6 @@ from portplus_tui.services.auth.common import (
     _normalize_reset_code,
     _printable,
     _register_failure,
-    _reset_failed,
     _send_in_background,
     _void_live_challenges,
     _void_live_tokens,
@@ -181,7 +180,7 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
                          actor=actor, target=target,
                          after={"reason": ("account_not_live" if account is not None and not live
                                            else "no_token")})
-        raise _reset_failed()
+        raise refusal("auth.reset_failed", field="code")
 
     if token is None:  # a wrong code counts against every live code of the account
         limit = s.otp_max_attempts
@@ -197,13 +196,13 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
             audit.record(ctx, "password.reset_failure", company_id=company.id,
                          account_id=account.id, actor=actor, target=target,
                          after={"reason": "wrong"})
-        raise _reset_failed()
+        raise refusal("auth.reset_failed", field="code")
 
     new_hash = hash_password(new_password, s.bcrypt_rounds)  # bcrypt outside the transaction
     A = m.Account
     with ctx.db.atomic():
         if not _consume(T, token, now):
-            raise _reset_failed()
+            raise refusal("auth.reset_failed", field="code")
         changed = (
             A.update({
                 A.password_hash: new_hash,
@@ -217,7 +216,7 @@ def complete_reset(ctx: AppContext, member_no: str, email: str, code: str,
             .execute()
         )
         if changed != 1:
-            raise _reset_failed()
+            raise refusal("auth.reset_failed", field="code")
         _void_live_tokens(account.id)
         _void_live_challenges(account.id)
         audit.record(ctx, "password.reset", company_id=company.id, account_id=account.id,
