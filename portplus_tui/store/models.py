@@ -148,37 +148,33 @@ class ClosedDay(BaseModel):
     created_at = pw.DateTimeField()
 
 
-class OtpChallenge(BaseModel):
+class MailedCode(BaseModel):
+    """What a code sent by mail keeps (no table of its own): its hash, when it was
+    issued and expires, the wrong tries, when it was used, whether a newer one voided
+    it, and the version its single use is claimed by."""
+
+    id = pw.AutoField()
+
+    account_id: int  # the key's column (Peewee's accessor; for type checkers)
+    # backref "+": no accessor on Account (the code is looked up by its own query)
+    account = pw.ForeignKeyField(Account, on_delete="CASCADE", backref="+")
+    code_hash = pw.CharField(max_length=128)
+    issued_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    failures = pw.IntegerField(default=0)
+    used_at = pw.DateTimeField(null=True)
+    voided = pw.BooleanField(default=False)
+    version = pw.IntegerField(default=1)
+
+
+class OtpChallenge(MailedCode):
     """A one-time password for one login attempt (R-OTP-2)."""
 
-    id = pw.AutoField()
-
-    account_id: int  # the key's column (Peewee's accessor; for type checkers)
-    account = pw.ForeignKeyField(Account, on_delete="CASCADE")
     attempt = pw.CharField(max_length=64, unique=True)  # random id of the login attempt
-    code_hash = pw.CharField(max_length=128)
-    issued_at = pw.DateTimeField()
-    expires_at = pw.DateTimeField()
-    failures = pw.IntegerField(default=0)
-    used_at = pw.DateTimeField(null=True)
-    voided = pw.BooleanField(default=False)
-    version = pw.IntegerField(default=1)
 
 
-class ResetToken(BaseModel):
+class ResetToken(MailedCode):
     """A password-reset code (R-RST-1)."""
-
-    id = pw.AutoField()
-
-    account_id: int  # the key's column (Peewee's accessor; for type checkers)
-    account = pw.ForeignKeyField(Account, on_delete="CASCADE")
-    code_hash = pw.CharField(max_length=128)
-    issued_at = pw.DateTimeField()
-    expires_at = pw.DateTimeField()
-    failures = pw.IntegerField(default=0)
-    used_at = pw.DateTimeField(null=True)
-    voided = pw.BooleanField(default=False)
-    version = pw.IntegerField(default=1)
 
 
 class AuditLog(BaseModel):
