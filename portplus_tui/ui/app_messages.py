@@ -41,9 +41,8 @@ class RowAction(Message):
 
 
 class PageRequested(Message):
-    """The pager asks for a page: ``which`` is "prev", "next", "first", "last", "go"
-    (page ``number``) or "ahead" (``number`` pages after the current one; negative:
-    before)."""
+    """The pager asks for a page: ``which`` is "prev", "next", "first", "last" or
+    "ahead" (``number`` pages after the current one; negative: before)."""
 
     def __init__(self, which: str, number: int = 0) -> None:
         super().__init__()

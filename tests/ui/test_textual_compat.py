@@ -194,7 +194,7 @@ def test_a_repaint_asked_for_during_a_batch_reaches_the_terminal(make_app, monke
         async with app.run_test(size=(120, 36)) as pilot:
             pane = await open_list(app, pilot, ADMIN)
             with app.batch_update():
-                pane.action_next_page()
+                pane.action_turn("next")
                 await settle(app, pilot)  # the answer is in; its repaint waits
                 assert not shown.is_set()
             await asyncio.wait_for(shown.wait(), 10)

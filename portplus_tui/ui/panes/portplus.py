@@ -69,10 +69,10 @@ COLUMNS = ("pp.col.no", "pp.col.number", "pp.col.apply_date", "pp.col.ports",
 class PortPlusPane(Pane):
     BINDINGS = [
         Binding("n", "new", "pp.key.new", key_display="N", id="portplus.new"),
-        Binding("pagedown", "next_page", "pp.key.next", key_display="PgDn", id="portplus.next"),
-        Binding("pageup", "prev_page", "pp.key.prev", key_display="PgUp", id="portplus.prev"),
-        Binding("home", "first_page", "pp.key.first", key_display="Home", id="portplus.first"),
-        Binding("end", "last_page", "pp.key.last", key_display="End", id="portplus.last"),
+        Binding("pagedown", "turn('next')", "pp.key.next", key_display="PgDn", id="portplus.next"),
+        Binding("pageup", "turn('prev')", "pp.key.prev", key_display="PgUp", id="portplus.prev"),
+        Binding("home", "turn('first')", "pp.key.first", key_display="Home", id="portplus.first"),
+        Binding("end", "turn('last')", "pp.key.last", key_display="End", id="portplus.last"),
         Binding("t", "toggle_cancelled", "pp.key.toggle_cancelled", key_display="T",
                 id="portplus.toggle_cancelled"),
         Binding("p", "cycle_page_size", "pp.key.page_size", key_display="P",
@@ -336,43 +336,23 @@ class PortPlusPane(Pane):
         self.search_period()
 
     # ================================================================= paging
-    def action_next_page(self) -> None:
+    def action_turn(self, which: str) -> None:
+        """PgDn, PgUp, Home, End (``which``: next, prev, first, last) and the pager's
+        links. A key typed before the first page is kept and done after it."""
         page = self.page
-        if page is None and self.view_mode == "list":
-            self._before_first.append("next_page")
+        if self.view_mode != "list":
             return
-        if page is None or self.view_mode != "list":
-            return
-        if not page.has_next:
-            self.app.bell()
-            return
-        self._call(self._calls.next_page(page), self._show_page)
-
-    def action_prev_page(self) -> None:
-        page = self.page
-        if page is None and self.view_mode == "list":
-            self._before_first.append("prev_page")
-            return
-        if page is None or self.view_mode != "list":
-            return
-        if not page.has_prev:
-            self.app.bell()
-            return
-        self._call(self._calls.prev_page(page), self._show_page)
-
-    def action_first_page(self) -> None:
-        if self.page is None and self.view_mode == "list":
-            self._before_first.append("first_page")
-        elif self.page is not None and self.view_mode == "list":
+        if page is None:
+            self._before_first.append(which)
+        elif which == "first":
             self.go_to_page(1)
-
-    def action_last_page(self) -> None:
-        if self.page is None and self.view_mode == "list":
-            self._before_first.append("last_page")
-            return
-        if self.page is None or self.view_mode != "list":
-            return
-        self._call(self._calls.last_page(self.page.query), self._show_page)
+        elif which == "last":
+            self._call(self._calls.last_page(page.query), self._show_page)
+        elif not (page.has_next if which == "next" else page.has_prev):
+            self.app.bell()
+        else:
+            turn = self._calls.next_page if which == "next" else self._calls.prev_page
+            self._call(turn(page), self._show_page)
 
     def go_to_page(self, number: int, query=None, focus_id: int | None = None) -> None:
         query = query or (self.page.query if self.page is not None else None)
@@ -481,7 +461,7 @@ class PortPlusPane(Pane):
             # Page keys typed before the first page: the first one now (the next ones
             # after the page it loads, as if typed then).
             self._before_first = pending[1:]
-            getattr(self, f"action_{pending[0]}")()
+            self.action_turn(pending[0])
 
     def _current_id(self) -> int | None:
         view = self.current_row()
@@ -522,19 +502,11 @@ class PortPlusPane(Pane):
 
     def on_page_requested(self, message: PageRequested) -> None:
         message.stop()
-        which, number = message.which, message.number
-        if which == "prev":
-            self.action_prev_page()
-        elif which == "next":
-            self.action_next_page()
-        elif which == "first":
-            self.action_first_page()
-        elif which == "last":
-            self.action_last_page()
-        elif which == "go":
-            self.go_to_page(number)
-        elif which == "ahead" and self.page is not None:
-            self.go_to_page(self.page.page + number)
+        if message.which == "ahead":
+            if self.page is not None:
+                self.go_to_page(self.page.page + message.number)
+        else:
+            self.action_turn(message.which)
 
     def row_action(self, what: str) -> None:
         view = self.current_row()
@@ -739,7 +711,6 @@ class PortPlusPane(Pane):
             # Esc in the calendar or the search bar: back to the list; in the list the
             # main screen's Esc (to the side menu) applies.
             return self.view_mode == "calendar" or self._in_search()
-        if action in ("next_page", "prev_page", "first_page", "last_page", "toggle_cancelled",
-                      "cycle_page_size", "export"):
+        if action in ("turn", "toggle_cancelled", "cycle_page_size", "export"):
             return self.view_mode == "list"
         return True

@@ -36,7 +36,7 @@ class Pager(Static):
         parts: list[str] = []
         plain: list[str] = []  # the same without markup (update_line measures it)
         prev_label, next_label = t("pp.prev"), t("pp.next")
-        parts.append(f"[@click=prev]{prev_label}[/]" if page.has_prev else f"[dim]{prev_label}[/]")
+        parts.append(f"[@click=page('prev')]{prev_label}[/]" if page.has_prev else f"[dim]{prev_label}[/]")
         plain.append(prev_label)
         for item in page_numbers(page.page, page.page_count):
             if item is None:
@@ -50,37 +50,24 @@ class Pager(Static):
                 # and Textual and Rich keep thousands of styles in their caches (with
                 # go(<number>) a session over 100,000 pages filled them: bench/memory.py).
                 step = item - page.page
-                action = ("first" if item == 1 else "last" if item == page.page_count
-                          else f"ahead({step})" if step > 0 else f"back({-step})")
+                action = ("page('first')" if item == 1
+                          else "page('last')" if item == page.page_count
+                          else f"page('ahead', {step})" if step > 0
+                          else f"page('back', {-step})")
                 parts.append(f"[@click={action}]{item}[/]")
                 plain.append(str(item))
-        parts.append(f"[@click=next]{next_label}[/]" if page.has_next else f"[dim]{next_label}[/]")
+        parts.append(f"[@click=page('next')]{next_label}[/]" if page.has_next else f"[dim]{next_label}[/]")
         plain.append(next_label)
         update_line(self, "  ".join(parts), "  ".join(plain))
 
-    # The page links (markup actions of the text above) ask the pane for a page.
-    def action_prev(self) -> None:
-        self.post_message(PageRequested("prev"))
-
-    def action_next(self) -> None:
-        self.post_message(PageRequested("next"))
-
-    def action_go(self, number: int) -> None:
-        self.post_message(PageRequested("go", number))
-
-    def action_first(self) -> None:
-        self.post_message(PageRequested("first"))
-
-    def action_last(self) -> None:
-        self.post_message(PageRequested("last"))
-
-    def action_ahead(self, pages: int) -> None:
-        """A page number after the current one (shown with the page on screen)."""
-        self.post_message(PageRequested("ahead", pages))
-
-    def action_back(self, pages: int) -> None:
-        """A page number before the current one."""
-        self.post_message(PageRequested("ahead", -pages))
+    # The page links (markup actions of the text above) ask the pane for a page:
+    # page('prev'), page('next'), page('first'), page('last'), and page('ahead', n) /
+    # page('back', n) for the page n after / before the current one (markup takes no
+    # negative number).
+    def action_page(self, which: str, pages: int = 0) -> None:
+        if which == "back":
+            which, pages = "ahead", -pages
+        self.post_message(PageRequested(which, pages))
 
 
 def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
