@@ -43,13 +43,14 @@ class OptionInfo:
     enabled: bool
 
 
-def _options_of(company_id: int) -> dict[str, bool]:
+def options_of(company_id: int) -> dict[str, bool]:
+    """The company's options (code: enabled), e.g. ``m.OPTION_TWO_FACTOR``."""
     rows = m.CompanyOption.select().where(m.CompanyOption.company == company_id)
     return {row.code: bool(row.enabled) for row in rows}
 
 
 def _info(row: m.Company, *, count_accounts: bool = False) -> CompanyInfo:
-    options = _options_of(row.id)
+    options = options_of(row.id)
     accounts = 0
     if count_accounts:
         accounts = (
@@ -176,5 +177,5 @@ def company_info(ctx: AppContext, session: Session) -> CompanyInfo:
 def list_options(ctx: AppContext, session: Session) -> list[OptionInfo]:
     """オプション: every known option and whether the company uses it (R-INF-3)."""
     authorize(ctx, session)
-    enabled = _options_of(session.company_id)
+    enabled = options_of(session.company_id)
     return [OptionInfo(code, ja, en, enabled.get(code, False)) for code, (ja, en) in OPTIONS.items()]

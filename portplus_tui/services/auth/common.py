@@ -330,15 +330,9 @@ def _find(member_key: str | None, login_key: str | None) -> tuple[m.Company | No
 
 
 def _two_factor(company_id: int) -> bool:
-    return (
-        m.CompanyOption.select()
-        .where(
-            (m.CompanyOption.company == company_id)
-            & (m.CompanyOption.code == m.OPTION_TWO_FACTOR)
-            & (m.CompanyOption.enabled == True)  # noqa: E712
-        )
-        .exists()
-    )
+    from portplus_tui.services.companies import options_of
+
+    return options_of(company_id).get(m.OPTION_TWO_FACTOR, False)
 
 
 def _register_failure(ctx: AppContext, account_id: int, now: datetime) -> datetime | None:

@@ -359,9 +359,13 @@ class AccountsPane(Pane):
             self.say(t("accounts.deleted", login_id=account.login_id))
             self.refresh_data()
 
-        app = host(self)
-        app.run_service(self, app.clients.accounts.delete(account), done=done,
-                        failed=self._failed_then_reload, busy=self.table)
+        self._change(host(self).clients.accounts.delete(account), done)
+
+    def _change(self, call: Any, done: Any) -> None:
+        """Run a change of the table's accounts; a refusal reloads the table (the row
+        may have changed or gone)."""
+        host(self).run_service(self, call, done=done, failed=self._failed_then_reload,
+                               busy=self.table)
 
     def action_unlock(self) -> None:
         if not self._admin_only():
@@ -372,13 +376,12 @@ class AccountsPane(Pane):
         if not account.locked:
             self.say(t("accounts.not_locked"))
             return
+
         def done(view) -> None:
             self.say(t("accounts.unlocked", login_id=view.login_id))
             self.refresh_data(select_id=view.id)
 
-        app = host(self)
-        app.run_service(self, app.clients.accounts.unlock(account.id), done=done,
-                        failed=self._failed_then_reload, busy=self.table)
+        self._change(host(self).clients.accounts.unlock(account.id), done)
 
     def action_send_reset(self) -> None:
         if not self._admin_only():
@@ -401,9 +404,7 @@ class AccountsPane(Pane):
         def done(_result) -> None:
             self.say(t("accounts.reset_sent", login_id=account.login_id))
 
-        app = host(self)
-        app.run_service(self, app.clients.auth.admin_send_reset(account.id), done=done,
-                        failed=self._failed_then_reload, busy=self.table)
+        self._change(host(self).clients.auth.admin_send_reset(account.id), done)
 
     def action_audit(self) -> None:
         if not self._admin_only():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -45,6 +45,19 @@ class PortPlusDialog(Guarded, ModalScreen):
     def action_close(self) -> None:
         if not self._busy:
             self.dismiss(None)
+
+    def ending(self, name: str, run_label: str,
+               variant: Literal["primary", "error"]) -> ComposeResult:
+        """The error and done lines under a dialog's question, and its two buttons:
+        閉じる and ``run_label`` (ids ``pp-<name>-error|done|close|run``; the second
+        runs ``action_run_<name>``)."""
+        yield self.hidden(Prose("", classes="pp-error", markup=False, id=f"pp-{name}-error"))
+        yield self.hidden(Prose("", classes="pp-done", markup=False, id=f"pp-{name}-done"))
+        yield Horizontal(
+            Button(t("pp.close"), id=f"pp-{name}-close", action="screen.close"),
+            Button(run_label, id=f"pp-{name}-run", action=f"screen.run_{name}",
+                   variant=variant),
+            classes="pp-buttons")
 
     @staticmethod
     def row(label: str, value: str, value_id: str | None = None) -> Horizontal:
@@ -88,11 +101,7 @@ class CancelModal(PortPlusDialog):
             yield self.row(t("pp.f.applicant"), v.applicant)
             yield Prose(t("pp.cancel.question", deadline=fmt_date(v.deadline)),
                          classes="pp-message", markup=False, id="pp-cancel-question")
-            yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-cancel-error"))
-            yield self.hidden(Prose("", classes="pp-done", markup=False, id="pp-cancel-done"))
-            with Horizontal(classes="pp-buttons"):
-                yield Button(t("pp.close"), id="pp-cancel-close", action="screen.close")
-                yield Button(t("pp.cancel.run"), id="pp-cancel-run", action="screen.run_cancel", variant="error")
+            yield from self.ending("cancel", t("pp.cancel.run"), "error")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -243,11 +252,7 @@ class ExportModal(SubmitKeys, PortPlusDialog):
             yield Prose(where, classes="pp-message", markup=False, id="pp-export-folder")
             yield Prose(t("pp.export.name"), classes="pp-message", markup=False)
             yield Input(self.default_name, id="pp-export-name")
-            yield self.hidden(Prose("", classes="pp-error", markup=False, id="pp-export-error"))
-            yield self.hidden(Prose("", classes="pp-done", markup=False, id="pp-export-done"))
-            with Horizontal(classes="pp-buttons"):
-                yield Button(t("pp.close"), id="pp-export-close", action="screen.close")
-                yield Button(t("pp.export.run"), id="pp-export-run", action="screen.run_export", variant="primary")
+            yield from self.ending("export", t("pp.export.run"), "primary")
         yield KeyBar()
 
     def on_mount(self) -> None:
