@@ -292,6 +292,15 @@ class AccountsPane(Pane):
                 return
             self.action_audit()
 
+    def _other_account(self) -> Any:
+        """The selected account when an administrator acts on someone else's: one's own
+        account is not deleted (the service refuses it too) nor sent a reset mail (one
+        changes one's own password instead)."""
+        if not self._admin_only():
+            return None
+        account = self.selected
+        return None if account is None or account.id == self.own_id else account
+
     def _admin_only(self) -> bool:
         if self._admin:
             return True
@@ -337,10 +346,8 @@ class AccountsPane(Pane):
         self.table.focus()
 
     def action_delete(self) -> None:
-        if not self._admin_only():
-            return
-        account = self.selected
-        if account is None or account.id == self.own_id:
+        account = self._other_account()
+        if account is None:
             return
         from portplus_tui.ui.screens.confirm import ConfirmModal
 
@@ -384,10 +391,8 @@ class AccountsPane(Pane):
         self._change(host(self).clients.accounts.unlock(account.id), done)
 
     def action_send_reset(self) -> None:
-        if not self._admin_only():
-            return
-        account = self.selected
-        if account is None or account.id == self.own_id:
+        account = self._other_account()
+        if account is None:
             return
         from portplus_tui.ui.screens.confirm import ConfirmModal
 
