@@ -37,14 +37,22 @@ class PortPlusDialog(Guarded, ModalScreen):
         Binding("right", "app.focus_next", show=False),
     ]
 
+    #: the widget focused when the dialog opens
+    FIRST_FOCUS = ""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         localize_bindings(self)
         self._busy = False
+        self.result: Any = None  # what closing the dialog gives back
+
+    def on_mount(self) -> None:
+        if self.FIRST_FOCUS:
+            self.query_one(self.FIRST_FOCUS).focus()
 
     def action_close(self) -> None:
         if not self._busy:
-            self.dismiss(None)
+            self.dismiss(self.result)
 
     def ending(self, name: str, run_label: str,
                variant: Literal["primary", "error"]) -> ComposeResult:
@@ -83,11 +91,12 @@ class CancelModal(PortPlusDialog):
     Dismisses with the cancelled ``ApplicationView``, or ``"reload"`` when the row
     changed meanwhile, or None (closed)."""
 
+    FIRST_FOCUS = "#pp-cancel-close"
+
     def __init__(self, view, contracted_ports: int | None) -> None:
         super().__init__(id="pp-cancel")
         self.view = view
         self.contracted = contracted_ports
-        self.result: Any = None
 
     def compose(self) -> ComposeResult:
         v = self.view
@@ -103,13 +112,6 @@ class CancelModal(PortPlusDialog):
                          classes="pp-message", markup=False, id="pp-cancel-question")
             yield from self.ending("cancel", t("pp.cancel.run"), "error")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#pp-cancel-close", Button).focus()
-
-    def action_close(self) -> None:
-        if not self._busy:
-            self.dismiss(self.result)
 
     def action_run_cancel(self) -> None:
         if self._busy or self.result is not None:
@@ -229,6 +231,7 @@ class ExportModal(SubmitKeys, PortPlusDialog):
     written on the host: the CSV is handed to the browser as a download."""
 
     BINDINGS = [*submit_bindings("portplus.export", "pp.export.run", one_field=True)]
+    FIRST_FOCUS = "#pp-export-name"
 
     def __init__(self, query, default_name: str, folder: Path, *, web: bool = False) -> None:
         super().__init__(id="pp-export")
@@ -254,9 +257,6 @@ class ExportModal(SubmitKeys, PortPlusDialog):
             yield Input(self.default_name, id="pp-export-name")
             yield from self.ending("export", t("pp.export.run"), "primary")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#pp-export-name", Input).focus()
 
     def action_close(self) -> None:
         if not self._busy:
