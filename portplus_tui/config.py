@@ -138,6 +138,12 @@ class Settings:
     # Store
     sqlite_busy_timeout_ms: int = 5000
 
+    # Live (issue 15, R-LIVE-1): follow the change feed, so that what other sessions of
+    # the company commit shows within a second (false: screens show what was loaded
+    # until reloaded). live_poll_ms: how often SQLite is asked for data_version.
+    live: bool = True
+    live_poll_ms: int = 250
+
     # Security
     # None: private files (folders 0700, files 0600). A group name: folders 2770 and
     # files 0660 of that group, for operators who are OS users of one group.
@@ -201,7 +207,7 @@ class Settings:
             "otp_valid_minutes", "otp_max_attempts", "reset_valid_minutes",
             "reset_mail_limit", "reset_mail_window_minutes",
             "max_days_ahead", "min_ports", "max_ports", "default_page_size",
-            "smtp_port", "smtp_timeout",
+            "smtp_port", "smtp_timeout", "live_poll_ms",
         )
         for name in positive:
             if getattr(self, name) < 1:

@@ -59,7 +59,7 @@ from portplus_tui.core.errors import (
 )
 from portplus_tui.core.messages import texts
 from portplus_tui.core.password_policy import check_password
-from portplus_tui.services import audit
+from portplus_tui.services import audit, live
 from portplus_tui.services.companies import _get_row as _company_row
 from portplus_tui.services.context import AppContext, Session, authorize
 from portplus_tui.services.passwords import hash_password
@@ -297,6 +297,7 @@ def _insert(ctx: AppContext, company_id: int, clean: dict, *, session: Session |
             else:
                 audit.record(ctx, "account.create", company_id=company_id, actor="provider",
                              target=login_id, after=_public(view))
+            live.record(ctx, company_id, live.ACCOUNT, view.id)
     except peewee.IntegrityError:
         raise _login_taken_error() from None
     return view
@@ -420,6 +421,7 @@ def _unlock_row(ctx: AppContext, row: m.Account, *, session: Session | None) -> 
     else:
         audit.record(ctx, "account.unlock", company_id=row.company_id, actor="provider",
                      target=row.login_id, before=before, after=after)
+    live.record(ctx, row.company_id, live.ACCOUNT, row.id)
     return _unlock_result(ctx, fresh, was_locked=was_locked, changed=True)
 
 
@@ -551,6 +553,7 @@ def update_account(ctx: AppContext, session: Session, account_id: int, *, versio
         after = _view(m.Account.get_by_id(row.id), ctx.now())
         audit.record(ctx, "account.update", session=session, target=row.login_id,
                      before=_public(before), after=_public(after))
+        live.record(ctx, session.company_id, live.ACCOUNT, row.id)
     return after
 
 
@@ -606,6 +609,7 @@ def delete_account(ctx: AppContext, session: Session, account_id: int, *, versio
         ).execute()
         audit.record(ctx, "account.delete", session=session, target=row.login_id,
                      before=_public(before), after={**_public(before), "deleted": True})
+        live.record(ctx, session.company_id, live.ACCOUNT, row.id)
 
 
 def unlock(ctx: AppContext, session: Session, account_id: int) -> UnlockResult:

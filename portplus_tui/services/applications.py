@@ -38,7 +38,7 @@ from portplus_tui.core.errors import (
     ValidationError,
 )
 from portplus_tui.core.messages import texts
-from portplus_tui.services import audit
+from portplus_tui.services import audit, live
 from portplus_tui.services.context import AppContext, Session, authorize
 from portplus_tui.store import models as m
 from portplus_tui.store.db import from_db, to_db
@@ -370,6 +370,7 @@ def _reread_and_audit(ctx: AppContext, session: Session, before_row: m.Applicati
     view = _view(_get_row(session, before_row.id), cal, now)
     audit.record(ctx, f"application.{action}", session=session, target=view.number,
                  before=_snapshot(before_row), after=_snapshot(view))
+    live.record(ctx, session.company_id, live.APPLICATION, view.id)
     return view
 
 
@@ -415,6 +416,7 @@ def create(ctx: AppContext, session: Session, *, apply_date: date | str, ports: 
         view = _view(row, cal, now)
         audit.record(ctx, "application.new", session=session, target=view.number,
                      after=_snapshot(view))
+        live.record(ctx, session.company_id, live.APPLICATION, view.id)
     return _notify(ctx, session, "new", view)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from portplus_tui.core.calendar import parse_date
 from portplus_tui.core.errors import ValidationError
 from portplus_tui.core.messages import texts
-from portplus_tui.services import audit
+from portplus_tui.services import audit, live
 from portplus_tui.services.context import AppContext
 from portplus_tui.store import models as m
 from portplus_tui.store.db import to_db
@@ -20,6 +20,7 @@ def add(ctx: AppContext, day: date | str) -> date:
             raise ValidationError(*texts('closed_days.add', isoformat=value.isoformat()), field="date")
         m.ClosedDay.create(day=value, created_at=to_db(ctx.now()))
         audit.record(ctx, "calendar.closed_day.add", actor="provider", target=value.isoformat())
+        live.record(ctx, None, live.CLOSED_DAY)
     return value
 
 
@@ -30,6 +31,7 @@ def remove(ctx: AppContext, day: date | str) -> date:
         if not deleted:
             raise ValidationError(*texts('closed_days.remove', isoformat=value.isoformat()), field="date")
         audit.record(ctx, "calendar.closed_day.remove", actor="provider", target=value.isoformat())
+        live.record(ctx, None, live.CLOSED_DAY)
     return value
 
 

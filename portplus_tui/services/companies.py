@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from portplus_tui.core import validation as v
 from portplus_tui.core.errors import ValidationError, not_found
 from portplus_tui.core.messages import texts
-from portplus_tui.services import audit
+from portplus_tui.services import audit, live
 from portplus_tui.services.context import ROLE_PROVIDER, AppContext, Session, authorize
 from portplus_tui.store import models as m
 from portplus_tui.store.db import to_db
@@ -152,6 +152,7 @@ def set_company(ctx: AppContext, member_no: str, *, name: str | None = None,
         if after != before:
             audit.record(ctx, "company.set", company_id=row.id, actor="provider",
                          target=after.member_no, before=_public(before), after=_public(after))
+            live.record(ctx, row.id, live.COMPANY)
     return after
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
@@ -67,6 +68,9 @@ class AppContext:
     db: peewee.Database
     clock: Clock = system_clock
     mailer: object | None = None  # services.mail.MailBackend; built lazily from settings
+    #: this context's mark on the change feed's rows (services/live.py): a session
+    #: tells its own writes from the others'
+    origin: str = field(default_factory=lambda: secrets.token_hex(8))
     _calendar_cache: dict = field(default_factory=dict, repr=False)
     _secret_key: bytes | None = field(default=None, repr=False)
 

@@ -23,7 +23,7 @@ _ADVISORY_LOCK_KEY = 7_700_339  # arbitrary, constant
 
 # Tables that later migrations add: migration 1 leaves them out (it creates the tables
 # of the current models, so an upgraded database and a new one end up the same).
-_LATER = (m.SchemaVersion, m.DemoMarker)
+_LATER = (m.SchemaVersion, m.DemoMarker, m.ChangeLog)
 
 
 def _initial(db: peewee.Database) -> None:
@@ -34,9 +34,14 @@ def _demo_marker(db: peewee.Database) -> None:
     db.create_tables([m.DemoMarker], safe=True)
 
 
+def _change_log(db: peewee.Database) -> None:
+    db.create_tables([m.ChangeLog], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "demo marker", _demo_marker),
+    (3, "change feed", _change_log),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -203,6 +203,22 @@ class DemoMarker(BaseModel):
     created_at = pw.DateTimeField()
 
 
+class ChangeLog(BaseModel):
+    """The change feed (services/live.py, migration 3): one row per committed change
+    that other sessions show. No data: what changed (kind, id), for which company
+    (None: every company, e.g. a closed day), and which AppContext wrote it."""
+
+    id = pw.BigAutoField()
+    company_id = pw.IntegerField(null=True)
+    kind = pw.CharField(max_length=20)
+    item_id = pw.IntegerField(null=True)
+    origin = pw.CharField(max_length=32)
+    at = pw.DateTimeField(index=True)  # UTC; old rows are pruned
+
+    class Meta:
+        indexes = ((("company_id", "id"), False),)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion,
     Company,
@@ -216,4 +232,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ResetToken,
     AuditLog,
     DemoMarker,
+    ChangeLog,
 )

@@ -22,6 +22,7 @@ from portplus_tui.core import validation as v
 from portplus_tui.core.calendar import today_jst
 from portplus_tui.core.errors import AuthError, ValidationError, refusal
 from portplus_tui.core.messages import render, texts
+from portplus_tui.services import live
 from portplus_tui.services.context import AppContext, Session, credential_stamp
 from portplus_tui.services.mail import MailError, OutgoingMail
 from portplus_tui.services.passwords import (
@@ -337,7 +338,8 @@ def _two_factor(company_id: int) -> bool:
 
 def _register_failure(ctx: AppContext, account_id: int, now: datetime) -> datetime | None:
     """Count one failed authentication in one UPDATE; return ``locked_until`` when the
-    account is locked afterwards. Call inside a transaction."""
+    account is locked afterwards (and tell the change feed). Call inside a
+    transaction."""
     s = ctx.settings
     A = m.Account
     now_db = to_db(now)
@@ -353,10 +355,13 @@ def _register_failure(ctx: AppContext, account_id: int, now: datetime) -> dateti
         A.locked_until,
     )
     A.update({A.failed_count: new_count, A.locked_until: new_lock}).where(A.id == account_id).execute()
-    row = A.select(A.failed_count, A.locked_until).where(A.id == account_id).first()
+    row = A.select(A.failed_count, A.locked_until, A.company).where(A.id == account_id).first()
     if row is None:
         return None
-    return _is_locked(row, now)
+    locked_until = _is_locked(row, now)
+    if locked_until is not None:  # the account table of the company shows the lock
+        live.record(ctx, row.company_id, live.ACCOUNT, account_id)
+    return locked_until
 
 
 def _clear_failures(account_id: int, now: datetime) -> int:
