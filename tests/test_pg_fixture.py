@@ -80,12 +80,14 @@ def test_each_test_gets_its_own_database(pg_url: str, turn: int) -> None:
 
 
 def test_server_runs_as_postgres_under_root(pg_server: pg.PgServer) -> None:
+    expected = pwd.getpwnam("postgres").pw_uid if os.geteuid() == 0 else os.geteuid()
     with pg_server.connect() as conn:
         data_dir = conn.execute("show data_directory").fetchone()[0]
         pid = conn.execute("select pg_backend_pid()").fetchone()[0]
+        # while the connection is open: its backend process ends with it
+        owner = os.stat(f"/proc/{pid}").st_uid
     assert data_dir == str(pg_server.data_dir)
-    expected = pwd.getpwnam("postgres").pw_uid if os.geteuid() == 0 else os.geteuid()
-    assert os.stat(f"/proc/{pid}").st_uid == expected
+    assert owner == expected
 
 
 def test_create_from_template_and_drop_with_open_connections(pg_server: pg.PgServer) -> None:

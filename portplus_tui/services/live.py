@@ -96,8 +96,8 @@ class Watcher:
     the watcher's thread; ``stop()`` ends it (and closes its connection)."""
 
     def __init__(self, ctx: AppContext, session: Session,
-                 on_changes: Callable[[list[Change]], None],
-                 on_state: Callable[[str], None] = lambda state: None, *,
+                 on_changes: Callable[[list[Change]], object],
+                 on_state: Callable[[str], object] = lambda state: None, *,
                  poll_seconds: float = 0.25, fallback_seconds: float = 2.0) -> None:
         self.company_id = int(session.company_id)
         self.origin = ctx.origin

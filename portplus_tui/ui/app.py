@@ -132,6 +132,7 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
         self.heap = Heap(lambda: self.session is not None)  # ui/heap.py
         self.clients = Clients(lambda: self.session)  # ui/clients.py
         self.session_watch = SessionWatch(self)  # ui/session_watch.py
+        self.live_feed: Any = None  # ui/live_feed.py, made at the first login
         self._key_turns = KeyTurns(self, self._dispatch_input)
         self.bridge = ServiceBridge(self, settings, ctx=ctx, clock=clock,
                                     key_turns=self._key_turns,
@@ -224,6 +225,8 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
 
     def on_unmount(self) -> None:
         self.heap.end()
+        if self.live_feed is not None:
+            self.live_feed.stop(wait=1.0)
         ctx = self.bridge.ctx
         if self.session is not None and ctx is not None:
             try:  # quitting while logged in: record the logout (a quick write)
@@ -301,8 +304,40 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
 
         self.session = session
         self.session_watch.session_started()
+        self._start_feed(session)
         self.heap.pause()  # until the main screen shows its first pane (heap.screen_drawn)
         self._replace_all(MainScreen(session))
+
+    # ================================================================= live (issue 15)
+    def _start_feed(self, session: Any) -> None:
+        ctx = self.bridge.ctx
+        if ctx is None:
+            return
+        from portplus_tui.ui.live_feed import LiveFeed
+
+        if self.live_feed is None:
+            self.live_feed = LiveFeed(self)
+        self.live_feed.start(ctx, session, self.settings)
+
+    def on_feed_arrived(self, message: Any) -> None:
+        """Changes heard by the watcher: the others' go to the screens of the stack."""
+        if self.session is None:
+            return
+        changes = [change for change in message.changes if not change.mine]
+        if changes:
+            from portplus_tui.ui.app_messages import LiveChanged
+
+            for screen in self.screen_stack:
+                screen.post_message(LiveChanged(changes))
+
+    def on_feed_state(self, message: Any) -> None:
+        if self.live_feed is None or self.live_feed.watcher is None:
+            return  # from a watcher stopped since
+        self.live_feed.state = message.state
+        from portplus_tui.ui.app_messages import LiveStateChanged
+
+        for screen in self.screen_stack:
+            screen.post_message(LiveStateChanged(message.state))
 
     def show_login(self, notice: str | None = None, *, member_no: str = "", login_id: str = "",
                    error: bool = False) -> None:
@@ -323,6 +358,8 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
         if session is None:
             return
         self.session = None
+        if self.live_feed is not None:
+            self.live_feed.stop()
         self.run_service(self, self.clients.auth.logout(session), failed=lambda exc: None)
         self.show_login(message, error=error)
 

@@ -48,3 +48,22 @@ class PageRequested(Message):
         super().__init__()
         self.which = which
         self.number = number
+
+
+class LiveChanged(Message, bubble=False):
+    """To each screen of the stack (and from the main screen to its pane): other
+    sessions of the company committed ``changes`` (services.live.Change: kind and id;
+    a ``reset`` means read everything again)."""
+
+    def __init__(self, changes: list) -> None:
+        super().__init__()
+        self.changes = changes
+
+
+class LiveStateChanged(Message, bubble=False):
+    """To each screen of the stack: the change feed is "live", "polling" (lost: read
+    every few seconds), or "off" (the setting ``live`` is false, or logged out)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__()
+        self.state = state

@@ -103,6 +103,15 @@ MESSAGES: dict[str, str] = {
     # ------------------------------------------------------------------ main screen
     "header.welcome": "Welcome, {name}",
     "header.online": "Online",
+    "header.polling": "Live: reconnecting",
+    "live.changed_mark": "*",
+    "live.changed_note": "* changed by someone else",
+    "live.app_changed": ("Someone else changed this application (now {ports} ports, {apply_date}). "
+                         "Saving will be refused: close and open it again from the list."),
+    "live.app_cancelled": "Someone else cancelled this application. Close this dialog.",
+    "live.account_changed": ("Someone else changed this account. Saving will be refused: "
+                             "close and open it again."),
+    "live.account_deleted": "Someone else deleted this account. Close this form.",
     "menu.title": "Main menu",
     "menu.info": "Company",
     "menu.options": "Options",

@@ -104,6 +104,15 @@ MESSAGES: dict[str, str] = {
     # ------------------------------------------------------------------ main screen
     "header.welcome": "ようこそ {name} 様",
     "header.online": "Online",
+    "header.polling": "自動更新: 再接続中",
+    "live.changed_mark": "*",
+    "live.changed_note": "* 他の方の変更",
+    "live.app_changed": ("この申込は他の方が変更しました(最新: {ports} ポート、{apply_date})。"
+                         "このままでは保存できません。閉じて一覧から開き直してください。"),
+    "live.app_cancelled": "この申込は他の方がキャンセルしました。閉じてください。",
+    "live.account_changed": ("このアカウントは他の方が変更しました。このままでは保存できません。"
+                             "閉じて開き直してください。"),
+    "live.account_deleted": "このアカウントは他の方が削除しました。閉じてください。",
     "menu.title": "メインメニュー",
     "menu.info": "会社情報",
     "menu.options": "オプション",

@@ -306,9 +306,10 @@ def allowed(columns: dict[str, Iterable[str]] | None = None, rows: Iterable[str]
                    frozenset(audit))
 
 
-#: login failures count towards the lockout (and are audited) by design
+#: login failures count towards the lockout (and are audited) by design; a lock is told
+#: to the company's other sessions through the change feed (a ChangeLog row: kind, id)
 FAILURE_COUNTERS = allowed({"Account": ("failed_count", "locked_until")},
-                           audit=("login.failure", "login.locked"))
+                           rows=("ChangeLog",), audit=("login.failure", "login.locked"))
 
 Snapshot = dict[str, dict[Any, dict[str, Any]]]
 

@@ -352,7 +352,7 @@ def test_new_account_form(make_app, errors, clock, settings):
             password=passwords, password_confirm=passwords, department=DEPARTMENTS,
             phone=PHONES, expires=EXPIRES), "password", "password_confirm"),
         st.sampled_from(["admin", "user", "admin", "user", "admin", "user", "user", None]))
-    created = allowed(rows=("Account",), audit=("account.create",))
+    created = allowed(rows=("Account", "ChangeLog"), audit=("account.create",))
 
     async def body():
         async with app.run_test(size=SIZE) as pilot:
@@ -530,7 +530,7 @@ def test_application_form(make_app, errors, clock, settings, mode):
     written = allowed({"Application": ("apply_date", "ports", "applicant", "revision",
                                        "version", "updated_at"),
                        "DayCount": ("active", "cancelled", "active_ports")},
-                      rows=("Application", "ApplicationRevision", "DayCount"),
+                      rows=("Application", "ApplicationRevision", "DayCount", "ChangeLog"),
                       audit=(action,))
 
     async def body():

@@ -23,6 +23,7 @@ loading indicator; results and refusals are shown in the notice line above the t
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.cells import cell_len
@@ -37,7 +38,7 @@ from portplus_tui.core.errors import ConflictError, NotFoundError, PortPlusError
 from portplus_tui.ui import textual_compat
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
-from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.panes.base import MARK_SECONDS, Pane
 from portplus_tui.ui.widgets.prose import Prose
 from portplus_tui.ui.widgets.tables import RowTable
 
@@ -100,6 +101,7 @@ class AccountsPane(Pane):
         self._admin = False
         self._loaded = False
         self._pending: list[str] = []  # commands that wait for the first load
+        self._marked: dict[int, float] = {}  # changed by another session: until when
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -187,15 +189,47 @@ class AccountsPane(Pane):
         app.run_service(self, app.clients.accounts.list(), done=done, failed=self._failed,
                         busy=self.table)
 
+    # ----------------------------------------------------------------- live (issue 15)
+    LIVE_KINDS = frozenset({"account"})
+
+    def live_changed(self, changes: list) -> None:
+        """Another session changed accounts of the company: the table is read again,
+        the cursor on the same account (or at its place when it was deleted), the
+        changed ones marked for a few seconds."""
+        kinds = {change.kind for change in changes}
+        if not kinds & {"account", "reset"} or not self._loaded:
+            return
+        until = time.monotonic() + MARK_SECONDS
+        for change in changes:
+            if change.kind == "account" and change.item_id is not None:
+                self._marked[change.item_id] = until
+        self.refresh_data()
+        self.set_timer(MARK_SECONDS + 0.1, self._unmark)
+
+    def _unmark(self) -> None:
+        if self._loaded:
+            current = self.selected
+            self._show(self.accounts, current.id if current else None)
+
+    def _marks(self) -> set[int]:
+        now = time.monotonic()
+        self._marked = {key: until for key, until in self._marked.items() if until > now}
+        return set(self._marked)
+
     def _show(self, rows: list, keep: int | None) -> None:
         session = host(self).session
         self._admin = bool(session is not None and session.is_admin)
         self.accounts = list(rows)
         table = self.table
+        place = table.cursor_row
+        marked = self._marks()
         table.clear()
         for account in rows:
             table.add_row(
-                Text(account.name), Text(account.role), Text(account.login_id),
+                # changed by another session: "*" (reads with NO_COLOR), reversed
+                Text(f"{t('live.changed_mark')}{account.name}", style="reverse")
+                if account.id in marked else Text(account.name),
+                Text(account.role), Text(account.login_id),
                 Text(account.department), Text(account.phone or ""),
                 Text(account.expires.isoformat()), Text(state_label(account)),
                 key=str(account.id),
@@ -206,6 +240,9 @@ class AccountsPane(Pane):
             if account.id == target:
                 table.move_cursor(row=index)
                 break
+        else:
+            if keep is not None and rows:  # it left the table: its neighbour
+                table.move_cursor(row=min(max(place, 0), len(rows) - 1))
         self.query_one("#accounts-hint", Static).update(
             t("accounts.hint_admin" if self._admin else "accounts.hint_user"))
         self._loaded = True

@@ -8,6 +8,9 @@ from textual.widget import Widget
 from portplus_tui.ui.base import Guarded
 from portplus_tui.ui.i18n import localize_bindings
 
+#: how long a row that another session changed stays marked (seconds; issue 15)
+MARK_SECONDS = 5.0
+
 
 class Pane(Guarded, Vertical):
     """Base of the panes. The main screen calls:
@@ -16,8 +19,13 @@ class Pane(Guarded, Vertical):
     * ``is_dirty()`` before leaving it (unsaved input asks first, R-UI-4),
     * ``run_command(action)`` for a command-palette entry aimed at this pane,
     * ``focus_target()`` for the widget that gets the keyboard when the pane is opened
-      (its main widget: the list, the account table), ``focus_first()`` to focus it.
+      (its main widget: the list, the account table), ``focus_first()`` to focus it,
+    * ``live_changed(changes)`` when another session committed (services/live.py):
+      by default the pane reads again when a change is of one of its ``LIVE_KINDS``.
     """
+
+    #: the change kinds (services.live) this pane shows; "reset": read everything again
+    LIVE_KINDS: frozenset[str] = frozenset()
 
     DEFAULT_CLASSES = "pane"
 
@@ -30,6 +38,10 @@ class Pane(Guarded, Vertical):
 
     def is_dirty(self) -> bool:
         return False
+
+    def live_changed(self, changes: list) -> None:
+        if any(change.kind in self.LIVE_KINDS or change.kind == "reset" for change in changes):
+            self.refresh_data()
 
     def run_command(self, action: str) -> None:
         """Do ``action`` (e.g. "new"); panes that have none ignore it."""

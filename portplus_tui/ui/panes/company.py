@@ -84,6 +84,8 @@ def _contract_rows(info) -> list[tuple[str, str]]:
 
 
 class CompanyPane(Pane):
+    LIVE_KINDS = frozenset({"company"})  # the company's information and options
+
     def __init__(self) -> None:
         super().__init__(id="pane-info")
         self.info = None

@@ -14,6 +14,8 @@ from portplus_tui.ui.widgets.tables import RowTable
 
 
 class OptionsPane(Pane):
+    LIVE_KINDS = frozenset({"company"})  # the company's information and options
+
     def __init__(self) -> None:
         super().__init__(id="pane-options")
         self.options: list = []

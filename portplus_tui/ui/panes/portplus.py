@@ -24,6 +24,7 @@ after a newer request is dropped, so fast key presses never show an older page l
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import TYPE_CHECKING, Callable
 
@@ -42,7 +43,7 @@ from portplus_tui.core.errors import PortPlusError, ValidationError
 from portplus_tui.ui.app_messages import PageRequested, RowAction
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, t
-from portplus_tui.ui.panes.base import Pane
+from portplus_tui.ui.panes.base import MARK_SECONDS, Pane
 from portplus_tui.ui.panes.portplus_common import (
     applied_day,
     cancel_cell,
@@ -95,6 +96,12 @@ class PortPlusPane(Pane):
         self.rows: list = []  # ApplicationView of the table's rows, in order
         self.company = None  # CompanyInfo (契約ポート数)
         self._seq = 0  # the latest list request; older answers are dropped
+        self._answered = 0  # the latest request answered (or refused)
+        # Live (issue 15): rows other sessions changed, marked until (monotonic time);
+        # a change heard while a request of the user was on its way reads again after it
+        self._marked: dict[int, float] = {}
+        self._live_again = False
+        self._keep_place = False  # the next page keeps the cursor's place, not row 0
         # Page keys pressed before the first page came (F3 PageDown in one burst): they
         # act, in order, once it has (R-UI-1).
         self._before_first: list[str] = []
@@ -201,16 +208,20 @@ class PortPlusPane(Pane):
         def on_done(result) -> None:
             if seq != self._seq:
                 return
+            self._answered = seq
             self._stop_loading()
             self._size_wanted = None
             done(result)
+            self._live_after_request()
 
         def on_failed(exc: PortPlusError) -> None:
             if seq != self._seq:
                 return
+            self._answered = seq
             self._stop_loading()
             self._size_wanted = None
             (failed or self._show_search_error)(exc)
+            self._live_after_request()
 
         host(self).run_service(self, call, done=on_done, failed=on_failed)
 
@@ -403,33 +414,32 @@ class PortPlusPane(Pane):
         self.go_to_page(1, query=query)
 
     # ================================================================= showing
-    def _show_page(self, page) -> None:
-        self._show_search_error("")
+    def _show_page(self, page, *, live: bool = False) -> None:
+        """Show ``page``. ``live``: read again for another session's change; the
+        search fields keep what is being typed in them."""
+        if not live:
+            self._show_search_error("")
+            self._show_query(page.query)
         self.page = page
         self.rows = list(page.rows)
         q = page.query
-        for widget_id, value in (("#pp-from", q.start), ("#pp-to", q.end)):
-            field = self.query_one(widget_id, Input)
-            if field.value != value.isoformat():  # (a change restyles the field)
-                field.value = value.isoformat()
-        size = self.query_one("#pp-size", Select)
-        if size.value != q.page_size:
-            with size.prevent(Select.Changed):
-                size.value = q.page_size
-        box = self.query_one("#pp-show-cancelled", TextCheckbox)
-        if box.value != q.include_cancelled:
-            with box.prevent(TextCheckbox.Changed):
-                box.value = q.include_cancelled
         table = self.query_one("#pp-table", ResultsTable)
         keep = self._pending_focus_id
         self._pending_focus_id = None
-        cursor = min(table.cursor_row, len(self.rows) - 1) if keep is None else 0
+        cursor = min(table.cursor_row, len(self.rows) - 1)
+        if keep is not None and not self._keep_place:
+            cursor = 0
+        self._keep_place = False
+        marked = self._live_marks()
         table.clear()
         wide = self.size.width >= 100
         for index, view in enumerate(self.rows):
             applied = applied_day(view.applied_at)
+            number = str(page.first_index + index)
             table.add_row(
-                Text(str(page.first_index + index), justify="right"),
+                # a row another session changed: "*" (reads with NO_COLOR) and reversed
+                Text(f"{t('live.changed_mark')}{number}", justify="right", style="reverse")
+                if view.id in marked else Text(number, justify="right"),
                 Text(view.number, style="underline" if view.can_modify else ""),
                 Text(fmt_date(view.apply_date)),
                 Text(str(view.ports), justify="right"),
@@ -454,6 +464,8 @@ class PortPlusPane(Pane):
         summary += "  " + t("pp.period", start=fmt_date(q.start), end=fmt_date(q.end))
         if not q.include_cancelled:
             summary += "  " + t("pp.cancelled_hidden")
+        if marked & {view.id for view in self.rows}:
+            summary += "  " + t("live.changed_note")
         update_line(self.query_one("#pp-summary", Static), summary, summary)
         self.query_one("#pp-pager", Pager).show_page(page)
         pending, self._before_first = self._before_first, []
@@ -462,6 +474,74 @@ class PortPlusPane(Pane):
             # after the page it loads, as if typed then).
             self._before_first = pending[1:]
             self.action_turn(pending[0])
+
+    def _show_query(self, q) -> None:
+        """The search fields, 表示数 and キャンセルも表示 as the query of the page."""
+        for widget_id, value in (("#pp-from", q.start), ("#pp-to", q.end)):
+            field = self.query_one(widget_id, Input)
+            if field.value != value.isoformat():  # (a change restyles the field)
+                field.value = value.isoformat()
+        size = self.query_one("#pp-size", Select)
+        if size.value != q.page_size:
+            with size.prevent(Select.Changed):
+                size.value = q.page_size
+        box = self.query_one("#pp-show-cancelled", TextCheckbox)
+        if box.value != q.include_cancelled:
+            with box.prevent(TextCheckbox.Changed):
+                box.value = q.include_cancelled
+
+    # ================================================================= live (issue 15)
+    LIVE_KINDS = frozenset({"application", "closed_day", "company"})
+
+    def live_changed(self, changes: list) -> None:
+        """Another session committed: the page (or month) on screen is read again,
+        keeping the page, the cursor's row (its place, when the row left the page) and
+        what is typed in the search fields; the applications it changed are marked for
+        ``MARK_SECONDS``."""
+        kinds = {change.kind for change in changes}
+        if not kinds & (self.LIVE_KINDS | {"reset"}):
+            return
+        until = time.monotonic() + MARK_SECONDS
+        for change in changes:
+            if change.kind == "application" and change.item_id is not None:
+                self._marked[change.item_id] = until
+        if kinds & {"company", "reset"}:
+            self.load_company()
+        if self.view_mode == "calendar":
+            self.reload_calendar()
+        elif self.page is not None:
+            if self._answered != self._seq:
+                self._live_again = True  # after the request on its way (a key's)
+            else:
+                self._live_reload()
+        if self._marked:
+            self.set_timer(MARK_SECONDS + 0.1, self._unmark)
+
+    def _live_after_request(self) -> None:
+        if self._live_again and self._answered == self._seq:
+            self._live_again = False
+            self._live_reload()
+
+    def _live_reload(self) -> None:
+        page = self.page
+        if page is None or self.view_mode != "list":
+            return
+        self._pending_focus_id = self._current_id()
+        self._keep_place = True
+        self._call(self._calls.page(page.query, page.page),
+                   lambda fresh: self._show_page(fresh, live=True), busy=False)
+
+    def _live_marks(self) -> set[int]:
+        now = time.monotonic()
+        self._marked = {key: until for key, until in self._marked.items() if until > now}
+        return set(self._marked)
+
+    def _unmark(self) -> None:
+        """The marks are over: the rows again without them (not read again)."""
+        if self.page is not None and self.view_mode == "list" and self._answered == self._seq:
+            self._pending_focus_id = self._current_id()
+            self._keep_place = True
+            self._show_page(self.page, live=True)
 
     def _current_id(self) -> int | None:
         view = self.current_row()

@@ -40,6 +40,7 @@ from portplus_tui.core.errors import (
 from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, relabel_binding, t
+from portplus_tui.ui.screens.live_warning import WarnsOnLiveChange
 from portplus_tui.ui.styles import ACCOUNTS_CSS
 from portplus_tui.ui.widgets.dates import DateInput
 from portplus_tui.ui.widgets.inputs import PasswordInput, SafeSelect
@@ -53,7 +54,8 @@ NEW_FIELDS = ("name", "role", "login_id", "password", "password_confirm", "depar
 PASSWORD_FIELDS = ("current_password", "new_password", "new_password_confirm")
 
 
-class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, int | None] | None]):
+class AccountFormScreen(WarnsOnLiveChange, SubmitKeys, Guarded, FormMixin,
+                        ModalScreen[tuple[str, int | None] | None]):
     CSS_PATH = str(ACCOUNTS_CSS)
     BINDINGS = [
         Binding("escape", "close", "key.close", key_display="Esc", id="account_form.close"),
@@ -185,6 +187,13 @@ class AccountFormScreen(SubmitKeys, Guarded, FormMixin, ModalScreen[tuple[str, i
         values = {name: self.field_value(name) for name in self._editable_inputs()}
         values["role"] = self._role_value()
         return values
+
+    # another session changed or deleted the account being edited (issue 15)
+    def live_item(self) -> tuple[str, Any] | None:
+        return None if self.account is None else ("account", self.account)
+
+    def live_warn(self, text: str) -> None:
+        self.show_form_error(text, "#account-form-error")
 
     def is_dirty(self) -> bool:
         return self._values() != self._original

@@ -37,13 +37,14 @@ from portplus_tui.ui.base import FormMixin, Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.portplus_common import fmt_date
+from portplus_tui.ui.screens.live_warning import WarnsOnLiveChange
 from portplus_tui.ui.styles import APPLICATION_FORM_CSS
 from portplus_tui.ui.widgets.dates import DateInput, to_ascii_digits
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
 
 
-class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
+class ApplicationFormScreen(WarnsOnLiveChange, SubmitKeys, Guarded, FormMixin, Screen):
     CSS_PATH = str(APPLICATION_FORM_CSS)  # ui/styles.py
     BINDINGS = [
         Binding("escape", "back", "key.back", key_display="Esc", id="portplus.form.back"),
@@ -142,6 +143,14 @@ class ApplicationFormScreen(SubmitKeys, Guarded, FormMixin, Screen):
         return Horizontal(Prose(label, classes="pp-ro-label", markup=False),
                           Prose(value, classes="pp-ro-value", markup=False, id=value_id),
                           classes="pp-ro-row")
+
+    # another session changed or cancelled the application being changed (issue 15)
+    def live_item(self) -> tuple[str, Any] | None:
+        return ("application", self.view) if self.mode == "change" else None
+
+    def live_warn(self, text: str) -> None:
+        for target in ("#form-error", "#review-error"):
+            self.show_form_error(text, target)
 
     @staticmethod
     def _error(name: str, cls: str = "field-error") -> Static:

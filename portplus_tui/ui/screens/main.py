@@ -25,7 +25,7 @@ from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
 from portplus_tui.ui import panes, textual_compat
-from portplus_tui.ui.app_messages import SessionChanged
+from portplus_tui.ui.app_messages import LiveChanged, LiveStateChanged, SessionChanged
 from portplus_tui.ui.base import Guarded, HoldsEdits, guarded
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import localize_bindings, t
@@ -228,6 +228,18 @@ class MainScreen(SteppedRefresh, Guarded, HoldsEdits, Screen):
     # ----------------------------------------------------------------- header
     def on_session_changed(self, message: SessionChanged) -> None:
         self.sync_session()
+
+    def on_live_state_changed(self, message: LiveStateChanged) -> None:
+        """The header's Online says when the change feed is lost (issue 15)."""
+        text = t("header.polling" if message.state == "polling" else "header.online")
+        self.query_one("#online", Static).update(text)
+
+    def on_live_changed(self, message: LiveChanged) -> None:
+        """Another session's commit: the pane on screen follows it (the others read
+        again when they are shown)."""
+        pane = self.current_pane
+        if pane is not None:
+            pane.live_changed(message.changes)
 
     def sync_session(self) -> None:
         """Show the session's current 担当者名 (it changes when one edits one's own

@@ -19,10 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from portplus_tui.core.errors import ConflictError, PortPlusError
+from portplus_tui.ui.app_messages import LiveChanged
 from portplus_tui.ui.base import Guarded, SubmitKeys, submit_bindings
 from portplus_tui.ui.host import host
 from portplus_tui.ui.i18n import get_lang, localize_bindings, t
 from portplus_tui.ui.panes.portplus_common import fmt_date, fmt_datetime
+from portplus_tui.ui.screens.live_warning import WarnsOnLiveChange
 from portplus_tui.ui.styles import PORTPLUS_DIALOGS_CSS
 from portplus_tui.ui.widgets.keybar import KeyBar
 from portplus_tui.ui.widgets.prose import Prose
@@ -85,13 +87,20 @@ class PortPlusDialog(Guarded, ModalScreen):
 
 
 # ------------------------------------------------------------------ キャンセル
-class CancelModal(PortPlusDialog):
+class CancelModal(WarnsOnLiveChange, PortPlusDialog):
     """ポートプラス申込キャンセル: the application's fields, 閉じる and キャンセル実行.
 
     Dismisses with the cancelled ``ApplicationView``, or ``"reload"`` when the row
     changed meanwhile, or None (closed)."""
 
     FIRST_FOCUS = "#pp-cancel-close"
+
+    # another session changed or cancelled it meanwhile (issue 15)
+    def live_item(self) -> tuple[str, Any] | None:
+        return ("application", self.view) if self.result is None else None
+
+    def live_warn(self, text: str) -> None:
+        self.say("#pp-cancel-error", text)
 
     def __init__(self, view, contracted_ports: int | None) -> None:
         super().__init__(id="pp-cancel")
@@ -190,11 +199,20 @@ class HistoryModal(PortPlusDialog):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#pp-history-table", DataTable)
-        table.focus()
+        self.query_one("#pp-history-table", DataTable).focus()
+        self._load()
+
+    def _load(self) -> None:
         app = host(self)
         app.run_service(self, app.clients.applications.history(self.view.id), done=self._show,
-                        failed=self._failed, busy=table)
+                        failed=self._failed, busy=self.query_one("#pp-history-table", DataTable))
+
+    def on_live_changed(self, message: LiveChanged) -> None:
+        """Another session changed this application: its history has a new line."""
+        if any(change.kind == "reset" or (change.kind == "application"
+                                          and change.item_id == self.view.id)
+               for change in message.changes):
+            self._load()
 
     def _show(self, revisions: list) -> None:
         self.revisions = revisions

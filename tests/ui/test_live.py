@@ -1,0 +1,280 @@
+"""Live (issue 15, R-LIVE-1): two app instances on one database; what B commits shows
+on A's screens without a key, keeping A's page, cursor and typing; A's open dialogs warn.
+On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from portplus_tui.services import accounts, closed_days, companies, demo
+from portplus_tui.services import applications as apps
+from portplus_tui.services.context import AppContext
+from portplus_tui.ui.app import PortPlusApp
+from portplus_tui.ui.panes.accounts import AccountsPane
+from portplus_tui.ui.panes.portplus import PortPlusPane
+from portplus_tui.ui.screens.portplus_dialogs import CancelModal
+
+from .support import ADMIN, SIZE, USER, login, make_settings, run, screen_text, settle
+
+OTHER = ("M97-00999", "other@example.com", "other-pass-1")  # another company
+SECONDS = 10.0  # the longest a test waits for the feed (it needs well under one)
+
+
+async def until(app, pilot, predicate, seconds: float = SECONDS) -> None:
+    """Let A run (workers, timers, the watcher's messages) until ``predicate()``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await settle(app, pilot)
+        if predicate():
+            return
+        await pilot.pause()
+    raise AssertionError("the change did not show")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared(request, tmp_path, clock):
+    """One seeded database; ``a`` for the watching app, ``b`` for the other session
+    (each its own AppContext: its own origin; one Database object, as the models of a
+    process are bound to one)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'live.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    settings = make_settings(tmp_path, database_url=url, live_poll_ms=20)
+    a = AppContext.open(settings, clock=clock, migrate=True)
+    demo.seed(a)
+    companies.add_company(a, OTHER[0], name="Other Co", address="大阪府", ports=10)
+    accounts.add_account(a, OTHER[0], OTHER[1], name="他社 管理者", role="admin",
+                         department="総務部", expires="2099-12-31", password=OTHER[2])
+    b = AppContext(settings=settings, db=a.db, clock=clock)
+    try:
+        yield a, b
+    finally:
+        a.close()
+
+
+def session_of(ctx, creds):
+    from portplus_tui.services import auth
+
+    return auth.login(ctx, *creds).session
+
+
+def new_app(ctx) -> PortPlusApp:
+    return PortPlusApp(ctx.settings, ctx=ctx, clock=ctx.clock)
+
+
+async def open_list(app, pilot, creds=ADMIN) -> PortPlusPane:
+    await login(app, pilot, creds)
+    await pilot.press("f3")
+    pane = app.screen.query_one(PortPlusPane)
+    await until(app, pilot, lambda: pane.page is not None)
+    return pane
+
+
+DAY = date(2026, 3, 6)  # a business day the demo's month holds, open for changes
+
+
+async def show_day(app, pilot, pane, day: date = DAY, focus_id: int | None = None) -> None:
+    """A's list: the applications of one 適用日, 100 a page, cancelled ones too."""
+    pane.run_query(lambda q: q.period_query(day.isoformat(), day.isoformat(), page_size=100,
+                                            include_cancelled=True), focus_id=focus_id)
+    await until(app, pilot, lambda: pane.page is not None and pane.page.query.start == day)
+
+
+def numbers(pane) -> list[str]:
+    table = pane.query_one("#pp-table", DataTable)
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+def first_cells(pane) -> list[str]:
+    table = pane.query_one("#pp-table", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def test_b_creates_changes_cancels_and_a_list_follows_without_a_key(shared):
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            await show_day(app, pilot, pane)
+            b = session_of(b_ctx, USER)
+            # B makes an application on the day of A's list: A shows it, marked
+            made = apps.create(b_ctx, b, apply_date=DAY, ports="7")
+            await until(app, pilot, lambda: made.number in numbers(pane))
+            row = numbers(pane).index(made.number)
+            assert first_cells(pane)[row].startswith("*")  # marked, in text too
+            assert "他の方の変更" in screen_text(app)
+            # A's cursor stays on its row when B changes another
+            table = pane.query_one("#pp-table", DataTable)
+            table.move_cursor(row=row)
+            chosen = pane.current_row().id
+            changed = apps.change(b_ctx, b, made.id, version=made.version,
+                                  apply_date=made.apply_date, ports="9", applicant=made.applicant)
+            await until(app, pilot, lambda: pane.current_row().ports == 9)
+            assert pane.current_row().id == chosen
+            # B cancels it: A's row says so (cancelled rows shown) or leaves (hidden)
+            apps.cancel(b_ctx, b, changed.id, version=changed.version)
+            await until(app, pilot, lambda: made.number not in numbers(pane)
+                        or pane.rows[numbers(pane).index(made.number)].cancelled)
+            # the marks go after a few seconds, without a key
+            await until(app, pilot, lambda: not any(c.startswith("*") for c in first_cells(pane)))
+            assert "他の方の変更" not in screen_text(app)
+
+    run(body)
+
+
+def test_typing_in_the_search_field_is_kept(shared):
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            field = pane.query_one("#pp-from", Input)
+            field.focus()
+            field.value = "2026-0"
+            await settle(app, pilot)
+            b = session_of(b_ctx, USER)
+            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
+            await until(app, pilot, lambda: made.id in pane._marked)
+            await until(app, pilot, lambda: pane._answered == pane._seq)
+            assert field.value == "2026-0" and app.focused is field
+
+    run(body)
+
+
+def test_a_open_cancel_dialog_warns_when_b_changes_it(shared):
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            b = session_of(b_ctx, USER)
+            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
+            await show_day(app, pilot, pane, focus_id=made.id)
+            await until(app, pilot, lambda: pane.current_row() is not None
+                        and pane.current_row().id == made.id)
+            await pilot.press("c")
+            await until(app, pilot, lambda: isinstance(app.screen, CancelModal))
+            modal = app.screen
+            apps.change(b_ctx, b, made.id, version=made.version, apply_date=made.apply_date,
+                        ports="11", applicant=made.applicant)
+            await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
+            assert "11 ポート" in screen_text(app)
+            assert modal.result is None  # nothing was saved
+            fresh = apps.get(b_ctx, b, made.id)
+            apps.cancel(b_ctx, b, made.id, version=fresh.version)
+            await until(app, pilot, lambda: "他の方がキャンセルしました" in screen_text(app))
+
+    run(body)
+
+
+def test_no_change_crosses_companies_and_own_writes_are_not_marked(shared):
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            other = session_of(b_ctx, OTHER)
+            apps.create(b_ctx, other, apply_date="2026-03-06", ports="3")
+            ours = apps.create(b_ctx, session_of(b_ctx, USER), apply_date="2026-03-06",
+                               ports="4")
+            heard: list = []
+            original = pane.live_changed
+            pane.live_changed = lambda changes: (heard.append(changes), original(changes))
+            await until(app, pilot, lambda: heard)
+            assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
+                ("application", ours.id)]
+            # A's own write (its context's origin) is not news to A
+            heard.clear()
+            mine = apps.create(a_ctx, session_of(a_ctx, USER), apply_date="2026-03-06",
+                               ports="5")
+            closed_days.add(b_ctx, "2026-03-20")  # then one that is
+            await until(app, pilot, lambda: heard)
+            assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
+                ("closed_day", None)]
+            assert mine.id not in pane._marked
+
+    run(body)
+
+
+def test_accounts_table_follows_and_keeps_the_cursor(shared):
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, ADMIN)
+            await pilot.press("f4")
+            pane = app.screen.query_one(AccountsPane)
+            await until(app, pilot, lambda: pane._loaded)
+            b = session_of(b_ctx, ADMIN)
+            made = accounts.create_account(
+                b_ctx, b, name="新人 一郎", role="user", login_id="new@example.com",
+                password="new-pass-12", password_confirm="new-pass-12", department="営業部",
+                phone="", expires="2099-12-31")
+            await until(app, pilot, lambda: any(a.id == made.id for a in pane.accounts))
+            assert "*新人 一郎" in screen_text(app)
+            table = pane.table
+            index = [a.id for a in pane.accounts].index(made.id)
+            table.move_cursor(row=index)
+            accounts.delete_account(b_ctx, b, made.id, version=made.version)
+            await until(app, pilot, lambda: all(a.id != made.id for a in pane.accounts))
+            assert pane.selected is not None  # its neighbour
+
+    run(body)
+
+
+def test_the_setting_turns_it_off(shared):
+    a_ctx, b_ctx = shared
+    app = PortPlusApp(replace(a_ctx.settings, live=False), ctx=a_ctx, clock=a_ctx.clock)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await open_list(app, pilot)
+            assert app.live_feed is None or app.live_feed.watcher is None
+
+    run(body)
+
+
+def test_two_apps_b_saves_in_its_form_and_a_shows_it(shared):
+    """Both sides are apps: B types a new application in its form and sends it; A's
+    list of that day shows it, marked, without a key."""
+    from portplus_tui.ui.screens.application_form import ApplicationFormScreen
+
+    from .support import burst
+
+    a_ctx, b_ctx = shared
+    app_a, app_b = new_app(a_ctx), new_app(b_ctx)
+
+    async def body():
+        async with app_a.run_test(size=SIZE) as pilot_a:
+            pane = await open_list(app_a, pilot_a)
+            await show_day(app_a, pilot_a, pane)
+            before = set(numbers(pane))
+            async with app_b.run_test(size=SIZE) as pilot_b:
+                await open_list(app_b, pilot_b, USER)
+                await pilot_b.press("n")
+                await until(app_b, pilot_b,
+                            lambda: isinstance(app_b.screen, ApplicationFormScreen))
+                form = app_b.screen
+                burst(app_b, "20260306\r3\r\r")
+                await until(app_b, pilot_b, lambda: form.step == "review")
+                await pilot_b.press("enter")  # 新規申込
+                await until(app_b, pilot_b, lambda: form.step == "done")
+                saved = form.result
+            await until(app_a, pilot_a, lambda: saved.number in numbers(pane))
+            assert set(numbers(pane)) == before | {saved.number}
+            row = numbers(pane).index(saved.number)
+            assert first_cells(pane)[row].startswith("*")
+
+    run(body)
