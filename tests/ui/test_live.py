@@ -278,3 +278,35 @@ def test_two_apps_b_saves_in_its_form_and_a_shows_it(shared):
             assert first_cells(pane)[row].startswith("*")
 
     run(body)
+
+
+@pytest.mark.postgres
+def test_postgres_restart_the_header_says_so_and_the_list_reads_once(stoppable_pg_server,
+                                                                     tmp_path, clock):
+    from textual.widgets import Static
+
+    server = stoppable_pg_server
+    url = server.create_database("live_ui_restart")
+    settings = make_settings(tmp_path, database_url=url)
+    ctx = AppContext.open(settings, clock=clock, migrate=True)
+    demo.seed(ctx)
+    app = new_app(ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            header = app.screen.query_one("#online", Static)
+            assert "Online" in str(header.render())
+            requests = pane._seq
+            server.stop()
+            await until(app, pilot, lambda: "再接続中" in str(header.render()))
+            server.start()
+            await until(app, pilot, lambda: "Online" in str(header.render()))
+            await until(app, pilot, lambda: pane._seq == requests + 1
+                        and pane._answered == pane._seq)  # read once, again
+            assert pane.page is not None and pane.rows
+
+    try:
+        run(body)
+    finally:
+        ctx.close()

@@ -28,6 +28,7 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING, Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -464,9 +465,14 @@ class PortPlusPane(Pane):
         summary += "  " + t("pp.period", start=fmt_date(q.start), end=fmt_date(q.end))
         if not q.include_cancelled:
             summary += "  " + t("pp.cancelled_hidden")
+        line = self.query_one("#pp-summary", Static)
         if marked & {view.id for view in self.rows}:
-            summary += "  " + t("live.changed_note")
-        update_line(self.query_one("#pp-summary", Static), summary, summary)
+            # what the "*" means, where the line has room (at 80 columns it has not: the
+            # line keeps its one row, and the row's "*" and reverse still show)
+            note = "  " + t("live.changed_note")
+            if cell_len(summary + note) < line.content_size.width:
+                summary += note
+        update_line(line, summary, summary)
         self.query_one("#pp-pager", Pager).show_page(page)
         pending, self._before_first = self._before_first, []
         if pending:
