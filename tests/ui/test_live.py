@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Button, DataTable, Input
 
 from portplus_tui.services import accounts, closed_days, companies, demo
 from portplus_tui.services import applications as apps
@@ -17,6 +17,8 @@ from portplus_tui.services.context import AppContext
 from portplus_tui.ui.app import PortPlusApp
 from portplus_tui.ui.panes.accounts import AccountsPane
 from portplus_tui.ui.panes.portplus import PortPlusPane
+from portplus_tui.ui.screens.confirm import ConfirmModal
+from portplus_tui.ui.screens.main import MainScreen
 from portplus_tui.ui.screens.portplus_dialogs import CancelModal
 
 from .support import ADMIN, SIZE, USER, login, make_settings, run, screen_text, settle
@@ -310,3 +312,87 @@ def test_postgres_restart_the_header_says_so_and_the_list_reads_once(stoppable_p
         run(body)
     finally:
         ctx.close()
+
+
+def test_calendar_and_history_follow(shared):
+    from portplus_tui.ui.screens.portplus_dialogs import HistoryModal
+    from portplus_tui.ui.widgets.month_calendar import MonthCalendar
+
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            b = session_of(b_ctx, USER)
+            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
+            await show_day(app, pilot, pane, focus_id=made.id)
+            await until(app, pilot, lambda: pane.current_row() is not None
+                        and pane.current_row().id == made.id)
+            # 履歴 open: B's change adds its line
+            await pilot.press("h")
+            await until(app, pilot, lambda: isinstance(app.screen, HistoryModal)
+                        and len(app.screen.revisions) == 1)
+            history = app.screen
+            changed = apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY,
+                                  ports="8", applicant=made.applicant)
+            await until(app, pilot, lambda: len(history.revisions) == 2)
+            await pilot.press("escape")
+            await until(app, pilot, lambda: not isinstance(app.screen, HistoryModal))
+            # the calendar: the day's count of ports follows B's cancel
+            await pilot.press("v")
+            cal = pane.query_one(MonthCalendar)
+            await until(app, pilot, lambda: cal.view is not None and cal.view.month == DAY.month)
+
+            def ports_of_day() -> int:
+                return next(d.ports for d in cal.view.days if d.day == DAY)
+
+            before = ports_of_day()
+            apps.cancel(b_ctx, b, changed.id, version=changed.version)
+            await until(app, pilot, lambda: ports_of_day() == before - 8)
+
+    run(body)
+
+
+def test_an_open_change_form_and_account_form_warn(shared):
+    from portplus_tui.services import accounts as accounts_service
+    from portplus_tui.ui.screens.account_form import AccountFormScreen
+    from portplus_tui.ui.screens.application_form import ApplicationFormScreen
+
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            b = session_of(b_ctx, ADMIN)
+            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
+            await show_day(app, pilot, pane, focus_id=made.id)
+            await until(app, pilot, lambda: pane.current_row() is not None
+                        and pane.current_row().id == made.id)
+            await pilot.press("enter")  # 変更申込
+            await until(app, pilot, lambda: isinstance(app.screen, ApplicationFormScreen))
+            form = app.screen
+            form.query_one("#ports", Input).value = "6"  # A is typing
+            apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY, ports="4",
+                        applicant=made.applicant)
+            await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
+            assert form.query_one("#ports", Input).value == "6"  # A's typing is kept
+            await pilot.press("escape")  # unsaved input: the discard question
+            await until(app, pilot, lambda: isinstance(app.screen, ConfirmModal))
+            app.screen.query_one("#yes", Button).press()
+            await until(app, pilot, lambda: isinstance(app.screen, MainScreen))
+            # an account being edited
+            await pilot.press("f4")
+            acc = app.screen.query_one(AccountsPane)
+            await until(app, pilot, lambda: acc._loaded)
+            target = next(a for a in acc.accounts if a.login_id == "user@example.com")
+            acc.table.move_cursor(row=acc.accounts.index(target))
+            await pilot.press("enter")
+            await until(app, pilot, lambda: isinstance(app.screen, AccountFormScreen))
+            accounts_service.update_account(b_ctx, b, target.id, version=target.version,
+                                            name=target.name, department="経理部")
+            await until(app, pilot, lambda: "このアカウントは他の方が変更しました"
+                        in screen_text(app))
+
+    run(body)
