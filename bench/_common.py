@@ -391,12 +391,9 @@ async def until(app: Any, pilot: Any, check: Callable[[], bool], what: str,
         await pilot.pause()
 
 
-async def open_period_list(app: Any, pilot: Any, ctx: AppContext, days: int = 400) -> Any:
-    """Types the demo admin's login, opens ポートプラス (F3), searches the period of
-    ``days`` either side of today (期間検索: the demo's two years of applications) and
-    puts the focus on the table. Returns the PortPlusPane."""
-    from datetime import timedelta
-
+async def open_list(app: Any, pilot: Any) -> Any:
+    """Types the demo admin's login and opens ポートプラス (F3); returns the PortPlusPane
+    once its first page is shown."""
     from portplus_tui.ui.panes.portplus import PortPlusPane
     from portplus_tui.ui.screens.main import MainScreen
 
@@ -409,6 +406,16 @@ async def open_period_list(app: Any, pilot: Any, ctx: AppContext, days: int = 40
     await pilot.press("f3")
     pane = app.screen.query_one(PortPlusPane)
     await until(app, pilot, lambda: pane.page is not None, "the first list")
+    return pane
+
+
+async def open_period_list(app: Any, pilot: Any, ctx: AppContext, days: int = 400) -> Any:
+    """Types the demo admin's login, opens ポートプラス (F3), searches the period of
+    ``days`` either side of today (期間検索: the demo's two years of applications) and
+    puts the focus on the table. Returns the PortPlusPane."""
+    from datetime import timedelta
+
+    pane = await open_list(app, pilot)
     today = ctx.today()
     start, end = today - timedelta(days=days), today + timedelta(days=days)
     pane.query_one("#pp-from").value = start.isoformat()

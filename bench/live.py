@@ -49,23 +49,13 @@ from bench._common import (  # noqa: E402
 async def watch(url: str, data_dir: str, day: str, live: bool, idle: float) -> None:
     """The child process: log in, list ``day``, then report each new row seen (or, with
     ``idle``, stay idle that long and report the CPU time used)."""
-    from bench._common import bench_settings
+    from bench._common import bench_settings, open_list
     from portplus_tui.ui.app import PortPlusApp
-    from portplus_tui.ui.panes.portplus import PortPlusPane
-    from portplus_tui.ui.screens.main import MainScreen
 
     settings = bench_settings(url, Path(data_dir)).replace(live=live)
     app = PortPlusApp(settings)
     async with app.run_test(size=TUI_SIZE) as pilot:
-        await until(app, pilot, lambda: app.focused is not None, "the login form")
-        member, login_id, password = DEMO_ADMIN
-        for text in (member, login_id):
-            await pilot.press(*text, "tab")
-        await pilot.press(*password, "enter")
-        await until(app, pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
-        await pilot.press("f3")
-        pane = app.screen.query_one(PortPlusPane)
-        await until(app, pilot, lambda: pane.page is not None, "the first list")
+        pane = await open_list(app, pilot)
         pane.run_query(lambda q: q.period_query(day, day, page_size=100, include_cancelled=True))
         await until(app, pilot, lambda: pane.page is not None and pane.page.query.start.isoformat() == day,
                     "the day's list")

@@ -39,7 +39,12 @@ from textual.screen import Screen
 
 from portplus_tui.core.errors import AuthError, PortPlusError
 from portplus_tui.ui import i18n, textual_compat
-from portplus_tui.ui.app_messages import DatabaseStateChanged, SessionChanged
+from portplus_tui.ui.app_messages import (
+    DatabaseStateChanged,
+    LiveChanged,
+    LiveStateChanged,
+    SessionChanged,
+)
 from portplus_tui.ui.base import Guarded, HoldsEdits, guarded, without_controls
 from portplus_tui.ui.bridge import ServiceBridge
 from portplus_tui.ui.clients import SESSION_END_CODES, Clients, ServiceCall
@@ -319,23 +324,19 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
             self.live_feed = LiveFeed(self)
         self.live_feed.start(ctx, session, self.settings)
 
-    def on_feed_arrived(self, message: Any) -> None:
+    def on_live_changed(self, message: LiveChanged) -> None:
         """Changes heard by the watcher: the others' go to the screens of the stack."""
         if self.session is None:
             return
         changes = [change for change in message.changes if not change.mine]
         if changes:
-            from portplus_tui.ui.app_messages import LiveChanged
-
             for screen in self.screen_stack:
                 screen.post_message(LiveChanged(changes))
 
-    def on_feed_state(self, message: Any) -> None:
+    def on_live_state_changed(self, message: LiveStateChanged) -> None:
         if self.live_feed is None or self.live_feed.watcher is None:
             return  # from a watcher stopped since
         self.live_feed.state = message.state
-        from portplus_tui.ui.app_messages import LiveStateChanged
-
         for screen in self.screen_stack:
             screen.post_message(LiveStateChanged(message.state))
 

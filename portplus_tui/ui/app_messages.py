@@ -51,9 +51,10 @@ class PageRequested(Message):
 
 
 class LiveChanged(Message, bubble=False):
-    """To each screen of the stack (and from the main screen to its pane): other
-    sessions of the company committed ``changes`` (services.live.Change: kind and id;
-    a ``reset`` means read everything again)."""
+    """The change feed's news (services.live.Change: kind and id; a ``reset`` means read
+    everything again). From the watcher's thread to the app: every change heard; from
+    the app to each screen of its stack: only other sessions' (not bubbling, so a
+    screen's never reaches the app again)."""
 
     def __init__(self, changes: list) -> None:
         super().__init__()
@@ -61,8 +62,8 @@ class LiveChanged(Message, bubble=False):
 
 
 class LiveStateChanged(Message, bubble=False):
-    """To each screen of the stack: the change feed is "live", "polling" (lost: read
-    every few seconds), or "off" (the setting ``live`` is false, or logged out)."""
+    """From the watcher's thread to the app, and from the app to each screen of its
+    stack: the change feed is "live" or "polling" (lost: read every few seconds)."""
 
     def __init__(self, state: str) -> None:
         super().__init__()

@@ -1,36 +1,18 @@
 """The app's end of the change feed (services/live.py, issue 15): one Watcher per
 logged-in session, started at login and stopped at logout and exit. What it hears
-comes from its thread as ``FeedArrived`` / ``FeedState`` (``post_message`` is
-thread-safe); the app drops its own writes and tells the screens of its stack
-(``LiveChanged``, ``LiveStateChanged``)."""
+comes from its thread to the app as ``LiveChanged`` (every change) and
+``LiveStateChanged`` (``post_message`` is thread-safe); the app drops its own writes and
+tells the screens of its stack with the same messages."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from textual.message import Message
-
 if TYPE_CHECKING:
     from textual.app import App
 
 log = logging.getLogger(__name__)
-
-
-class FeedArrived(Message, bubble=False):
-    """From the watcher's thread to the app: a batch of changes."""
-
-    def __init__(self, changes: list) -> None:
-        super().__init__()
-        self.changes = changes
-
-
-class FeedState(Message, bubble=False):
-    """From the watcher's thread to the app: "live" or "polling"."""
-
-    def __init__(self, state: str) -> None:
-        super().__init__()
-        self.state = state
 
 
 class LiveFeed:
@@ -47,13 +29,14 @@ class LiveFeed:
         if not settings.live:
             return
         from portplus_tui.services import live
+        from portplus_tui.ui.app_messages import LiveChanged, LiveStateChanged
 
         app = self.app
         try:
             self.watcher = live.Watcher(
                 ctx, session,
-                lambda changes: app.post_message(FeedArrived(changes)),
-                lambda state: app.post_message(FeedState(state)),
+                lambda changes: app.post_message(LiveChanged(changes)),
+                lambda state: app.post_message(LiveStateChanged(state)),
                 poll_seconds=settings.live_poll_ms / 1000,
             ).start()
         except Exception:  # noqa: BLE001 - the app works without it (screens reload on show)

@@ -88,6 +88,29 @@ async def show_day(app, pilot, pane, day: date = DAY, focus_id: int | None = Non
     await until(app, pilot, lambda: pane.page is not None and pane.page.query.start == day)
 
 
+def run_with_list(shared, body) -> None:
+    """App A on ``shared``'s first context, logged in as the admin with the list open:
+    ``await body(app, pilot, pane, a_ctx, b_ctx)``."""
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def main():
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_list(app, pilot)
+            await body(app, pilot, pane, a_ctx, b_ctx)
+
+    run(main)
+
+
+async def b_made_one(app, pilot, pane, b_ctx, b):
+    """B makes an application on ``DAY``; A lists that day with its cursor on it."""
+    made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
+    await show_day(app, pilot, pane, focus_id=made.id)
+    await until(app, pilot, lambda: pane.current_row() is not None
+                and pane.current_row().id == made.id)
+    return made
+
+
 def numbers(pane) -> list[str]:
     table = pane.query_one("#pp-table", DataTable)
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
@@ -99,114 +122,91 @@ def first_cells(pane) -> list[str]:
 
 
 def test_b_creates_changes_cancels_and_a_list_follows_without_a_key(shared):
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        await show_day(app, pilot, pane)
+        b = session_of(b_ctx, USER)
+        # B makes an application on the day of A's list: A shows it, marked
+        made = apps.create(b_ctx, b, apply_date=DAY, ports="7")
+        await until(app, pilot, lambda: made.number in numbers(pane))
+        row = numbers(pane).index(made.number)
+        assert first_cells(pane)[row].startswith("*")  # marked, in text too
+        assert "他の方の変更" in screen_text(app)
+        # A's cursor stays on its row when B changes another
+        table = pane.query_one("#pp-table", DataTable)
+        table.move_cursor(row=row)
+        chosen = pane.current_row().id
+        changed = apps.change(b_ctx, b, made.id, version=made.version,
+                              apply_date=made.apply_date, ports="9", applicant=made.applicant)
+        await until(app, pilot, lambda: pane.current_row().ports == 9)
+        assert pane.current_row().id == chosen
+        # B cancels it: A's row says so (cancelled rows shown) or leaves (hidden)
+        apps.cancel(b_ctx, b, changed.id, version=changed.version)
+        await until(app, pilot, lambda: made.number not in numbers(pane)
+                    or pane.rows[numbers(pane).index(made.number)].cancelled)
+        # the marks go after a few seconds, without a key
+        await until(app, pilot, lambda: not any(c.startswith("*") for c in first_cells(pane)))
+        assert "他の方の変更" not in screen_text(app)
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot)
-            await show_day(app, pilot, pane)
-            b = session_of(b_ctx, USER)
-            # B makes an application on the day of A's list: A shows it, marked
-            made = apps.create(b_ctx, b, apply_date=DAY, ports="7")
-            await until(app, pilot, lambda: made.number in numbers(pane))
-            row = numbers(pane).index(made.number)
-            assert first_cells(pane)[row].startswith("*")  # marked, in text too
-            assert "他の方の変更" in screen_text(app)
-            # A's cursor stays on its row when B changes another
-            table = pane.query_one("#pp-table", DataTable)
-            table.move_cursor(row=row)
-            chosen = pane.current_row().id
-            changed = apps.change(b_ctx, b, made.id, version=made.version,
-                                  apply_date=made.apply_date, ports="9", applicant=made.applicant)
-            await until(app, pilot, lambda: pane.current_row().ports == 9)
-            assert pane.current_row().id == chosen
-            # B cancels it: A's row says so (cancelled rows shown) or leaves (hidden)
-            apps.cancel(b_ctx, b, changed.id, version=changed.version)
-            await until(app, pilot, lambda: made.number not in numbers(pane)
-                        or pane.rows[numbers(pane).index(made.number)].cancelled)
-            # the marks go after a few seconds, without a key
-            await until(app, pilot, lambda: not any(c.startswith("*") for c in first_cells(pane)))
-            assert "他の方の変更" not in screen_text(app)
-
-    run(body)
+    run_with_list(shared, body)
 
 
 def test_typing_in_the_search_field_is_kept(shared):
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        field = pane.query_one("#pp-from", Input)
+        field.focus()
+        field.value = "2026-0"
+        await settle(app, pilot)
+        b = session_of(b_ctx, USER)
+        made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
+        await until(app, pilot, lambda: made.id in pane._marked)
+        await until(app, pilot, lambda: pane._answered == pane._seq)
+        assert field.value == "2026-0" and app.focused is field
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot)
-            field = pane.query_one("#pp-from", Input)
-            field.focus()
-            field.value = "2026-0"
-            await settle(app, pilot)
-            b = session_of(b_ctx, USER)
-            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
-            await until(app, pilot, lambda: made.id in pane._marked)
-            await until(app, pilot, lambda: pane._answered == pane._seq)
-            assert field.value == "2026-0" and app.focused is field
-
-    run(body)
+    run_with_list(shared, body)
 
 
 def test_a_open_cancel_dialog_warns_when_b_changes_it(shared):
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        b = session_of(b_ctx, USER)
+        made = await b_made_one(app, pilot, pane, b_ctx, b)
+        await pilot.press("c")
+        await until(app, pilot, lambda: isinstance(app.screen, CancelModal))
+        modal = app.screen
+        apps.change(b_ctx, b, made.id, version=made.version, apply_date=made.apply_date,
+                    ports="11", applicant=made.applicant)
+        await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
+        assert "11 ポート" in screen_text(app)
+        assert modal.result is None  # nothing was saved
+        fresh = apps.get(b_ctx, b, made.id)
+        apps.cancel(b_ctx, b, made.id, version=fresh.version)
+        await until(app, pilot, lambda: "他の方がキャンセルしました" in screen_text(app))
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot)
-            b = session_of(b_ctx, USER)
-            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
-            await show_day(app, pilot, pane, focus_id=made.id)
-            await until(app, pilot, lambda: pane.current_row() is not None
-                        and pane.current_row().id == made.id)
-            await pilot.press("c")
-            await until(app, pilot, lambda: isinstance(app.screen, CancelModal))
-            modal = app.screen
-            apps.change(b_ctx, b, made.id, version=made.version, apply_date=made.apply_date,
-                        ports="11", applicant=made.applicant)
-            await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
-            assert "11 ポート" in screen_text(app)
-            assert modal.result is None  # nothing was saved
-            fresh = apps.get(b_ctx, b, made.id)
-            apps.cancel(b_ctx, b, made.id, version=fresh.version)
-            await until(app, pilot, lambda: "他の方がキャンセルしました" in screen_text(app))
-
-    run(body)
+    run_with_list(shared, body)
 
 
 def test_no_change_crosses_companies_and_own_writes_are_not_marked(shared):
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        other = session_of(b_ctx, OTHER)
+        apps.create(b_ctx, other, apply_date="2026-03-06", ports="3")
+        ours = apps.create(b_ctx, session_of(b_ctx, USER), apply_date="2026-03-06",
+                           ports="4")
+        heard: list = []
+        original = pane.live_changed
+        pane.live_changed = lambda changes: (heard.append(changes), original(changes))
+        await until(app, pilot, lambda: heard)
+        assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
+            ("application", ours.id)]
+        # A's own write (its context's origin) is not news to A
+        heard.clear()
+        mine = apps.create(a_ctx, session_of(a_ctx, USER), apply_date="2026-03-06",
+                           ports="5")
+        closed_days.add(b_ctx, "2026-03-20")  # then one that is
+        await until(app, pilot, lambda: heard)
+        assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
+            ("closed_day", None)]
+        assert mine.id not in pane._marked
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot)
-            other = session_of(b_ctx, OTHER)
-            apps.create(b_ctx, other, apply_date="2026-03-06", ports="3")
-            ours = apps.create(b_ctx, session_of(b_ctx, USER), apply_date="2026-03-06",
-                               ports="4")
-            heard: list = []
-            original = pane.live_changed
-            pane.live_changed = lambda changes: (heard.append(changes), original(changes))
-            await until(app, pilot, lambda: heard)
-            assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
-                ("application", ours.id)]
-            # A's own write (its context's origin) is not news to A
-            heard.clear()
-            mine = apps.create(a_ctx, session_of(a_ctx, USER), apply_date="2026-03-06",
-                               ports="5")
-            closed_days.add(b_ctx, "2026-03-20")  # then one that is
-            await until(app, pilot, lambda: heard)
-            assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
-                ("closed_day", None)]
-            assert mine.id not in pane._marked
-
-    run(body)
+    run_with_list(shared, body)
 
 
 def test_accounts_table_follows_and_keeps_the_cursor(shared):
@@ -318,40 +318,32 @@ def test_calendar_and_history_follow(shared):
     from portplus_tui.ui.screens.portplus_dialogs import HistoryModal
     from portplus_tui.ui.widgets.month_calendar import MonthCalendar
 
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        b = session_of(b_ctx, USER)
+        made = await b_made_one(app, pilot, pane, b_ctx, b)
+        # 履歴 open: B's change adds its line
+        await pilot.press("h")
+        await until(app, pilot, lambda: isinstance(app.screen, HistoryModal)
+                    and len(app.screen.revisions) == 1)
+        history = app.screen
+        changed = apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY,
+                              ports="8", applicant=made.applicant)
+        await until(app, pilot, lambda: len(history.revisions) == 2)
+        await pilot.press("escape")
+        await until(app, pilot, lambda: not isinstance(app.screen, HistoryModal))
+        # the calendar: the day's count of ports follows B's cancel
+        await pilot.press("v")
+        cal = pane.query_one(MonthCalendar)
+        await until(app, pilot, lambda: cal.view is not None and cal.view.month == DAY.month)
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot)
-            b = session_of(b_ctx, USER)
-            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
-            await show_day(app, pilot, pane, focus_id=made.id)
-            await until(app, pilot, lambda: pane.current_row() is not None
-                        and pane.current_row().id == made.id)
-            # 履歴 open: B's change adds its line
-            await pilot.press("h")
-            await until(app, pilot, lambda: isinstance(app.screen, HistoryModal)
-                        and len(app.screen.revisions) == 1)
-            history = app.screen
-            changed = apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY,
-                                  ports="8", applicant=made.applicant)
-            await until(app, pilot, lambda: len(history.revisions) == 2)
-            await pilot.press("escape")
-            await until(app, pilot, lambda: not isinstance(app.screen, HistoryModal))
-            # the calendar: the day's count of ports follows B's cancel
-            await pilot.press("v")
-            cal = pane.query_one(MonthCalendar)
-            await until(app, pilot, lambda: cal.view is not None and cal.view.month == DAY.month)
+        def ports_of_day() -> int:
+            return next(d.ports for d in cal.view.days if d.day == DAY)
 
-            def ports_of_day() -> int:
-                return next(d.ports for d in cal.view.days if d.day == DAY)
+        before = ports_of_day()
+        apps.cancel(b_ctx, b, changed.id, version=changed.version)
+        await until(app, pilot, lambda: ports_of_day() == before - 8)
 
-            before = ports_of_day()
-            apps.cancel(b_ctx, b, changed.id, version=changed.version)
-            await until(app, pilot, lambda: ports_of_day() == before - 8)
-
-    run(body)
+    run_with_list(shared, body)
 
 
 def test_an_open_change_form_and_account_form_warn(shared):
@@ -359,40 +351,32 @@ def test_an_open_change_form_and_account_form_warn(shared):
     from portplus_tui.ui.screens.account_form import AccountFormScreen
     from portplus_tui.ui.screens.application_form import ApplicationFormScreen
 
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        b = session_of(b_ctx, ADMIN)
+        made = await b_made_one(app, pilot, pane, b_ctx, b)
+        await pilot.press("enter")  # 変更申込
+        await until(app, pilot, lambda: isinstance(app.screen, ApplicationFormScreen))
+        form = app.screen
+        form.query_one("#ports", Input).value = "6"  # A is typing
+        apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY, ports="4",
+                    applicant=made.applicant)
+        await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
+        assert form.query_one("#ports", Input).value == "6"  # A's typing is kept
+        await pilot.press("escape")  # unsaved input: the discard question
+        await until(app, pilot, lambda: isinstance(app.screen, ConfirmModal))
+        app.screen.query_one("#yes", Button).press()
+        await until(app, pilot, lambda: isinstance(app.screen, MainScreen))
+        # an account being edited
+        await pilot.press("f4")
+        acc = app.screen.query_one(AccountsPane)
+        await until(app, pilot, lambda: acc._loaded)
+        target = next(a for a in acc.accounts if a.login_id == "user@example.com")
+        acc.table.move_cursor(row=acc.accounts.index(target))
+        await pilot.press("enter")
+        await until(app, pilot, lambda: isinstance(app.screen, AccountFormScreen))
+        accounts_service.update_account(b_ctx, b, target.id, version=target.version,
+                                        name=target.name, department="経理部")
+        await until(app, pilot, lambda: "このアカウントは他の方が変更しました"
+                    in screen_text(app))
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            pane = await open_list(app, pilot)
-            b = session_of(b_ctx, ADMIN)
-            made = apps.create(b_ctx, b, apply_date=DAY, ports="3")
-            await show_day(app, pilot, pane, focus_id=made.id)
-            await until(app, pilot, lambda: pane.current_row() is not None
-                        and pane.current_row().id == made.id)
-            await pilot.press("enter")  # 変更申込
-            await until(app, pilot, lambda: isinstance(app.screen, ApplicationFormScreen))
-            form = app.screen
-            form.query_one("#ports", Input).value = "6"  # A is typing
-            apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY, ports="4",
-                        applicant=made.applicant)
-            await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
-            assert form.query_one("#ports", Input).value == "6"  # A's typing is kept
-            await pilot.press("escape")  # unsaved input: the discard question
-            await until(app, pilot, lambda: isinstance(app.screen, ConfirmModal))
-            app.screen.query_one("#yes", Button).press()
-            await until(app, pilot, lambda: isinstance(app.screen, MainScreen))
-            # an account being edited
-            await pilot.press("f4")
-            acc = app.screen.query_one(AccountsPane)
-            await until(app, pilot, lambda: acc._loaded)
-            target = next(a for a in acc.accounts if a.login_id == "user@example.com")
-            acc.table.move_cursor(row=acc.accounts.index(target))
-            await pilot.press("enter")
-            await until(app, pilot, lambda: isinstance(app.screen, AccountFormScreen))
-            accounts_service.update_account(b_ctx, b, target.id, version=target.version,
-                                            name=target.name, department="経理部")
-            await until(app, pilot, lambda: "このアカウントは他の方が変更しました"
-                        in screen_text(app))
-
-    run(body)
+    run_with_list(shared, body)
