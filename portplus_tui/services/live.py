@@ -151,6 +151,10 @@ class Watcher:
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
+            if state == "polling":
+                log.warning("change feed of company %s lost: polling", self.company_id)
+            elif self.state == "polling":
+                log.warning("change feed of company %s back", self.company_id)
             self.state = state
             self.on_state(state)
 
@@ -173,12 +177,18 @@ class Watcher:
     # SQLite: PRAGMA data_version on a connection of its own
     def _run_sqlite(self) -> None:
         version = None
+        started = False
         while not self._stop.is_set():
             try:
                 if self._conn is None:
                     self._conn = self._connect()
-                    self.last_id = _scalar(self._conn, _LAST_ROW) or 0
                     version = _scalar(self._conn, "PRAGMA data_version")
+                    if not started:  # what was there before is not news
+                        self.last_id = _scalar(self._conn, _LAST_ROW) or 0
+                        started = True
+                    else:  # back after a failure: what came meanwhile
+                        self._deliver(_rows(self._conn, _NEW_ROWS.format(p="?"),
+                                            (self.last_id, self.company_id)))
                     self._set_state("live")
                 now = _scalar(self._conn, "PRAGMA data_version")
                 if now != version:
@@ -186,7 +196,7 @@ class Watcher:
                     self._deliver(_rows(self._conn, _NEW_ROWS.format(p="?"),
                                         (self.last_id, self.company_id)))
             except Exception as exc:  # noqa: BLE001 - busy, file replaced, gone
-                log.warning("change feed (SQLite): %s", exc)
+                log.info("change feed (SQLite): %s", exc)
                 self._close()
                 self._set_state("polling")
             self._stop.wait(self.poll_seconds)
@@ -198,7 +208,7 @@ class Watcher:
             try:
                 self._listen()
             except Exception as exc:  # noqa: BLE001 - server down, restarted, killed
-                log.warning("change feed (PostgreSQL): %s", exc)
+                log.info("change feed (PostgreSQL): %s", exc)
                 self._close()
             if self._conn is not None:
                 if not first:
@@ -208,7 +218,7 @@ class Watcher:
                 try:
                     self._follow()
                 except Exception as exc:  # noqa: BLE001 - the connection failed
-                    log.warning("change feed (PostgreSQL) lost: %s", exc)
+                    log.info("change feed (PostgreSQL) lost: %s", exc)
                 self._close()
                 if self._stop.is_set():
                     return
@@ -248,7 +258,7 @@ class Watcher:
             else:
                 self._deliver(_rows(conn, _NEW_ROWS.format(p="%s"), (self.last_id, self.company_id)))
         except Exception as exc:  # noqa: BLE001
-            log.warning("change feed (polling): %s", exc)
+            log.info("change feed (polling): %s", exc)
         finally:
             conn.close()
 

@@ -175,7 +175,9 @@ class AccountsPane(Pane):
                 return account
         return None
 
-    def refresh_data(self, select_id: int | None = None) -> None:
+    def refresh_data(self, select_id: int | None = None, *, quiet: bool = False) -> None:
+        """Read the table again, the cursor on ``select_id`` (or the account it is on).
+        ``quiet``: no loading indicator (another session's change, issue 15)."""
         session = host(self).session
         if session is None:
             return
@@ -187,7 +189,7 @@ class AccountsPane(Pane):
 
         app = host(self)
         app.run_service(self, app.clients.accounts.list(), done=done, failed=self._failed,
-                        busy=self.table)
+                        busy=None if quiet else self.table)
 
     # ----------------------------------------------------------------- live (issue 15)
     LIVE_KINDS = frozenset({"account"})
@@ -203,7 +205,7 @@ class AccountsPane(Pane):
         for change in changes:
             if change.kind == "account" and change.item_id is not None:
                 self._marked[change.item_id] = until
-        self.refresh_data()
+        self.refresh_data(quiet=True)
         self.set_timer(MARK_SECONDS + 0.1, self._unmark)
 
     def _unmark(self) -> None:
