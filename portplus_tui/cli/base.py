@@ -75,7 +75,7 @@ def _settings(args: argparse.Namespace):
         )
     except ConfigError as exc:
         lang = getattr(args, "lang", None) or exc.lang or _early_lang(args)
-        error = CliError(*texts('cli.base.settings.2', message=exc.message('ja'), message2=exc.message('en')))
+        error = CliError(*texts('cli.base.settings.2', message=exc.message('ja'), message_en=exc.message('en')))
         error.lang = lang
         raise error from None
 

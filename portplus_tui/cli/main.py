@@ -200,7 +200,7 @@ def _main(argv: Sequence[str], state: dict) -> int:
                 return EXIT_USAGE  # as a DatabaseUnavailable raised by a service
 
         path = log_unexpected(exc, settings=settings)
-        unexpected = CliError(*texts('cli.main.main', name__=type(exc).__name__, path=path))
+        unexpected = CliError(*texts('cli.main.main', error=type(exc).__name__, path=path))
         sys.stderr.write(f"portplus: {unexpected.message(lang)}\n")
         return EXIT_ERROR
     finally:

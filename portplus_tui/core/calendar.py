@@ -299,7 +299,7 @@ def parse_date(text: str, field: str = "date") -> date:
     year, month, day = (int(g) for g in m.groups())
     if not _MIN_YEAR <= year <= _MAX_YEAR:
         raise ValidationError(
-            *texts('calendar.parse_date.2', MIN_YEAR=_MIN_YEAR, MAX_YEAR=_MAX_YEAR),
+            *texts('calendar.parse_date.2', min_year=_MIN_YEAR, max_year=_MAX_YEAR),
             field=field,
         )
     try:
@@ -326,7 +326,7 @@ def parse_month(text: str) -> tuple[int, int]:
     year, month = int(m.group(1)), int(m.group(2))
     if not _MIN_YEAR <= year <= _MAX_MONTH_YEAR:
         raise ValidationError(
-            *texts('calendar.parse_month.2', MIN_YEAR=_MIN_YEAR, MAX_MONTH_YEAR=_MAX_MONTH_YEAR),
+            *texts('calendar.parse_month.2', min_year=_MIN_YEAR, max_month_year=_MAX_MONTH_YEAR),
             field="month",
         )
     if not 1 <= month <= 12:

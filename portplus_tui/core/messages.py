@@ -48,16 +48,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'Enter the date as YYYY-MM-DD.',
     ),
     'calendar.parse_date.2': (
-        '日付の年は {MIN_YEAR} から {MAX_YEAR} の範囲で入力してください。',
-        'The year must be between {MIN_YEAR} and {MAX_YEAR}.',
+        '日付の年は {min_year} から {max_year} の範囲で入力してください。',
+        'The year must be between {min_year} and {max_year}.',
     ),
     'calendar.parse_month': (
         '月は YYYY-MM の形式で入力してください。',
         'Enter the month as YYYY-MM.',
     ),
     'calendar.parse_month.2': (
-        '年は {MIN_YEAR} から {MAX_MONTH_YEAR} の範囲で入力してください。',
-        'The year must be between {MIN_YEAR} and {MAX_MONTH_YEAR}.',
+        '年は {min_year} から {max_month_year} の範囲で入力してください。',
+        'The year must be between {min_year} and {max_month_year}.',
     ),
     'calendar.parse_month.3': (
         '月は 01 から 12 の範囲で入力してください。',
@@ -135,28 +135,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'The {en} must be one of on/off, yes/no, true/false, 1/0.',
     ),
     'validation.check_length': (
-        '{ja}は{max_len}文字以内で入力してください(現在{len_s}文字)。',
-        'The {en} is too long: at most {max_len} characters are allowed (it has {len_s}).',
+        '{ja}は{max_len}文字以内で入力してください(現在{length}文字)。',
+        'The {en} is too long: at most {max_len} characters are allowed (it has {length}).',
     ),
     'validation.normalize_member_no': (
         '会員番号を入力してください。',
         'Enter the member number.',
     ),
     'validation.normalize_member_no.2': (
-        '会員番号が長すぎます({MEMBER_NO_HINT_JA})。',
-        'The member number is too long ({MEMBER_NO_HINT_EN}).',
+        '会員番号が長すぎます({hint_ja})。',
+        'The member number is too long ({hint_en}).',
     ),
     'validation.normalize_member_no.3': (
-        '会員番号が短すぎます({MEMBER_NO_HINT_JA})。',
-        'The member number is too short ({MEMBER_NO_HINT_EN}).',
+        '会員番号が短すぎます({hint_ja})。',
+        'The member number is too short ({hint_en}).',
     ),
     'validation.normalize_member_no.4': (
-        '会員番号に使えない文字が含まれています({MEMBER_NO_HINT_JA})。',
-        'The member number contains a character that is not allowed ({MEMBER_NO_HINT_EN}).',
+        '会員番号に使えない文字が含まれています({hint_ja})。',
+        'The member number contains a character that is not allowed ({hint_en}).',
     ),
     'validation.normalize_member_no.5': (
-        '会員番号の先頭はハイフンではなく英数字にしてください({MEMBER_NO_HINT_JA})。',
-        'The member number must start with a letter or digit, not a hyphen ({MEMBER_NO_HINT_EN}).',
+        '会員番号の先頭はハイフンではなく英数字にしてください({hint_ja})。',
+        'The member number must start with a letter or digit, not a hyphen ({hint_en}).',
     ),
     'validation.parse_count.2': (
         '{ja}は数字だけで入力してください(符号・小数点・数字の間の空白は使えません)。',
@@ -195,8 +195,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "In the {en}, '+' may only come first.",
     ),
     'validation.normalize_phone.3': (
-        '{ja}は20文字以内で入力してください(現在{len_s}文字)。',
-        'The {en} is too long: at most 20 characters are allowed (it has {len_s}).',
+        '{ja}は20文字以内で入力してください(現在{length}文字)。',
+        'The {en} is too long: at most 20 characters are allowed (it has {length}).',
     ),
     'validation.normalize_phone.4': (
         '{ja}が短すぎます(数字6桁以上、6~20文字で入力してください)。',
@@ -260,7 +260,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'Enter the expiry date.',
     ),
     'accounts.check_not_past': (
-        '有効期限は本日({format_jp_date_today})以降の日付を入力してください。',
+        '有効期限は本日({today})以降の日付を入力してください。',
         'The expiry date must be today ({isoformat}) or later.',
     ),
     'accounts.confirm_ok': (
@@ -301,8 +301,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # services/applications.py
     'applications.deadline_error': (
-        '適用日 {format_jp_date_apply_date} の申込期限 {format_jp_date_deadline} を過ぎています。',
-        'The deadline for {isoformat} was {isoformat2}; it has passed.',
+        '適用日 {apply_date_ja} の申込期限 {deadline_ja} を過ぎています。',
+        'The deadline for {isoformat} was {deadline}; it has passed.',
     ),
     'applications.conflict': (
         'この申込は他の方が先に変更しました。最新の内容を読み込んでから、もう一度お試しください。',
@@ -325,7 +325,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'The start of the period must not be after its end.',
     ),
     'applications.check_new_date': (
-        '適用日は {format_jp_date_limit} までの日付を入力してください。',
+        '適用日は {limit} までの日付を入力してください。',
         'The date may be at most {max_days_ahead} days ahead ({isoformat}).',
     ),
     'applications.clean_applicant': (
@@ -487,8 +487,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # services/demo.py
     'demo.check_database': (
-        'このデータベースにはデモ以外の会員が登録されています({len_foreign}件、例: {foreign})。既知のパスワードを持つデモ用アカウントは追加しません(何も書き込んでいません)。デモは専用のデータベースで実行してください(--database-url を省略すると <データフォルダ>/demo.db)。',
-        'this database holds companies the demo did not create ({len_foreign}, e.g. {foreign}): refusing to add demo logins with well-known passwords; nothing was written. Run the demo on a database of its own (without --database-url it uses <data dir>/demo.db).',
+        'このデータベースにはデモ以外の会員が登録されています({count}件、例: {foreign})。既知のパスワードを持つデモ用アカウントは追加しません(何も書き込んでいません)。デモは専用のデータベースで実行してください(--database-url を省略すると <データフォルダ>/demo.db)。',
+        'this database holds companies the demo did not create ({count}, e.g. {foreign}): refusing to add demo logins with well-known passwords; nothing was written. Run the demo on a database of its own (without --database-url it uses <data dir>/demo.db).',
     ),
     # services/exports.py
     'exports.init': (
@@ -520,8 +520,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'A file name cannot contain: {listed}',
     ),
     'exports.export_name.6': (
-        'ファイル名が長すぎます({MAX_NAME_CHARS} 文字まで、.csv を含む)。',
-        'The file name is too long (at most {MAX_NAME_CHARS} characters, .csv included).',
+        'ファイル名が長すぎます({max_chars} 文字まで、.csv を含む)。',
+        'The file name is too long (at most {max_chars} characters, .csv included).',
     ),
     'exports.refuse': (
         '{name} は{ja}ため、上書きしません。別の名前にしてください。',
@@ -577,12 +577,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'The e-mail could not be sent: the subject contains a line break.',
     ),
     'mail.smtp_password': (
-        'SMTP パスワードファイル {path} の内容が使えません(UTF-8 の1行、{PASSWORD_FILE_MAX} バイト以下)。',
-        'The SMTP password file {path} does not hold one line of UTF-8 text (at most {PASSWORD_FILE_MAX} bytes).',
+        'SMTP パスワードファイル {path} の内容が使えません(UTF-8 の1行、{max_bytes} バイト以下)。',
+        'The SMTP password file {path} does not hold one line of UTF-8 text (at most {max_bytes} bytes).',
     ),
     'mail.init': (
         'メールの設定 (smtp_security) が正しくありません。',
-        'smtp_security must be one of {join_SECURITY_MODES}.',
+        'smtp_security must be one of {modes}.',
     ),
     'mail.init.2': (
         'メールの設定が不完全です (SMTP のパスワードがありません)。',
@@ -656,7 +656,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # cli/base.py
     'cli.base.settings.2': (
         '設定: {message}',
-        'configuration: {message2}',
+        'configuration: {message_en}',
     ),
     # cli/base.py
     'cli.base.secure_files': (
@@ -701,8 +701,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'configuration: {exc}',
     ),
     'cli.main.main': (
-        '予期しないエラーが発生しました ({name__})。詳細: {path}',
-        'unexpected error ({name__}); details in {path}',
+        '予期しないエラーが発生しました ({error})。詳細: {path}',
+        'unexpected error ({error}); details in {path}',
     ),
     # cli/reach.py
     'cli.reach.serve_options': (
@@ -735,8 +735,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # store/db.py
     'db.bad_url': (
-        'データベースURLを使用できません: {why_ja} ({redact_url})',
-        'Cannot use the database URL: {why_en} ({redact_url})',
+        'データベースURLを使用できません: {why_ja} ({url})',
+        'Cannot use the database URL: {why_en} ({url})',
     ),
     'db.cannot_open': (
         'データベースファイルを開けません: {path} ({reason})',

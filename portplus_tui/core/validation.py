@@ -127,7 +127,7 @@ def _check_length(s: str, max_len: int, field: str | None, label: tuple[str, str
     if len(s) > max_len:
         ja, en = label
         raise _err(
-            *texts('validation.check_length', ja=ja, max_len=max_len, len_s=len(s), en=en),
+            *texts('validation.check_length', ja=ja, max_len=max_len, length=len(s), en=en),
             field,
         )
 
@@ -162,30 +162,30 @@ def normalize_member_no(text: str, field: str = "member_no") -> str:
     if len(s) > 20:
         raise _err(
             *texts('validation.normalize_member_no.2',
-                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
-                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
+                hint_ja=_MEMBER_NO_HINT_JA,
+                hint_en=_MEMBER_NO_HINT_EN),
             field,
         )
     if len(s) < 3:
         raise _err(
             *texts('validation.normalize_member_no.3',
-                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
-                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
+                hint_ja=_MEMBER_NO_HINT_JA,
+                hint_en=_MEMBER_NO_HINT_EN),
             field,
         )
     if not re.fullmatch(r"[A-Za-z0-9-]+", s, re.ASCII):
         raise _err(
             *texts('validation.normalize_member_no.4',
-                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
-                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
+                hint_ja=_MEMBER_NO_HINT_JA,
+                hint_en=_MEMBER_NO_HINT_EN),
             field,
         )
     s = s.upper()
     if not MEMBER_NO_PATTERN.fullmatch(s):
         raise _err(
             *texts('validation.normalize_member_no.5',
-                MEMBER_NO_HINT_JA=_MEMBER_NO_HINT_JA,
-                MEMBER_NO_HINT_EN=_MEMBER_NO_HINT_EN),
+                hint_ja=_MEMBER_NO_HINT_JA,
+                hint_en=_MEMBER_NO_HINT_EN),
             field,
         )
     return s
@@ -413,7 +413,7 @@ def normalize_phone(text: str, field: str = "phone", required: bool = False) -> 
         )
     if len(s) > 20:
         raise _err(
-            *texts('validation.normalize_phone.3', ja=ja, len_s=len(s), en=en),
+            *texts('validation.normalize_phone.3', ja=ja, length=len(s), en=en),
             field,
         )
     digits = sum(c.isdigit() for c in s)

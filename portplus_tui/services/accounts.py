@@ -183,7 +183,7 @@ def _check_not_past(ctx: AppContext, expires: date) -> None:
     today = ctx.today()
     if expires < today:
         raise ValidationError(
-            *texts('accounts.check_not_past', format_jp_date_today=format_jp_date(today), isoformat=today.isoformat()),
+            *texts('accounts.check_not_past', today=format_jp_date(today), isoformat=today.isoformat()),
             field="expires",
         )
 

@@ -217,10 +217,10 @@ def _deadline_error(cal: BusinessCalendar, apply_date: date, field: str) -> Dead
     deadline = cal.deadline(apply_date)
     return DeadlinePassed(
         *texts('applications.deadline_error',
-            format_jp_date_apply_date=format_jp_date(apply_date),
-            format_jp_date_deadline=format_jp_date(deadline),
+            apply_date_ja=format_jp_date(apply_date),
+            deadline_ja=format_jp_date(deadline),
             isoformat=apply_date.isoformat(),
-            isoformat2=deadline.isoformat()),
+            deadline=deadline.isoformat()),
         field=field,
     )
 
@@ -233,7 +233,7 @@ def _check_new_date(ctx: AppContext, cal: BusinessCalendar, apply_date: date, no
     if apply_date > limit:
         raise ValidationError(
             *texts('applications.check_new_date',
-                format_jp_date_limit=format_jp_date(limit),
+                limit=format_jp_date(limit),
                 max_days_ahead=ctx.settings.max_days_ahead,
                 isoformat=limit.isoformat()),
             field="apply_date",

@@ -55,7 +55,7 @@ def check_database(ctx: AppContext) -> None:
     foreign = sorted(set(members) - ours)
     if foreign:
         raise DemoRefused(
-            *texts('demo.check_database', len_foreign=len(foreign), foreign=foreign[0]),
+            *texts('demo.check_database', count=len(foreign), foreign=foreign[0]),
         )
 
 

@@ -141,7 +141,7 @@ def export_name(text: str) -> str:
     if not name.lower().endswith(SUFFIX):
         name += SUFFIX
     if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise _refused(*texts('exports.export_name.6', MAX_NAME_CHARS=MAX_NAME_CHARS))
+        raise _refused(*texts('exports.export_name.6', max_chars=MAX_NAME_CHARS))
     return name
 
 

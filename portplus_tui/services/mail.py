@@ -314,7 +314,7 @@ class SmtpBackend:
     ):
         if security not in SECURITY_MODES:
             raise ConfigurationError(
-                *texts('mail.init', join_SECURITY_MODES=', '.join(SECURITY_MODES)),
+                *texts('mail.init', modes=', '.join(SECURITY_MODES)),
                 field="smtp_security",
             )
         if user and password is None:
@@ -462,7 +462,7 @@ def smtp_password(settings: Any) -> str | None:
     text = text[:-1] if text.endswith("\r") else text
     if not text or "\n" in text or "\r" in text:
         raise ConfigurationError(
-            *texts('mail.smtp_password', path=path, PASSWORD_FILE_MAX=_PASSWORD_FILE_MAX),
+            *texts('mail.smtp_password', path=path, max_bytes=_PASSWORD_FILE_MAX),
             field="smtp_password_file",
         )
     return text

@@ -28,7 +28,7 @@ POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "psycopg3")
 
 def _bad_url(url: str, why_en: str, why_ja: str) -> ConfigurationError:
     return ConfigurationError(
-        *texts('db.bad_url', why_ja=why_ja, redact_url=_redact(url), why_en=why_en),
+        *texts('db.bad_url', why_ja=why_ja, url=_redact(url), why_en=why_en),
         field="database_url",
     )
 
