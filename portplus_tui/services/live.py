@@ -266,10 +266,16 @@ class Watcher:
         self.on_changes([Change(RESET)])
 
 
+#: TCP keep-alives on the listening connection: a server that vanished without closing it
+#: (a network cut, a host gone) is noticed within about 30 s, not never
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+               "keepalives_count": 3}
+
+
 def _pg_connect(dbname: str, params: dict) -> Any:
     import psycopg
 
-    return psycopg.connect(dbname=dbname, autocommit=True, **params)
+    return psycopg.connect(dbname=dbname, autocommit=True, **{**_KEEPALIVES, **params})
 
 
 def _sqlite_connect(path: Any) -> Any:
