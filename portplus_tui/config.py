@@ -10,8 +10,9 @@ Every number SPEC.md calls configurable is a field here. The TOML file holds the
 field names as top-level keys (see README, "Configuration"); the environment
 variable of a field is ``PORTPLUS_`` + the field name in upper case.
 
-Only the standard library and platformdirs are imported here: this module is on
-the path to the first painted screen (and ``tomllib`` only when there is a file to read).
+Only the standard library, platformdirs and the message catalogue (core/messages.py,
+which the first screen needs anyway) are imported here: this module is on the path to
+the first painted screen (and ``tomllib`` only when there is a file to read).
 """
 
 from __future__ import annotations
@@ -23,32 +24,35 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from portplus_tui.core.messages import Sentence, texts
+
 APP_NAME = "portplus"
 
 
-class ConfigError(ValueError):
+class ConfigError(Sentence, ValueError):
     """A setting has a value that cannot be used (bad type, out of range, unknown key).
 
-    ``str(exc)`` is the English message; ``message(lang)`` gives it in the user's
-    language (as ``core.errors.PortPlusError.message`` does). ``lang`` is the language
-    the settings asked for as far as they were read before the error (else ``None``).
+    Built from the catalogue (``ConfigError(*texts("config.closing_day"))``, keys
+    ``config.*``); ``str(exc)`` is the English message; ``message(lang)`` gives it in
+    the user's language (as ``core.errors.PortPlusError.message`` does). ``lang`` is the
+    language the settings asked for as far as they were read before the error (else
+    ``None``).
     """
 
-    def __init__(self, en: str, ja: str | None = None):
+    def __init__(self, ja: str, en: str):
         super().__init__(en)
-        self.en = en
-        self.ja = ja or en
+        self.set_texts(ja, en)
         self.lang: str | None = None
 
     def message(self, lang: str | None = None) -> str:
-        lang = lang or self.lang or "ja"
-        return self.ja if lang == "ja" else self.en
+        return super().message(lang or self.lang or "ja")
 
     def prefixed(self, where: str) -> "ConfigError":
         """The same error with where it came from (a file's path, ``environment``,
         ``command line``) before both texts."""
         where_ja = {"environment": "環境変数", "command line": "コマンドライン"}.get(where, where)
-        return ConfigError(f"{where}: {self.en}", f"{where_ja}: {self.ja}")
+        return ConfigError(*texts("config.where", where_ja=where_ja, where_en=where,
+                                  ja=self.message("ja"), en=self.message("en")))
 
 
 def _default_data_dir() -> Path:
@@ -211,32 +215,24 @@ class Settings:
         )
         for name in positive:
             if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1", f"{name} は 1 以上にしてください。")
+                raise ConfigError(*texts("config.at_least_1", name=name))
         if not 4 <= self.bcrypt_rounds <= 31:
-            raise ConfigError("bcrypt_rounds must be between 4 and 31",
-                              "bcrypt_rounds は 4~31 の範囲にしてください。")
+            raise ConfigError(*texts("config.bcrypt_rounds"))
         if self.password_max_length > 72:
-            raise ConfigError("password_max_length must be at most 72 (bcrypt's limit)",
-                              "password_max_length は 72 以下にしてください(bcrypt の上限)。")
+            raise ConfigError(*texts("config.password_max_length"))
         if self.password_min_length > self.password_max_length:
-            raise ConfigError("password_min_length must not exceed password_max_length",
-                              "password_min_length は password_max_length 以下にしてください。")
+            raise ConfigError(*texts("config.password_lengths"))
         if self.min_ports > self.max_ports:
-            raise ConfigError("min_ports must not exceed max_ports",
-                              "min_ports は max_ports 以下にしてください。")
+            raise ConfigError(*texts("config.ports"))
         if self.deadline_business_days < 0:
-            raise ConfigError("deadline_business_days must be 0 or more",
-                              "deadline_business_days は 0 以上にしてください。")
+            raise ConfigError(*texts("config.deadline_business_days"))
         if self.otp_resend_seconds < 0:
-            raise ConfigError("otp_resend_seconds must be 0 or more",
-                              "otp_resend_seconds は 0 以上にしてください。")
+            raise ConfigError(*texts("config.otp_resend_seconds"))
         if not 1 <= self.closing_day <= 28:
-            raise ConfigError("closing_day must be between 1 and 28",
-                              "closing_day は 1~28 の範囲にしてください。")
+            raise ConfigError(*texts("config.closing_day"))
         sizes = ", ".join(map(str, PAGE_SIZES))
         if self.default_page_size not in PAGE_SIZES:
-            raise ConfigError(f"default_page_size must be one of {sizes}",
-                              f"default_page_size は {sizes} のいずれかにしてください。")
+            raise ConfigError(*texts("config.one_of", name="default_page_size", listed=sizes))
         choices = (("lang", ("ja", "en")), ("glyphs", ("ascii", "unicode")),
                    ("theme", THEME_NAMES),
                    ("mail_backend", ("file", "smtp", "memory")),
@@ -244,23 +240,17 @@ class Settings:
         for name, allowed in choices:
             if getattr(self, name) not in allowed:
                 listed = ", ".join(allowed)
-                raise ConfigError(f"{name} must be one of {listed}",
-                                  f"{name} は {listed} のいずれかにしてください。")
+                raise ConfigError(*texts("config.one_of", name=name, listed=listed))
         if self.shared_group is not None and not self.shared_group.strip():
-            raise ConfigError("shared_group must not be empty (leave it out for private files)",
-                              "shared_group を空にはできません(使わない場合は行ごと削除してください)。")
+            raise ConfigError(*texts("config.shared_group_empty"))
         if self.secret_key is not None:
             from portplus_tui.core.secret_key import HOW_TO_MAKE, MIN_BYTES, BadSecretKey, parse_key
 
             try:
                 parse_key(self.secret_key)
             except BadSecretKey:
-                raise ConfigError(
-                    f"secret_key must be at least {MIN_BYTES} random bytes as hex "
-                    f"({2 * MIN_BYTES} characters) or URL-safe base64; make one with: {HOW_TO_MAKE}",
-                    f"secret_key は {MIN_BYTES} バイト以上のランダムな値を16進数({2 * MIN_BYTES}文字)"
-                    f"または URL-safe base64 で指定してください。作成例: {HOW_TO_MAKE}",
-                ) from None
+                raise ConfigError(*texts("config.secret_key", min_bytes=MIN_BYTES,
+                                         chars=2 * MIN_BYTES, how=HOW_TO_MAKE)) from None
         return self
 
 
@@ -279,12 +269,9 @@ SYSTEM_CONFIG_FILE = Path("/etc/portplus/config.toml")
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_EXPECTED = {
-    "int": ("a whole number", "整数"),
-    "bool": ("true or false", "true または false"),
-    "Path": ("a folder path", "フォルダのパス"),
-    "str": ("text", "文字列"),
-    "tuple[tuple[str, str], ...]": ('a table of binding id = "key"', 'バインディング ID = "キー" の表'),
+_EXPECTED = {  # the catalogue's config.expected.<...> of each type of setting
+    "int": "int", "bool": "bool", "Path": "Path", "str": "str",
+    "tuple[tuple[str, str], ...]": "keymap",
 }
 
 
@@ -328,10 +315,11 @@ def _coerce(name: str, raw: Any, annotation: str) -> Any:
             return Path(raw).expanduser()
         return raw
     except (TypeError, ValueError):
-        en, ja = _EXPECTED.get(text_type, (text_type, text_type))
+        expected = _EXPECTED.get(text_type)
+        ja, en = texts(f"config.expected.{expected}") if expected else (text_type, text_type)
         shown = ("true" if raw else "false") if isinstance(raw, bool) else repr(raw)
-        raise ConfigError(f"{name}: cannot use {shown} (expected {en})",
-                          f"{name}: {shown} は使えません({ja}を指定してください)。") from None
+        raise ConfigError(*texts("config.bad_value", name=name, shown=shown, expected_ja=ja,
+                                 expected_en=en)) from None
 
 
 def _keymap(raw: Any) -> tuple[tuple[str, str], ...]:
@@ -368,7 +356,7 @@ def _apply(values: dict[str, Any], source: Mapping[str, Any], where: str,
     for key, raw in source.items():
         sources[key] = where
         if key not in _FIELDS:
-            raise ConfigError(f"unknown setting {key!r}", f"不明な設定です: {key!r}").prefixed(where)
+            raise ConfigError(*texts("config.unknown_setting", key=key)).prefixed(where)
         try:
             values[key] = _coerce(key, raw, str(_FIELDS[key].type))
         except ConfigError as exc:
@@ -409,7 +397,7 @@ def _lang_hint(env: Mapping[str, str], overrides: Mapping[str, Any] | None,
 
 
 def _not_found(path: Path) -> ConfigError:
-    return ConfigError(f"config file not found: {path}", f"設定ファイルが見つかりません: {path}")
+    return ConfigError(*texts("config.file_not_found", path=path))
 
 
 def _load(config_file: str | os.PathLike[str] | None, env: Mapping[str, str],
@@ -467,24 +455,17 @@ def _read_file(path: Path, values: dict[str, Any], sources: dict[str, str]) -> N
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"{path}: {reason}", f"{path}: 読み込めません ({reason})") from None
+        raise ConfigError(*texts("config.unreadable", path=path, reason=reason)) from None
     secret = _ENV_ONLY & data.keys()
     if secret:
         names = ", ".join(sorted(secret))
         first = sorted(secret)[0]
         variable = f"PORTPLUS_{first.upper()}"
-        raise ConfigError(
-            f"{path}: {names} may only come from the environment ({variable}) "
-            f"or from the file {first}_file names",
-            f"{path}: {names} は環境変数 ({variable}) または {first}_file で指定するファイルでのみ"
-            "設定できます。",
-        )
+        raise ConfigError(*texts("config.environment_only", path=path, names=names,
+                                 variable=variable, first=first))
     if "lang" in data and isinstance(data["lang"], str):
         values["lang"] = data["lang"]  # for the language of an error further down
     for name in _NOT_EMPTY:
         if data.get(name) == "":
-            raise ConfigError(
-                f"{path}: {name} must not be empty (leave it out for the default)",
-                f"{path}: {name} を空にはできません(既定値を使うには行ごと削除してください)。",
-            )
+            raise ConfigError(*texts("config.not_empty", path=path, name=name))
     _apply(values, data, str(path), sources)

@@ -759,6 +759,47 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         '秘密鍵ファイル {path} の内容が鍵として使えません(32バイト以上の16進数または URL-safe base64)。ファイルを削除すると新しい鍵が作られます(送信済みのコードは無効になります)。',
         'The secret key file {path} does not hold a usable key (at least 32 bytes as hex or URL-safe base64). Delete it and a new key is made (codes already sent stop working).',
     ),
+    # ---------------------------------------------------------------- settings (config.py)
+    'config.where': ('{where_ja}: {ja}', '{where_en}: {en}'),
+    'config.at_least_1': ('{name} は 1 以上にしてください。', '{name} must be at least 1'),
+    'config.bcrypt_rounds': ('bcrypt_rounds は 4~31 の範囲にしてください。',
+                             'bcrypt_rounds must be between 4 and 31'),
+    'config.password_max_length': ('password_max_length は 72 以下にしてください(bcrypt の上限)。',
+                                   "password_max_length must be at most 72 (bcrypt's limit)"),
+    'config.password_lengths': ('password_min_length は password_max_length 以下にしてください。',
+                                'password_min_length must not exceed password_max_length'),
+    'config.ports': ('min_ports は max_ports 以下にしてください。',
+                     'min_ports must not exceed max_ports'),
+    'config.deadline_business_days': ('deadline_business_days は 0 以上にしてください。',
+                                      'deadline_business_days must be 0 or more'),
+    'config.otp_resend_seconds': ('otp_resend_seconds は 0 以上にしてください。',
+                                  'otp_resend_seconds must be 0 or more'),
+    'config.closing_day': ('closing_day は 1~28 の範囲にしてください。',
+                           'closing_day must be between 1 and 28'),
+    'config.one_of': ('{name} は {listed} のいずれかにしてください。',
+                      '{name} must be one of {listed}'),
+    'config.shared_group_empty': ('shared_group を空にはできません(使わない場合は行ごと削除してください)。',
+                                  'shared_group must not be empty (leave it out for private files)'),
+    'config.secret_key': ('secret_key は {min_bytes} バイト以上のランダムな値を16進数({chars}文字)'
+                          'または URL-safe base64 で指定してください。作成例: {how}',
+                          'secret_key must be at least {min_bytes} random bytes as hex '
+                          '({chars} characters) or URL-safe base64; make one with: {how}'),
+    'config.bad_value': ('{name}: {shown} は使えません({expected_ja}を指定してください)。',
+                         '{name}: cannot use {shown} (expected {expected_en})'),
+    'config.expected.int': ('整数', 'a whole number'),
+    'config.expected.bool': ('true または false', 'true or false'),
+    'config.expected.Path': ('フォルダのパス', 'a folder path'),
+    'config.expected.str': ('文字列', 'text'),
+    'config.expected.keymap': ('バインディング ID = "キー" の表', 'a table of binding id = "key"'),
+    'config.unknown_setting': ('不明な設定です: {key!r}', 'unknown setting {key!r}'),
+    'config.file_not_found': ('設定ファイルが見つかりません: {path}', 'config file not found: {path}'),
+    'config.unreadable': ('{path}: 読み込めません ({reason})', '{path}: {reason}'),
+    'config.environment_only': ('{path}: {names} は環境変数 ({variable}) または {first}_file で'
+                                '指定するファイルでのみ設定できます。',
+                                '{path}: {names} may only come from the environment ({variable}) '
+                                'or from the file {first}_file names'),
+    'config.not_empty': ('{path}: {name} を空にはできません(既定値を使うには行ごと削除してください)。',
+                         '{path}: {name} must not be empty (leave it out for the default)'),
 }
 
 

@@ -52,6 +52,12 @@ def test_a_changed_template_changes_every_message_built_from_it(monkeypatch):
     assert render("calendar.parse_date", "ja", {}) == "日付の形。"
 
 
+def _japanese(source: str) -> bool:
+    """Mostly Japanese: at least a fifth of its characters (spaces aside) are."""
+    chars = [ch for ch in source if not ch.isspace()]
+    return bool(chars) and sum(ord(ch) > 0x3000 for ch in chars) >= len(chars) / 5
+
+
 def _inline_pairs(path: Path) -> list[str]:
     """Calls whose first two arguments are a Japanese and an English text written in
     place (the way messages were written before the catalogue)."""
@@ -61,7 +67,9 @@ def _inline_pairs(path: Path) -> list[str]:
             first, second = node.args[0], node.args[1]
             texts_ = [arg for arg in (first, second) if isinstance(arg, (ast.Constant, ast.JoinedStr))
                       and (not isinstance(arg, ast.Constant) or isinstance(arg.value, str))]
-            if len(texts_) == 2 and any(ord(ch) > 0x3000 for ch in ast.unparse(first)):
+            # either order (config.py wrote English first); a Japanese sentence, not an
+            # English help text naming a Japanese term (「companies (会員)」)
+            if len(texts_) == 2 and any(_japanese(ast.unparse(arg)) for arg in (first, second)):
                 found.append(f"{path.name}:{node.lineno}")
     return found
 
@@ -76,3 +84,7 @@ def test_the_check_finds_a_message_written_in_place(tmp_path):
     sample.write_text('raise ValidationError("日付が違います。", "Wrong date.", field="d")\n',
                       encoding="utf-8")
     assert _inline_pairs(sample) == ["sample.py:1"]
+    english_first = tmp_path / "english_first.py"  # how config.py wrote its errors
+    english_first.write_text('raise ConfigError("closing_day must be 1-28", '
+                             '"closing_day は 1~28 の範囲にしてください。")\n', encoding="utf-8")
+    assert _inline_pairs(english_first) == ["english_first.py:1"]
