@@ -88,14 +88,14 @@ async def show_day(app, pilot, pane, day: date = DAY, focus_id: int | None = Non
     await until(app, pilot, lambda: pane.page is not None and pane.page.query.start == day)
 
 
-def run_with_list(shared, body) -> None:
+def run_with_list(shared, body, size=SIZE) -> None:
     """App A on ``shared``'s first context, logged in as the admin with the list open:
     ``await body(app, pilot, pane, a_ctx, b_ctx)``."""
     a_ctx, b_ctx = shared
     app = new_app(a_ctx)
 
     async def main():
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             pane = await open_list(app, pilot)
             await body(app, pilot, pane, a_ctx, b_ctx)
 
@@ -380,3 +380,19 @@ def test_an_open_change_form_and_account_form_warn(shared):
                     in screen_text(app))
 
     run_with_list(shared, body)
+
+
+def test_the_warning_fits_the_cancel_dialog_at_80x24(shared):
+    """R-UI-2: the warning and the dialog's buttons both stay on an 80x24 screen."""
+    async def body(app, pilot, pane, a_ctx, b_ctx):
+        b = session_of(b_ctx, USER)
+        made = await b_made_one(app, pilot, pane, b_ctx, b)
+        await pilot.press("c")
+        await until(app, pilot, lambda: isinstance(app.screen, CancelModal))
+        apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY, ports="11",
+                    applicant=made.applicant)
+        await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
+        text = screen_text(app)
+        assert "キャンセル実行" in text and "閉じる" in text, text
+
+    run_with_list(shared, body, size=(80, 24))
