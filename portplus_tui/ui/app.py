@@ -334,8 +334,8 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
                 screen.post_message(LiveChanged(changes))
 
     def on_live_state_changed(self, message: LiveStateChanged) -> None:
-        if self.live_feed is None or self.live_feed.watcher is None:
-            return  # from a watcher stopped since
+        if self.live_feed is None or self.session is None:
+            return
         self.live_feed.state = message.state
         for screen in self.screen_stack:
             screen.post_message(LiveStateChanged(message.state))

@@ -31,15 +31,22 @@ class LiveFeed:
         from portplus_tui.services import live
         from portplus_tui.ui.app_messages import LiveChanged, LiveStateChanged
 
-        app = self.app
+        watcher: Any = None
+
+        def tell(message: Any) -> None:
+            # only the current watcher's news: one stopped at a logout may still be
+            # finishing its poll, about the company of the session that ended
+            if self.watcher is watcher:
+                self.app.post_message(message)
+
         try:
-            self.watcher = live.Watcher(
-                ctx, session,
-                lambda changes: app.post_message(LiveChanged(changes)),
-                lambda state: app.post_message(LiveStateChanged(state)),
-                poll_seconds=settings.live_poll_ms / 1000,
-            ).start()
+            watcher = live.Watcher(ctx, session, lambda changes: tell(LiveChanged(changes)),
+                                   lambda state: tell(LiveStateChanged(state)),
+                                   poll_seconds=settings.live_poll_ms / 1000)
+            self.watcher = watcher
+            watcher.start()
         except Exception:  # noqa: BLE001 - the app works without it (screens reload on show)
+            self.watcher = None
             log.exception("change feed not started")
 
     def stop(self, wait: float = 0.0) -> None:

@@ -396,3 +396,27 @@ def test_the_warning_fits_the_cancel_dialog_at_80x24(shared):
         assert "キャンセル実行" in text and "閉じる" in text, text
 
     run_with_list(shared, body, size=(80, 24))
+
+
+def test_after_logging_in_to_another_company_only_its_changes_come(shared):
+    a_ctx, b_ctx = shared
+    app = new_app(a_ctx)
+
+    async def body():
+        async with app.run_test(size=SIZE) as pilot:
+            await open_list(app, pilot)
+            first_watcher = app.live_feed.watcher
+            await pilot.press("ctrl+l")  # ログアウト
+            await until(app, pilot, lambda: app.session is None)
+            pane = await open_list(app, pilot, OTHER)
+            assert not first_watcher.running or first_watcher._stop.is_set()
+            heard: list = []
+            original = pane.live_changed
+            pane.live_changed = lambda changes: (heard.append(changes), original(changes))
+            apps.create(b_ctx, session_of(b_ctx, USER), apply_date=DAY, ports="3")  # the first
+            theirs = apps.create(b_ctx, session_of(b_ctx, OTHER), apply_date=DAY, ports="4")
+            await until(app, pilot, lambda: heard)
+            assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
+                ("application", theirs.id)]
+
+    run(body)
