@@ -146,7 +146,7 @@ class ApplicationFormScreen(WarnsOnLiveChange, SubmitKeys, Guarded, FormMixin, S
 
     # another session changed or cancelled the application being changed (issue 15)
     def live_item(self) -> tuple[str, Any] | None:
-        return ("application", self.view) if self.mode == "change" else None
+        return ("application", self.view) if self.mode == "change" and self.step != "done" else None
 
     def live_warn(self, text: str) -> None:
         for target in ("#form-error", "#review-error"):
