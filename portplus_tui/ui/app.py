@@ -334,9 +334,9 @@ class PortPlusApp(LastResort, Guarded, PortPlusHost, App[int]):
                 screen.post_message(LiveChanged(changes))
 
     def on_live_state_changed(self, message: LiveStateChanged) -> None:
-        if self.live_feed is None or self.session is None:
+        """The feed was lost or is back: the screens say so (the main screen's header)."""
+        if self.session is None:
             return
-        self.live_feed.state = message.state
         for screen in self.screen_stack:
             screen.post_message(LiveStateChanged(message.state))
 

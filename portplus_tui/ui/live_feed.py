@@ -21,7 +21,6 @@ class LiveFeed:
     def __init__(self, app: "App") -> None:
         self.app = app
         self.watcher: Any = None
-        self.state = "off"
 
     def start(self, ctx: Any, session: Any, settings: Any) -> None:
         """Follow the company of ``session`` (unless the app's ``settings.live`` is off)."""
@@ -55,4 +54,3 @@ class LiveFeed:
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             watcher.stop(wait)
-        self.state = "off"

@@ -132,54 +132,55 @@ def test_no_feed_crosses_companies(ctx, other_ctx, tenant, other_tenant):
         watcher.stop()
 
 
-def test_an_idle_sqlite_database_costs_data_version_only(tmp_path, clock):
-    settings = make_settings(f"sqlite:///{tmp_path / 'idle.db'}", tmp_path)
+@pytest.fixture
+def sqlite_tenant(tmp_path, clock):
+    """A SQLite database of the test's own (whatever ``database_url`` says) and its
+    company: for what only the SQLite watcher does."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'watched.db'}", tmp_path)
     ctx = AppContext.open(settings, clock=clock, migrate=True)
     try:
-        tenant = make_tenant(ctx, "M97-00339")
-        statements: queue.Queue[str] = queue.Queue()
-        watcher = live.Watcher(ctx, tenant.admin_session, lambda changes: None,
-                               poll_seconds=0.01)
-        connect = watcher._connect
-
-        def traced() -> sqlite3.Connection:
-            conn = connect()
-            conn.set_trace_callback(statements.put)
-            return conn
-
-        watcher._connect = traced
-        watcher.start()
-        try:
-            seen = [statements.get(timeout=WAIT) for _ in range(2)]  # the start: last row
-            assert any("change_log" in statement for statement in seen)
-            idle = [statements.get(timeout=WAIT) for _ in range(20)]
-            assert set(idle) == {"PRAGMA data_version"}, idle
-            apps.create(ctx, tenant.user_session, apply_date="2026-03-06", ports="3")
-            while "change_log" not in statements.get(timeout=WAIT):
-                pass  # one read of the new rows after the commit
-        finally:
-            watcher.stop()
+        yield ctx, make_tenant(ctx, "M97-00339")
     finally:
         ctx.close()
 
 
-def test_sqlite_watcher_comes_back_after_its_connection_broke(tmp_path, clock):
-    settings = make_settings(f"sqlite:///{tmp_path / 'broke.db'}", tmp_path)
-    ctx = AppContext.open(settings, clock=clock, migrate=True)
+def test_an_idle_sqlite_database_costs_data_version_only(sqlite_tenant):
+    ctx, tenant = sqlite_tenant
+    statements: queue.Queue[str] = queue.Queue()
+    watcher = live.Watcher(ctx, tenant.admin_session, lambda changes: None, poll_seconds=0.01)
+    connect = watcher._connect
+
+    def traced() -> sqlite3.Connection:
+        conn = connect()
+        conn.set_trace_callback(statements.put)
+        return conn
+
+    watcher._connect = traced
+    watcher.start()
     try:
-        tenant = make_tenant(ctx, "M97-00339")
-        other = AppContext(settings=settings, db=ctx.db, clock=clock)
-        watcher, heard = watch(ctx, tenant.admin_session)
-        try:
-            watcher._conn.close()  # as if the file went away under it
-            heard.wait_state("polling")
-            view = apps.create(other, tenant.user_session, apply_date="2026-03-06", ports="3")
-            heard.wait_state("live")
-            assert heard.next_changes() == [live.Change(live.APPLICATION, view.id)]
-        finally:
-            watcher.stop()
+        seen = [statements.get(timeout=WAIT) for _ in range(2)]  # the start: last row
+        assert any("change_log" in statement for statement in seen)
+        idle = [statements.get(timeout=WAIT) for _ in range(20)]
+        assert set(idle) == {"PRAGMA data_version"}, idle
+        apps.create(ctx, tenant.user_session, apply_date="2026-03-06", ports="3")
+        while "change_log" not in statements.get(timeout=WAIT):
+            pass  # one read of the new rows after the commit
     finally:
-        ctx.close()
+        watcher.stop()
+
+
+def test_sqlite_watcher_comes_back_after_its_connection_broke(sqlite_tenant):
+    ctx, tenant = sqlite_tenant
+    other = AppContext(settings=ctx.settings, db=ctx.db, clock=ctx.clock)
+    watcher, heard = watch(ctx, tenant.admin_session)
+    try:
+        watcher._conn.close()  # as if the file went away under it
+        heard.wait_state("polling")
+        view = apps.create(other, tenant.user_session, apply_date="2026-03-06", ports="3")
+        heard.wait_state("live")
+        assert heard.next_changes() == [live.Change(live.APPLICATION, view.id)]
+    finally:
+        watcher.stop()
 
 
 def test_a_failed_login_lock_shows_in_the_feed(ctx, other_ctx, tenant):

@@ -88,18 +88,26 @@ async def show_day(app, pilot, pane, day: date = DAY, focus_id: int | None = Non
     await until(app, pilot, lambda: pane.page is not None and pane.page.query.start == day)
 
 
-def run_with_list(shared, body, size=SIZE) -> None:
-    """App A on ``shared``'s first context, logged in as the admin with the list open:
-    ``await body(app, pilot, pane, a_ctx, b_ctx)``."""
+def run_a(shared, body, size=SIZE) -> None:
+    """App A on ``shared``'s first context, at the login screen:
+    ``await body(app, pilot, a_ctx, b_ctx)``."""
     a_ctx, b_ctx = shared
     app = new_app(a_ctx)
 
     async def main():
         async with app.run_test(size=size) as pilot:
-            pane = await open_list(app, pilot)
-            await body(app, pilot, pane, a_ctx, b_ctx)
+            await body(app, pilot, a_ctx, b_ctx)
 
     run(main)
+
+
+def run_with_list(shared, body, size=SIZE) -> None:
+    """The same, logged in as the admin with the list open:
+    ``await body(app, pilot, pane, a_ctx, b_ctx)``."""
+    async def listed(app, pilot, a_ctx, b_ctx):
+        await body(app, pilot, await open_list(app, pilot), a_ctx, b_ctx)
+
+    run_a(shared, listed, size)
 
 
 async def b_made_one(app, pilot, pane, b_ctx, b):
@@ -165,7 +173,9 @@ def test_typing_in_the_search_field_is_kept(shared):
     run_with_list(shared, body)
 
 
-def test_a_open_cancel_dialog_warns_when_b_changes_it(shared):
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x36", "80x24"])
+def test_a_open_cancel_dialog_warns_when_b_changes_it(shared, size):
+    """At 80x24 too, the warning and the dialog's buttons both stay on screen (R-UI-2)."""
     async def body(app, pilot, pane, a_ctx, b_ctx):
         b = session_of(b_ctx, USER)
         made = await b_made_one(app, pilot, pane, b_ctx, b)
@@ -175,13 +185,15 @@ def test_a_open_cancel_dialog_warns_when_b_changes_it(shared):
         apps.change(b_ctx, b, made.id, version=made.version, apply_date=made.apply_date,
                     ports="11", applicant=made.applicant)
         await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
-        assert "11 ポート" in screen_text(app)
+        text = screen_text(app)
+        assert "11 ポート" in text
+        assert "キャンセル実行" in text and "閉じる" in text, text
         assert modal.result is None  # nothing was saved
         fresh = apps.get(b_ctx, b, made.id)
         apps.cancel(b_ctx, b, made.id, version=fresh.version)
         await until(app, pilot, lambda: "他の方がキャンセルしました" in screen_text(app))
 
-    run_with_list(shared, body)
+    run_with_list(shared, body, size=size)
 
 
 def test_no_change_crosses_companies_and_own_writes_are_not_marked(shared):
@@ -210,30 +222,26 @@ def test_no_change_crosses_companies_and_own_writes_are_not_marked(shared):
 
 
 def test_accounts_table_follows_and_keeps_the_cursor(shared):
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, a_ctx, b_ctx):
+        await login(app, pilot, ADMIN)
+        await pilot.press("f4")
+        pane = app.screen.query_one(AccountsPane)
+        await until(app, pilot, lambda: pane._loaded)
+        b = session_of(b_ctx, ADMIN)
+        made = accounts.create_account(
+            b_ctx, b, name="新人 一郎", role="user", login_id="new@example.com",
+            password="new-pass-12", password_confirm="new-pass-12", department="営業部",
+            phone="", expires="2099-12-31")
+        await until(app, pilot, lambda: any(a.id == made.id for a in pane.accounts))
+        assert "*新人 一郎" in screen_text(app)
+        table = pane.table
+        index = [a.id for a in pane.accounts].index(made.id)
+        table.move_cursor(row=index)
+        accounts.delete_account(b_ctx, b, made.id, version=made.version)
+        await until(app, pilot, lambda: all(a.id != made.id for a in pane.accounts))
+        assert pane.selected is not None  # its neighbour
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await login(app, pilot, ADMIN)
-            await pilot.press("f4")
-            pane = app.screen.query_one(AccountsPane)
-            await until(app, pilot, lambda: pane._loaded)
-            b = session_of(b_ctx, ADMIN)
-            made = accounts.create_account(
-                b_ctx, b, name="新人 一郎", role="user", login_id="new@example.com",
-                password="new-pass-12", password_confirm="new-pass-12", department="営業部",
-                phone="", expires="2099-12-31")
-            await until(app, pilot, lambda: any(a.id == made.id for a in pane.accounts))
-            assert "*新人 一郎" in screen_text(app)
-            table = pane.table
-            index = [a.id for a in pane.accounts].index(made.id)
-            table.move_cursor(row=index)
-            accounts.delete_account(b_ctx, b, made.id, version=made.version)
-            await until(app, pilot, lambda: all(a.id != made.id for a in pane.accounts))
-            assert pane.selected is not None  # its neighbour
-
-    run(body)
+    run_a(shared, body)
 
 
 def test_the_setting_turns_it_off(shared):
@@ -382,41 +390,21 @@ def test_an_open_change_form_and_account_form_warn(shared):
     run_with_list(shared, body)
 
 
-def test_the_warning_fits_the_cancel_dialog_at_80x24(shared):
-    """R-UI-2: the warning and the dialog's buttons both stay on an 80x24 screen."""
-    async def body(app, pilot, pane, a_ctx, b_ctx):
-        b = session_of(b_ctx, USER)
-        made = await b_made_one(app, pilot, pane, b_ctx, b)
-        await pilot.press("c")
-        await until(app, pilot, lambda: isinstance(app.screen, CancelModal))
-        apps.change(b_ctx, b, made.id, version=made.version, apply_date=DAY, ports="11",
-                    applicant=made.applicant)
-        await until(app, pilot, lambda: "他の方が変更しました" in screen_text(app))
-        text = screen_text(app)
-        assert "キャンセル実行" in text and "閉じる" in text, text
-
-    run_with_list(shared, body, size=(80, 24))
-
-
 def test_after_logging_in_to_another_company_only_its_changes_come(shared):
-    a_ctx, b_ctx = shared
-    app = new_app(a_ctx)
+    async def body(app, pilot, a_ctx, b_ctx):
+        await open_list(app, pilot)
+        first_watcher = app.live_feed.watcher
+        await pilot.press("ctrl+l")  # ログアウト
+        await until(app, pilot, lambda: app.session is None)
+        pane = await open_list(app, pilot, OTHER)
+        assert not first_watcher.running or first_watcher._stop.is_set()
+        heard: list = []
+        original = pane.live_changed
+        pane.live_changed = lambda changes: (heard.append(changes), original(changes))
+        apps.create(b_ctx, session_of(b_ctx, USER), apply_date=DAY, ports="3")  # the first
+        theirs = apps.create(b_ctx, session_of(b_ctx, OTHER), apply_date=DAY, ports="4")
+        await until(app, pilot, lambda: heard)
+        assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
+            ("application", theirs.id)]
 
-    async def body():
-        async with app.run_test(size=SIZE) as pilot:
-            await open_list(app, pilot)
-            first_watcher = app.live_feed.watcher
-            await pilot.press("ctrl+l")  # ログアウト
-            await until(app, pilot, lambda: app.session is None)
-            pane = await open_list(app, pilot, OTHER)
-            assert not first_watcher.running or first_watcher._stop.is_set()
-            heard: list = []
-            original = pane.live_changed
-            pane.live_changed = lambda changes: (heard.append(changes), original(changes))
-            apps.create(b_ctx, session_of(b_ctx, USER), apply_date=DAY, ports="3")  # the first
-            theirs = apps.create(b_ctx, session_of(b_ctx, OTHER), apply_date=DAY, ports="4")
-            await until(app, pilot, lambda: heard)
-            assert [(c.kind, c.item_id) for batch in heard for c in batch] == [
-                ("application", theirs.id)]
-
-    run(body)
+    run_a(shared, body)
