@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import sqlite3
+import threading
 from typing import Any
 
 import pytest
@@ -169,16 +170,47 @@ def test_an_idle_sqlite_database_costs_data_version_only(sqlite_tenant):
         watcher.stop()
 
 
+class Breakable:
+    """The watcher's first connection, which fails in the watcher's own thread once
+    ``broken`` is set (as a file gone under it would). Closing a connection from another
+    thread while the watcher uses it is undefined in SQLite (it crashed the process)."""
+
+    def __init__(self, conn: sqlite3.Connection, broken: threading.Event) -> None:
+        self.conn, self.broken = conn, broken
+
+    def execute(self, *args: Any) -> Any:
+        if self.broken.is_set():
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.conn.execute(*args)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def test_sqlite_watcher_comes_back_after_its_connection_broke(sqlite_tenant):
     ctx, tenant = sqlite_tenant
     other = AppContext(settings=ctx.settings, db=ctx.db, clock=ctx.clock)
-    watcher, heard = watch(ctx, tenant.admin_session)
+    broken = threading.Event()
+    heard = Heard()
+    watcher = live.Watcher(ctx, tenant.admin_session, heard.changes.put, heard.states.put,
+                           poll_seconds=0.02)
+    connect, made = watcher._connect, []
+
+    def first_breakable() -> Any:
+        conn = connect()
+        made.append(conn)
+        return Breakable(conn, broken) if len(made) == 1 else conn
+
+    watcher._connect = first_breakable
+    watcher.start()
     try:
-        watcher._conn.close()  # as if the file went away under it
+        heard.wait_state("live")
+        broken.set()
         heard.wait_state("polling")
         view = apps.create(other, tenant.user_session, apply_date="2026-03-06", ports="3")
-        heard.wait_state("live")
+        heard.wait_state("live")  # on a new connection
         assert heard.next_changes() == [live.Change(live.APPLICATION, view.id)]
+        assert len(made) == 2
     finally:
         watcher.stop()
 
